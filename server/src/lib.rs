@@ -1,0 +1,1 @@
+//! qcos-server: placeholder until the server lands.

@@ -1,0 +1,11 @@
+//! Pure authentication: credentials, the COS v5 (`q-sign-algorithm=sha1`) signer.
+//! No clock and no I/O here: the time window comes in as a [`KeyTime`].
+
+mod credentials;
+mod sign;
+
+pub use credentials::{CredentialProvider, Credentials, Secret};
+pub use sign::{
+    KeyTime, ParsedAuthorization, SignRequest, Signature, authorization, hex_hmac_sha1, hex_sha1,
+    parse_authorization, should_sign_header, sign,
+};

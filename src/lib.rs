@@ -1,0 +1,14 @@
+//! qcos: a client library for Tencent Cloud Object Storage (COS) over its XML API,
+//! shipped as a C library (see `include/qcos.h`) and usable from Rust directly.
+//!
+//! Layers, bottom up (see ARCHITECTURE.md): [`encode`], [`xml`], [`auth`] and [`crc64`]
+//! are pure; [`http`] does all network I/O; [`client`] has one method per COS
+//! operation; `transfer` builds multipart transfers on top; `ffi` is the C shell.
+#![deny(unsafe_code)]
+
+pub mod auth;
+pub mod crc64;
+pub mod encode;
+pub mod error;
+
+pub use error::{Error, Result, ServiceError, Status};
