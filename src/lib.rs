@@ -7,8 +7,10 @@
 #![deny(unsafe_code)]
 
 pub mod auth;
+pub mod config;
 pub mod crc64;
 pub mod encode;
 pub mod error;
+pub mod xml;
 
 pub use error::{Error, Result, ServiceError, Status};
