@@ -11,6 +11,7 @@ pub mod config;
 pub mod crc64;
 pub mod encode;
 pub mod error;
+pub mod http;
 pub mod xml;
 
 pub use error::{Error, Result, ServiceError, Status};
