@@ -125,6 +125,17 @@ typedef uint32_t qcos_protocol;
 #endif // __cplusplus
 
 /**
+ * The buckets of the account (GET Service): name, region, creation date of each.
+ * Strings are owned by the list, valid until `qcos_bucket_list_free`.
+ *
+ * Methods: `qcos_bucket_list_count`, `_name`, `_region`, `_creation_date`,
+ * `qcos_bucket_list_free`.
+ *
+ * Thread: immutable; any number of threads may read it at once.
+ */
+typedef struct qcos_bucket_list qcos_bucket_list;
+
+/**
  * Bytes owned by qcos (for example an object body from
  * `qcos_client_get_object`). Read them with `qcos_buffer_data` and
  * `qcos_buffer_len`; release them with `qcos_buffer_free`, never with `free()`.
@@ -134,6 +145,24 @@ typedef uint32_t qcos_protocol;
  * Thread: one thread at a time; may be moved between threads.
  */
 typedef struct qcos_buffer qcos_buffer;
+
+/**
+ * A COS client for one bucket in one region: credentials, connection pool and
+ * clock offset. Built from a `qcos_config` by `qcos_client_new`, released with
+ * `qcos_client_free`.
+ *
+ * Methods: `qcos_client_put_object`, `_put_object_from_file`,
+ * `_put_object_from_callback`, `_get_object`, `_get_object_to_buffer`,
+ * `_get_object_to_file`, `_get_object_to_callback`, `_head_object`,
+ * `_delete_object`, `_delete_objects`, `_copy_object`, `_list_objects`,
+ * `_head_bucket`, `_create_bucket`, `_delete_bucket`, `_list_buckets`,
+ * `qcos_client_free`.
+ *
+ * Thread: immutable once built and thread-safe: any number of threads may call its
+ * functions (which take `const qcos_client *`) at once, sharing its connection
+ * pool. Each call blocks its thread until done.
+ */
+typedef struct qcos_client qcos_client;
 
 /**
  * Options for a client, built before the client: where to connect, how to
@@ -157,6 +186,122 @@ typedef struct qcos_config qcos_config;
  * Thread: only the thread running the callback, only during the callback.
  */
 typedef struct qcos_credentials qcos_credentials;
+
+/**
+ * The outcome of `qcos_client_delete_objects`: the keys deleted and, per key that
+ * could not be deleted, COS's Code and Message. Strings are owned by the result,
+ * valid until `qcos_delete_result_free`.
+ *
+ * Methods: `qcos_delete_result_deleted_count`, `_deleted_key`,
+ * `_error_count`, `_error_key`, `_error_code`, `_error_message`,
+ * `qcos_delete_result_free`.
+ *
+ * Thread: immutable; any number of threads may read it at once.
+ */
+typedef struct qcos_delete_result qcos_delete_result;
+
+/**
+ * Options of a download or HEAD: Range, If-* conditions, `response-*` overrides,
+ * version. Pass NULL instead of a handle for all defaults.
+ *
+ * Methods: `qcos_get_options_new`, `qcos_get_options_free`, and the
+ * `qcos_get_options_set_*` setters.
+ *
+ * Thread: as `qcos_put_options`.
+ */
+typedef struct qcos_get_options qcos_get_options;
+
+/**
+ * An iterator over the pages of a bucket listing (GET Bucket). Made by
+ * `qcos_client_list_objects`; each `qcos_list_next` fetches one page (following
+ * COS's NextMarker) whose entries the `qcos_list_*` accessors then read. It holds
+ * its own reference to the client, so it may outlive the `qcos_client` handle.
+ *
+ * Strings from the accessors are owned by the list and valid until the next
+ * `qcos_list_next` or `qcos_list_free`.
+ *
+ * Methods: `qcos_list_next`, `qcos_list_object_count`, `qcos_list_object_key`,
+ * `_object_size`, `_object_etag`, `_object_last_modified`,
+ * `_object_storage_class`, `qcos_list_prefix_count`, `qcos_list_prefix`,
+ * `qcos_list_is_truncated`, `qcos_list_next_marker`, `qcos_list_free`.
+ *
+ * Thread: one thread at a time; may be moved between threads.
+ */
+typedef struct qcos_list qcos_list;
+
+/**
+ * What COS said about an object: size, type, ETag, CRC-64, metadata, every
+ * response header. Returned by HEAD and GET calls.
+ *
+ * Strings from the accessors are owned by the info and valid until
+ * `qcos_object_info_free`; absent values are "" (never NULL, unless the info itself
+ * is NULL).
+ *
+ * Methods: `qcos_object_info_http_status`, `_content_length`, `_content_type`,
+ * `_etag`, `_last_modified`, `_has_crc64`, `_crc64`, `_storage_class`,
+ * `_version_id`, `_content_range`, `_request_id`, `_meta_count`, `_meta_name`,
+ * `_meta_value`, `_meta_get`, `_header_count`, `_header_name`, `_header_value`,
+ * `qcos_object_info_free`.
+ *
+ * Thread: immutable; any number of threads may read it at once.
+ */
+typedef struct qcos_object_info qcos_object_info;
+
+/**
+ * Options of an upload: Content-Type and the other standard headers, `x-cos-meta-*`
+ * metadata, storage class, MD5 settings, extra headers. Pass NULL instead of a
+ * handle for all defaults. One handle may be reused for many calls; a call copies
+ * what it needs.
+ *
+ * Methods: `qcos_put_options_new`, `qcos_put_options_free`, and the
+ * `qcos_put_options_set_*` / `qcos_put_options_add_*` setters.
+ *
+ * Thread: one thread at a time; a call that reads it (e.g.
+ * `qcos_client_put_object`) only reads it, so several threads may pass the same
+ * options to calls at once if none modifies it meanwhile.
+ */
+typedef struct qcos_put_options qcos_put_options;
+
+/**
+ * What COS answered to an upload or a copy: ETag, CRC-64, version, request id.
+ * Strings are owned by the result, valid until `qcos_put_result_free`, "" when
+ * absent.
+ *
+ * Methods: `qcos_put_result_etag`, `_has_crc64`, `_crc64`, `_version_id`,
+ * `_last_modified`, `_request_id`, `qcos_put_result_free`.
+ *
+ * Thread: immutable; any number of threads may read it at once.
+ */
+typedef struct qcos_put_result qcos_put_result;
+
+/**
+ * Supplies the bytes of an upload (`qcos_client_put_object_from_callback`).
+ *
+ * Write up to `cap` bytes into `buf` and store how many in `*n_out`; 0 bytes means
+ * the end of the data. Return 0 to continue, non-zero to stop the upload: the call
+ * then returns `QCOS_STATUS_CANCELLED`.
+ *
+ * `user_data`: the pointer given with the callback, passed back untouched.
+ * `buf`, `n_out`: borrowed for this invocation only.
+ *
+ * Thread: called only on the thread that made the qcos call, only during that call.
+ * It must not unwind, throw or longjmp through qcos.
+ */
+typedef int (*qcos_read_cb)(void *user_data, uint8_t *buf, size_t cap, size_t *n_out);
+
+/**
+ * Receives the bytes of a download (`qcos_client_get_object_to_callback`), in order.
+ *
+ * `data`, `len`: the next `len` bytes of the body, borrowed for this invocation only.
+ * Return 0 to continue, non-zero to stop the download: the call then returns
+ * `QCOS_STATUS_CANCELLED`.
+ *
+ * `user_data`: the pointer given with the callback, passed back untouched.
+ *
+ * Thread: called only on the thread that made the qcos call, only during that call.
+ * It must not unwind, throw or longjmp through qcos.
+ */
+typedef int (*qcos_write_cb)(void *user_data, const uint8_t *data, size_t len);
 
 /**
  * Supplies credentials when the client has none or they expire within the refresh
@@ -208,6 +353,317 @@ size_t qcos_buffer_len(const qcos_buffer *buf);
  * Thread: any thread, once no other thread uses `buf`.
  */
 void qcos_buffer_free(qcos_buffer *buf);
+
+/**
+ * Build a client from a configuration.
+ *
+ * `cfg`: consumed, success or not: do not use or free it after this call.
+ * `client_out`: receives the client on success; release it with
+ * `qcos_client_free`.
+ *
+ * No request is sent; credentials are not checked until the first request.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, or a setting
+ * the config check refuses: the last error names it); `QCOS_STATUS_AUTH`
+ * (malformed credentials); `QCOS_STATUS_INTERNAL` (the config was poisoned by a
+ * panic).
+ *
+ * Thread: any thread.
+ *
+ * ```c
+ * const qcos_client *client = NULL;
+ * if (qcos_client_new(cfg, &client) != QCOS_STATUS_OK)   // cfg is gone either way
+ *     fprintf(stderr, "qcos: %s\n", qcos_last_error_message());
+ * ```
+ */
+qcos_status qcos_client_new(qcos_config *cfg, const qcos_client **client_out);
+
+/**
+ * Release the caller's reference to a client. NULL does nothing. A `qcos_list`
+ * made from the client keeps what it needs alive and stays usable. Calls still
+ * running on other threads must have returned first.
+ *
+ * Thread: any thread.
+ */
+void qcos_client_free(const qcos_client *client);
+
+/**
+ * Upload `len` bytes from memory as object `key` (PUT Object).
+ *
+ * `client`: borrowed. `key`: the object key, NUL-terminated UTF-8, e.g.
+ * "dir/photo.jpg" (copied). `data`, `len`: the body, borrowed for the call;
+ * `(NULL, 0)` uploads an empty object. `opts`: upload options, borrowed, or NULL for
+ * defaults. `result_out`: may be NULL; on success receives the ETag/CRC-64 of the
+ * new object (release with `qcos_put_result_free`).
+ *
+ * The body's CRC-64 is compared with the one COS returns.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad
+ * key, CR/LF in headers); `QCOS_STATUS_SERVICE` (COS refused: see
+ * `qcos_last_error_code`); `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`;
+ * `QCOS_STATUS_AUTH`; `QCOS_STATUS_INTEGRITY` (CRC-64 mismatch).
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_put_object(const qcos_client *client,
+                                   const char *key,
+                                   const uint8_t *data,
+                                   size_t len,
+                                   const qcos_put_options *opts,
+                                   qcos_put_result **result_out);
+
+/**
+ * Upload the local file `path` as object `key` with one PUT Object.
+ *
+ * `path`: a UTF-8 file path (copied); the file is read during the call. Other
+ * parameters as for `qcos_client_put_object`.
+ *
+ * Statuses: as `qcos_client_put_object`, plus `QCOS_STATUS_IO` when the file
+ * cannot be read.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_put_object_from_file(const qcos_client *client,
+                                             const char *key,
+                                             const char *path,
+                                             const qcos_put_options *opts,
+                                             qcos_put_result **result_out);
+
+/**
+ * Upload exactly `content_length` bytes produced by `read_cb` as object `key`.
+ *
+ * `read_cb`: required; called on this thread, during this call only, until it has
+ * supplied `content_length` bytes (see `qcos_read_cb`). `user_data`: passed back to
+ * it. A body that cannot be replayed is not retried. Other parameters as for
+ * `qcos_client_put_object`.
+ *
+ * Statuses: as `qcos_client_put_object`, plus `QCOS_STATUS_CANCELLED` when the
+ * callback returns non-zero, and an error when it ends early.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_put_object_from_callback(const qcos_client *client,
+                                                 const char *key,
+                                                 uint64_t content_length,
+                                                 qcos_read_cb read_cb,
+                                                 void *user_data,
+                                                 const qcos_put_options *opts,
+                                                 qcos_put_result **result_out);
+
+/**
+ * Download object `key` into a new library-owned buffer (GET Object).
+ *
+ * `opts`: download options (range, If-*, response-*), borrowed, or NULL.
+ * `buf_out`: receives the body on success (release with `qcos_buffer_free`).
+ * `info_out`: may be NULL; on success receives the response's metadata (release
+ * with `qcos_object_info_free`).
+ *
+ * A whole-object download is checked against COS's CRC-64.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
+ * `QCOS_STATUS_SERVICE` (e.g. HTTP 404 NoSuchKey, 304/412 for unmet conditions);
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`,
+ * `QCOS_STATUS_INTEGRITY`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_get_object(const qcos_client *client,
+                                   const char *key,
+                                   const qcos_get_options *opts,
+                                   qcos_buffer **buf_out,
+                                   qcos_object_info **info_out);
+
+/**
+ * Download object `key` into the caller's buffer.
+ *
+ * `buf`, `cap`: the caller's buffer (borrowed for the call); `(NULL, 0)` is
+ * allowed and then only succeeds for an empty object. `len_out`: required; on
+ * `QCOS_STATUS_OK` receives the number of bytes written; on
+ * `QCOS_STATUS_BUFFER_TOO_SMALL` receives the number of bytes needed (this status
+ * is the one case where an output is written on failure), and the content of
+ * `buf` is unspecified. `info_out`: may be NULL; receives the metadata on success.
+ *
+ * Statuses: as `qcos_client_get_object`, plus `QCOS_STATUS_BUFFER_TOO_SMALL`.
+ *
+ * Thread: any thread; blocks until done.
+ *
+ * ```c
+ * uint8_t small[16]; size_t n = 0;
+ * if (qcos_client_get_object_to_buffer(c, "k", NULL, small, sizeof small, &n, NULL)
+ *         == QCOS_STATUS_BUFFER_TOO_SMALL) {
+ *     uint8_t *big = malloc(n);   // n is the object's size
+ *     qcos_client_get_object_to_buffer(c, "k", NULL, big, n, &n, NULL);
+ * }
+ * ```
+ */
+qcos_status qcos_client_get_object_to_buffer(const qcos_client *client,
+                                             const char *key,
+                                             const qcos_get_options *opts,
+                                             uint8_t *buf,
+                                             size_t cap,
+                                             size_t *len_out,
+                                             qcos_object_info **info_out);
+
+/**
+ * Download object `key` to the local file `path`, atomically: the body goes to a
+ * temporary file in the same directory, which replaces `path` only once complete
+ * and verified; on failure `path` is untouched.
+ *
+ * `path`: a UTF-8 file path (copied). Other parameters as for
+ * `qcos_client_get_object`.
+ *
+ * Statuses: as `qcos_client_get_object`, plus `QCOS_STATUS_IO` for local file
+ * errors.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_get_object_to_file(const qcos_client *client,
+                                           const char *key,
+                                           const char *path,
+                                           const qcos_get_options *opts,
+                                           qcos_object_info **info_out);
+
+/**
+ * Download object `key`, handing its bytes in order to `write_cb`.
+ *
+ * `write_cb`: required; called on this thread, during this call only (see
+ * `qcos_write_cb`). `user_data`: passed back to it. Bytes already delivered stay
+ * delivered if the call later fails. Other parameters as for
+ * `qcos_client_get_object`.
+ *
+ * Statuses: as `qcos_client_get_object`, plus `QCOS_STATUS_CANCELLED` when the
+ * callback returns non-zero.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_get_object_to_callback(const qcos_client *client,
+                                               const char *key,
+                                               const qcos_get_options *opts,
+                                               qcos_write_cb write_cb,
+                                               void *user_data,
+                                               qcos_object_info **info_out);
+
+/**
+ * Fetch an object's metadata without its body (HEAD Object).
+ *
+ * `opts`: If-* conditions and version from download options, or NULL.
+ * `info_out`: required; receives the metadata on success (release with
+ * `qcos_object_info_free`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (404 when absent: a HEAD
+ * answer has no body, so the Code may be ""); as `qcos_client_get_object`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_head_object(const qcos_client *client,
+                                    const char *key,
+                                    const qcos_get_options *opts,
+                                    qcos_object_info **info_out);
+
+/**
+ * Delete object `key` (DELETE Object). Deleting a key that does not exist
+ * succeeds, as in COS.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
+ * `QCOS_STATUS_SERVICE`; `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`,
+ * `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_delete_object(const qcos_client *client, const char *key);
+
+/**
+ * Delete up to 1000 objects with one request (Delete Multiple Objects).
+ *
+ * `keys`, `n_keys`: an array of `n_keys` NUL-terminated UTF-8 keys, borrowed for
+ * the call (1 to 1000 keys). `quiet`: when true COS reports only failures.
+ * `result_out`: required; on success receives which keys were deleted and which
+ * failed, with COS's Code and Message (release with `qcos_delete_result_free`).
+ * Success of the call does not mean every key was deleted: check
+ * `qcos_delete_result_error_count`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL array or
+ * element, bad UTF-8, 0 or more than 1000 keys); `QCOS_STATUS_SERVICE`;
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`,
+ * `QCOS_STATUS_PROTOCOL`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_delete_objects(const qcos_client *client,
+                                       const char *const *keys,
+                                       size_t n_keys,
+                                       bool quiet,
+                                       qcos_delete_result **result_out);
+
+/**
+ * Copy an object within COS into object `key` of this client's bucket (PUT Object
+ * - Copy), up to 5 GiB.
+ *
+ * `src_bucket`, `src_region`, `src_key`: the source object (copied); the source
+ * may be in another bucket or region. `src_version_id`: a source version, or NULL.
+ * `replace_opts`: NULL copies the source's metadata; non-NULL replaces it with
+ * these upload options (`x-cos-metadata-directive: Replaced`). `result_out`: may be
+ * NULL; on success receives the new object's ETag and Last-Modified.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
+ * `QCOS_STATUS_SERVICE` (including an error COS reports inside a 200 answer);
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_copy_object(const qcos_client *client,
+                                    const char *key,
+                                    const char *src_bucket,
+                                    const char *src_region,
+                                    const char *src_key,
+                                    const char *src_version_id,
+                                    const qcos_put_options *replace_opts,
+                                    qcos_put_result **result_out);
+
+/**
+ * Check that the bucket exists and the credentials may access it (HEAD Bucket).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (404 when it does not exist,
+ * 403 when access is denied); `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`,
+ * `QCOS_STATUS_AUTH`, `QCOS_STATUS_INVALID_ARGUMENT` (the client has no bucket).
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_head_bucket(const qcos_client *client);
+
+/**
+ * Create the client's bucket (PUT Bucket), private.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (409 BucketAlreadyExists or
+ * BucketAlreadyOwnedByYou); as `qcos_client_head_bucket`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_create_bucket(const qcos_client *client);
+
+/**
+ * Delete the client's bucket, which must be empty (DELETE Bucket).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (409 BucketNotEmpty, 404
+ * NoSuchBucket); as `qcos_client_head_bucket`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_delete_bucket(const qcos_client *client);
+
+/**
+ * List the account's buckets (GET Service). Works with a client made with an
+ * empty bucket name.
+ *
+ * `list_out`: required; receives the buckets on success (release with
+ * `qcos_bucket_list_free`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE`; `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`, `QCOS_STATUS_PROTOCOL`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_list_buckets(const qcos_client *client, qcos_bucket_list **list_out);
 
 /**
  * Fill the credentials a provider callback returns. Call it once from inside a
@@ -679,6 +1135,723 @@ const char *qcos_last_error_resource(void);
  * Thread: any thread; touches no state.
  */
 const char *qcos_status_str(uint32_t status);
+
+/**
+ * Start listing the client's bucket. No request is sent until `qcos_list_next`.
+ *
+ * `client`: borrowed; the list keeps its own reference. `prefix`: only keys
+ * starting with it, or NULL. `delimiter`: e.g. "/" to group keys into common
+ * prefixes ("directories"), or NULL. `marker`: start after this key, or NULL.
+ * `max_keys`: keys per page, 1 to 1000, or 0 for COS's default (1000). All strings
+ * are copied. `list_out`: receives the iterator on success (release with
+ * `qcos_list_free`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `client` or
+ * `list_out`, bad UTF-8, `max_keys` above 1000).
+ *
+ * Thread: any thread.
+ *
+ * ```c
+ * qcos_list *l = NULL; bool more = false;
+ * qcos_client_list_objects(client, "photos/", NULL, NULL, 0, &l);
+ * while (qcos_list_next(l, &more) == QCOS_STATUS_OK && more)
+ *     for (size_t i = 0; i < qcos_list_object_count(l); i++)
+ *         puts(qcos_list_object_key(l, i));
+ * qcos_list_free(l);
+ * ```
+ */
+qcos_status qcos_client_list_objects(const qcos_client *client,
+                                     const char *prefix,
+                                     const char *delimiter,
+                                     const char *marker,
+                                     uint32_t max_keys,
+                                     qcos_list **list_out);
+
+/**
+ * Fetch the next page.
+ *
+ * `list`: borrowed mutably. `has_page_out`: required; on `QCOS_STATUS_OK` receives
+ * true when a page was fetched (read it with the accessors; it may hold zero keys
+ * when everything is in common prefixes) and false when the listing is complete
+ * (the accessors then report an empty page).
+ *
+ * On failure the current page is kept and the listing ends: further calls report
+ * `has_page_out = false`. Start a new listing from `qcos_list_next_marker` to go on.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
+ * `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchBucket); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`, `QCOS_STATUS_PROTOCOL`.
+ *
+ * Thread: one thread at a time per list; blocks until done.
+ */
+qcos_status qcos_list_next(qcos_list *list, bool *has_page_out);
+
+/**
+ * The number of objects on the current page; 0 when `list` is NULL.
+ *
+ * Thread: one thread at a time per list.
+ */
+size_t qcos_list_object_count(const qcos_list *list);
+
+/**
+ * The key of object `index` on the current page, or NULL when `list` is NULL or
+ * `index` is out of range. Owned by `list`, valid until the next `qcos_list_next`.
+ *
+ * Thread: one thread at a time per list.
+ */
+const char *qcos_list_object_key(const qcos_list *list, size_t index);
+
+/**
+ * The size in bytes of object `index`; 0 when `list` is NULL or `index` is out of
+ * range.
+ *
+ * Thread: one thread at a time per list.
+ */
+uint64_t qcos_list_object_size(const qcos_list *list, size_t index);
+
+/**
+ * The ETag of object `index` (with quotes), or NULL when out of range. Owned by
+ * `list`, valid until the next `qcos_list_next`.
+ *
+ * Thread: one thread at a time per list.
+ */
+const char *qcos_list_object_etag(const qcos_list *list, size_t index);
+
+/**
+ * The LastModified (ISO 8601) of object `index`, or NULL when out of range. Owned
+ * by `list`, valid until the next `qcos_list_next`.
+ *
+ * Thread: one thread at a time per list.
+ */
+const char *qcos_list_object_last_modified(const qcos_list *list, size_t index);
+
+/**
+ * The storage class of object `index` (e.g. "STANDARD"), or NULL when out of
+ * range. Owned by `list`, valid until the next `qcos_list_next`.
+ *
+ * Thread: one thread at a time per list.
+ */
+const char *qcos_list_object_storage_class(const qcos_list *list, size_t index);
+
+/**
+ * The number of common prefixes on the current page (with a delimiter); 0 when
+ * `list` is NULL.
+ *
+ * Thread: one thread at a time per list.
+ */
+size_t qcos_list_prefix_count(const qcos_list *list);
+
+/**
+ * Common prefix `index` of the current page (e.g. "photos/2024/"), or NULL when
+ * `list` is NULL or `index` is out of range. Owned by `list`, valid until the next
+ * `qcos_list_next`.
+ *
+ * Thread: one thread at a time per list.
+ */
+const char *qcos_list_prefix(const qcos_list *list, size_t index);
+
+/**
+ * Whether COS said more keys follow the current page (IsTruncated); false when
+ * `list` is NULL.
+ *
+ * Thread: one thread at a time per list.
+ */
+bool qcos_list_is_truncated(const qcos_list *list);
+
+/**
+ * The marker the next page starts after (NextMarker), "" on the last page; NULL
+ * when `list` is NULL. Owned by `list`, valid until the next `qcos_list_next`.
+ *
+ * Thread: one thread at a time per list.
+ */
+const char *qcos_list_next_marker(const qcos_list *list);
+
+/**
+ * Release a listing. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `list`.
+ */
+void qcos_list_free(qcos_list *list);
+
+/**
+ * Create upload options with every default (no metadata, the bucket's storage
+ * class, MD5 settings from the client's config).
+ *
+ * `opts_out`: receives the handle on success; release it with
+ * `qcos_put_options_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
+ * Thread: any thread.
+ */
+qcos_status qcos_put_options_new(qcos_put_options **opts_out);
+
+/**
+ * Release upload options. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `opts`.
+ */
+void qcos_put_options_free(qcos_put_options *opts);
+
+/**
+ * Add one `x-cos-meta-NAME: VALUE` metadata entry (user metadata, returned by GET
+ * and HEAD). Call once per entry; order is kept.
+ *
+ * `name`: the part after "x-cos-meta-", e.g. "author"; a header token (letters,
+ * digits, `-` ...). `value`: UTF-8 without CR, LF or control characters. Both copied.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, empty
+ * or invalid name, CR/LF in the value); the options are then unchanged.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, const char *value);
+
+/**
+ * Add an extra request header, e.g. "x-cos-acl: private" or "x-cos-tagging: a=b".
+ * Headers qcos computes itself (Authorization, Host, Content-Length) are refused
+ * when the request is made.
+ *
+ * `name`, `value`: copied; the name must be a header token, the value free of CR,
+ * LF and control characters.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
+ * invalid name, CR/LF in the value). Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_add_header(qcos_put_options *opts,
+                                        const char *name,
+                                        const char *value);
+
+/**
+ * Send Content-MD5 so COS verifies the bytes (true), or not (false), overriding
+ * the config's `upload_check_content_md5` for calls with these options.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_check_content_md5(qcos_put_options *opts, bool value);
+
+/**
+ * Store the hex MD5 of the body as `x-cos-meta-md5` (true) or not (false),
+ * overriding the config's `upload_add_meta_md5` for calls with these options.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_add_meta_md5(qcos_put_options *opts, bool value);
+
+/**
+ * Limit the upload speed, in bits per second (`x-cos-traffic-limit`); 0 removes
+ * the limit. COS accepts 819200 to 838860800.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_traffic_limit(qcos_put_options *opts, uint64_t bits_per_second);
+
+/**
+ * Create download options with every default (whole object, no conditions).
+ *
+ * `opts_out`: receives the handle on success; release it with
+ * `qcos_get_options_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
+ * Thread: any thread.
+ */
+qcos_status qcos_get_options_new(qcos_get_options **opts_out);
+
+/**
+ * Release download options. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `opts`.
+ */
+void qcos_get_options_free(qcos_get_options *opts);
+
+/**
+ * Fetch only bytes `first` to `last`, both inclusive (`Range: bytes=first-last`).
+ * The answer is then 206 with a Content-Range.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL or
+ * `last < first`. Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_range(qcos_get_options *opts, uint64_t first, uint64_t last);
+
+/**
+ * Fetch from byte `first` to the end (`Range: bytes=first-`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_range_from(qcos_get_options *opts, uint64_t first);
+
+/**
+ * Limit the download speed, in bits per second (`x-cos-traffic-limit`); 0 removes
+ * the limit.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_traffic_limit(qcos_get_options *opts, uint64_t bits_per_second);
+
+/**
+ * The Content-Type stored with the object, e.g. "text/plain". Default: COS's
+ * "application/octet-stream". NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_content_type(qcos_put_options *opts, const char *value);
+
+/**
+ * The Cache-Control stored with the object and returned on GET. NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_cache_control(qcos_put_options *opts, const char *value);
+
+/**
+ * The Content-Disposition stored with the object, e.g. "attachment; filename=a.txt".
+ * NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_content_disposition(qcos_put_options *opts, const char *value);
+
+/**
+ * The Content-Encoding stored with the object, e.g. "gzip". NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_content_encoding(qcos_put_options *opts, const char *value);
+
+/**
+ * The Expires header stored with the object (an HTTP date). NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_expires(qcos_put_options *opts, const char *value);
+
+/**
+ * The storage class, e.g. "STANDARD", "STANDARD_IA", "ARCHIVE" (x-cos-storage-class).
+ * Default: the bucket's. NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_storage_class(qcos_put_options *opts, const char *value);
+
+/**
+ * Only answer if the object's ETag matches (If-Match); otherwise the call fails with
+ * HTTP 412. NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_if_match(qcos_get_options *opts, const char *value);
+
+/**
+ * Only answer if the object's ETag differs (If-None-Match); otherwise HTTP 304. NULL
+ * removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_if_none_match(qcos_get_options *opts, const char *value);
+
+/**
+ * Only answer if modified after this HTTP date (If-Modified-Since); otherwise HTTP
+ * 304. NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_if_modified_since(qcos_get_options *opts, const char *value);
+
+/**
+ * Only answer if not modified after this HTTP date (If-Unmodified-Since); otherwise
+ * HTTP 412. NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_if_unmodified_since(qcos_get_options *opts, const char *value);
+
+/**
+ * Make COS answer with this Content-Type (the response-content-type query parameter).
+ * NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_content_type(qcos_get_options *opts, const char *value);
+
+/**
+ * Make COS answer with this Content-Disposition (response-content-disposition). NULL
+ * removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_content_disposition(qcos_get_options *opts,
+                                                              const char *value);
+
+/**
+ * Make COS answer with this Content-Encoding (response-content-encoding). NULL removes
+ * it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_content_encoding(qcos_get_options *opts,
+                                                           const char *value);
+
+/**
+ * Make COS answer with this Content-Language (response-content-language). NULL removes
+ * it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_content_language(qcos_get_options *opts,
+                                                           const char *value);
+
+/**
+ * Make COS answer with this Cache-Control (response-cache-control). NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_cache_control(qcos_get_options *opts, const char *value);
+
+/**
+ * Make COS answer with this Expires (response-expires). NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_expires(qcos_get_options *opts, const char *value);
+
+/**
+ * Address this version of the object (versioned buckets). NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_version_id(qcos_get_options *opts, const char *value);
+
+/**
+ * The HTTP status of the answer (200, or 206 for a range); 0 when `info` is NULL.
+ *
+ * Thread: any.
+ */
+uint16_t qcos_object_info_http_status(const qcos_object_info *info);
+
+/**
+ * The object's size in bytes (for a GET with a range: the length of the part
+ * returned); 0 when `info` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_object_info_content_length(const qcos_object_info *info);
+
+/**
+ * Whether COS sent the object's CRC-64/ECMA (`x-cos-hash-crc64ecma`); false when
+ * `info` is NULL.
+ *
+ * Thread: any.
+ */
+bool qcos_object_info_has_crc64(const qcos_object_info *info);
+
+/**
+ * The object's CRC-64/ECMA (`x-cos-hash-crc64ecma`); 0 when absent (check
+ * `qcos_object_info_has_crc64`) or when `info` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_object_info_crc64(const qcos_object_info *info);
+
+/**
+ * The number of `x-cos-meta-*` metadata entries; 0 when `info` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_object_info_meta_count(const qcos_object_info *info);
+
+/**
+ * The name of metadata entry `index` (without "x-cos-meta-", lowercase), or NULL
+ * when `info` is NULL or `index >= qcos_object_info_meta_count(info)`. Owned by
+ * `info`.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_meta_name(const qcos_object_info *info, size_t index);
+
+/**
+ * The value of metadata entry `index`, or NULL when `info` is NULL or `index` is
+ * out of range. Owned by `info`.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_meta_value(const qcos_object_info *info, size_t index);
+
+/**
+ * The value of the metadata entry named `name` (without "x-cos-meta-", compared
+ * case-insensitively), or NULL when there is none, or `info`/`name` is NULL or not
+ * UTF-8. Owned by `info`.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_meta_get(const qcos_object_info *info, const char *name);
+
+/**
+ * The number of response headers kept; 0 when `info` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_object_info_header_count(const qcos_object_info *info);
+
+/**
+ * The name (lowercase) of response header `index`, or NULL when `info` is NULL or
+ * `index` is out of range. Owned by `info`.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_header_name(const qcos_object_info *info, size_t index);
+
+/**
+ * The value of response header `index`, or NULL when `info` is NULL or `index` is
+ * out of range. Owned by `info`.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_header_value(const qcos_object_info *info, size_t index);
+
+/**
+ * Release object information. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `info`.
+ */
+void qcos_object_info_free(qcos_object_info *info);
+
+/**
+ * Whether COS sent the new object's CRC-64/ECMA; false when `result` is NULL.
+ *
+ * Thread: any.
+ */
+bool qcos_put_result_has_crc64(const qcos_put_result *result);
+
+/**
+ * The new object's CRC-64/ECMA; 0 when absent or when `result` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_put_result_crc64(const qcos_put_result *result);
+
+/**
+ * Release an upload or copy result. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `result`.
+ */
+void qcos_put_result_free(qcos_put_result *result);
+
+/**
+ * The number of keys reported deleted (0 in quiet mode, where COS lists only
+ * failures); 0 when `result` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_delete_result_deleted_count(const qcos_delete_result *result);
+
+/**
+ * The `index`-th deleted key, or NULL when `result` is NULL or `index` is out of
+ * range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_deleted_key(const qcos_delete_result *result, size_t index);
+
+/**
+ * The number of keys that could not be deleted; 0 when `result` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_delete_result_error_count(const qcos_delete_result *result);
+
+/**
+ * The key of failure `index`, or NULL when `result` is NULL or `index` is out of
+ * range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_error_key(const qcos_delete_result *result, size_t index);
+
+/**
+ * COS's Code for failure `index` (e.g. "AccessDenied"), or NULL when `result` is
+ * NULL or `index` is out of range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_error_code(const qcos_delete_result *result, size_t index);
+
+/**
+ * COS's Message for failure `index`, or NULL when `result` is NULL or `index` is
+ * out of range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_error_message(const qcos_delete_result *result, size_t index);
+
+/**
+ * Release a multi-delete result. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `result`.
+ */
+void qcos_delete_result_free(qcos_delete_result *result);
+
+/**
+ * The number of buckets; 0 when `list` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_bucket_list_count(const qcos_bucket_list *list);
+
+/**
+ * The name ("name-APPID") of bucket `index`, or NULL when `list` is NULL or `index`
+ * is out of range. Owned by `list`.
+ *
+ * Thread: any.
+ */
+const char *qcos_bucket_list_name(const qcos_bucket_list *list, size_t index);
+
+/**
+ * The region of bucket `index`, or NULL when `list` is NULL or `index` is out of
+ * range. Owned by `list`.
+ *
+ * Thread: any.
+ */
+const char *qcos_bucket_list_region(const qcos_bucket_list *list, size_t index);
+
+/**
+ * The creation date (ISO 8601) of bucket `index`, or NULL when `list` is NULL or
+ * `index` is out of range. Owned by `list`.
+ *
+ * Thread: any.
+ */
+const char *qcos_bucket_list_creation_date(const qcos_bucket_list *list, size_t index);
+
+/**
+ * Release a bucket list. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `list`.
+ */
+void qcos_bucket_list_free(qcos_bucket_list *list);
+
+/**
+ * The Content-Type. Owned by `info` (valid until it is freed); NULL only when `info`
+ * is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_content_type(const qcos_object_info *info);
+
+/**
+ * The ETag, with its quotes as COS sends it. Owned by `info` (valid until it is
+ * freed); NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_etag(const qcos_object_info *info);
+
+/**
+ * The Last-Modified date (an HTTP date). Owned by `info` (valid until it is freed);
+ * NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_last_modified(const qcos_object_info *info);
+
+/**
+ * The storage class (x-cos-storage-class); "" when COS omitted it (STANDARD). Owned by
+ * `info` (valid until it is freed); NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_storage_class(const qcos_object_info *info);
+
+/**
+ * The version id (x-cos-version-id), "" when unversioned. Owned by `info` (valid until
+ * it is freed); NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_version_id(const qcos_object_info *info);
+
+/**
+ * The Content-Range of a ranged GET, e.g. "bytes 0-9/100"; "" otherwise. Owned by
+ * `info` (valid until it is freed); NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_content_range(const qcos_object_info *info);
+
+/**
+ * The x-cos-request-id of the answer. Owned by `info` (valid until it is freed); NULL
+ * only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_request_id(const qcos_object_info *info);
+
+/**
+ * The new object's ETag, with its quotes. Owned by `result` (valid until it is freed);
+ * NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_etag(const qcos_put_result *result);
+
+/**
+ * The new object's version id; "" when unversioned. Owned by `result` (valid until it
+ * is freed); NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_version_id(const qcos_put_result *result);
+
+/**
+ * The new object's Last-Modified (copies only; "" for uploads). Owned by `result`
+ * (valid until it is freed); NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_last_modified(const qcos_put_result *result);
+
+/**
+ * The x-cos-request-id of the answer. Owned by `result` (valid until it is freed);
+ * NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_request_id(const qcos_put_result *result);
 
 /**
  * The library's version as text, e.g. "0.1.0" (the header's `QCOS_VERSION`).

@@ -20,7 +20,15 @@ use qcos_server::{RunningServer, Server, ServerConfig, TEST_SECRET_ID, TEST_SECR
 
 /// The system libraries a static link of libqcos.a needs on Linux (also written in
 /// the header's comment and the README).
-const NATIVE_STATIC_LIBS: &[&str] = &["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"];
+const NATIVE_STATIC_LIBS: &[&str] = &[
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
 
 const REGION: &str = "ap-guangzhou";
 const TMP_ID: &str = "AKIDqcosTMP";
@@ -35,7 +43,12 @@ fn manifest_dir() -> &'static Path {
 fn static_lib() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     let deps = exe.parent().expect("the test executable's directory");
-    let candidates = [deps.join("libqcos.a"), deps.parent().map(|p| p.join("libqcos.a")).unwrap_or_default()];
+    let candidates = [
+        deps.join("libqcos.a"),
+        deps.parent()
+            .map(|p| p.join("libqcos.a"))
+            .unwrap_or_default(),
+    ];
     candidates
         .iter()
         .find(|p| p.is_file())
@@ -54,7 +67,15 @@ fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
     let name = src.file_stem().unwrap().to_string_lossy().into_owned();
     let exe = out_dir.join(&name);
     let out = Command::new("cc")
-        .args(["-std=c11", "-g", "-O0", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+        .args([
+            "-std=c11",
+            "-g",
+            "-O0",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+        ])
         .arg("-I")
         .arg(manifest_dir().join("include"))
         .arg(src)
@@ -85,7 +106,10 @@ fn start_server(auto_create_buckets: bool) -> TestServer {
     cfg.auto_create_buckets = auto_create_buckets;
     cfg.temporary = vec![(TMP_ID.into(), TMP_KEY.into(), TMP_TOKEN.into())];
     let server = Server::start(cfg).expect("start qcos-server");
-    TestServer { server, _data: data }
+    TestServer {
+        server,
+        _data: data,
+    }
 }
 
 /// The environment a C program reads (the same variables `qcos_config_from_env` uses).
@@ -135,13 +159,24 @@ fn native_static_libs_are_current() {
     std::fs::write(&src, "pub fn probe() {}\n").unwrap();
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let out = Command::new(rustc)
-        .args(["--crate-type", "staticlib", "--crate-name", "probe", "--print", "native-static-libs"])
+        .args([
+            "--crate-type",
+            "staticlib",
+            "--crate-name",
+            "probe",
+            "--print",
+            "native-static-libs",
+        ])
         .arg("-o")
         .arg(dir.path().join("libprobe.a"))
         .arg(&src)
         .output()
         .expect("run rustc");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stderr);
     let line = text
         .lines()
@@ -173,11 +208,20 @@ fn c_api_end_to_end() {
     assert_success("tests/c/api_test.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(" 0 failed"), "{stdout}");
+    // The library prints nothing, not even for the panic the program provokes.
+    assert!(
+        out.stderr.is_empty(),
+        "the library wrote to stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn quickstart(valgrind: bool) {
     let build = tempfile::tempdir().unwrap();
-    let exe = build_c(&manifest_dir().join("examples/c/quickstart.c"), build.path());
+    let exe = build_c(
+        &manifest_dir().join("examples/c/quickstart.c"),
+        build.path(),
+    );
     let server = start_server(true);
     let env = cos_env(&server, "quickstart-1250000000");
     let cmd = if valgrind {
@@ -203,13 +247,21 @@ fn quickstart(valgrind: bool) {
     let out = run(cmd, &env);
     assert_success("examples/c/quickstart.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    for step in ["uploaded quickstart/hello.txt", "listed quickstart/hello.txt", "verified", "deleted"] {
+    for step in [
+        "uploaded quickstart/hello.txt",
+        "listed quickstart/hello.txt",
+        "verified",
+        "deleted",
+    ] {
         assert!(stdout.contains(step), "missing {step:?} in:\n{stdout}");
     }
     // The example deleted its object: the bucket is empty again.
     let mut cfg = qcos::config::Config::new(REGION, "quickstart-1250000000");
     cfg.endpoint = Some(server.server.endpoint());
-    cfg.credentials = Some(qcos::auth::Credentials::new(TEST_SECRET_ID, TEST_SECRET_KEY));
+    cfg.credentials = Some(qcos::auth::Credentials::new(
+        TEST_SECRET_ID,
+        TEST_SECRET_KEY,
+    ));
     let client = qcos::client::Client::new(cfg).expect("client");
     let page = client
         .list_objects(&qcos::client::ListObjectsOptions::default())

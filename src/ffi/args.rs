@@ -78,7 +78,11 @@ pub(crate) fn arg_bytes<'a>(p: *const u8, len: usize, name: &'static str) -> Res
 }
 
 /// A caller buffer `(ptr, cap)` to write into: `(NULL, 0)` is an empty buffer.
-pub(crate) fn arg_bytes_mut<'a>(p: *mut u8, len: usize, name: &'static str) -> Result<&'a mut [u8]> {
+pub(crate) fn arg_bytes_mut<'a>(
+    p: *mut u8,
+    len: usize,
+    name: &'static str,
+) -> Result<&'a mut [u8]> {
     if len == 0 {
         return Ok(&mut []);
     }
@@ -172,19 +176,6 @@ pub(crate) fn into_arc<T>(v: Arc<T>) -> *const T {
     Arc::into_raw(v)
 }
 
-/// A new strong reference to a `const T *` made by [`into_arc`], for a handle that
-/// must outlive the caller's reference (a list keeps its client).
-pub(crate) fn clone_arc<T>(p: *const T, name: &'static str) -> Result<Arc<T>> {
-    if p.is_null() {
-        return Err(Error::NullArgument(name));
-    }
-    // SAFETY: `p` came from `into_arc` and the caller still holds its reference.
-    unsafe {
-        Arc::increment_strong_count(p);
-        Ok(Arc::from_raw(p))
-    }
-}
-
 /// Release the caller's reference to a `const T *` made by [`into_arc`]; NULL does
 /// nothing.
 pub(crate) fn free_arc<T>(p: *const T) {
@@ -253,7 +244,7 @@ mod tests {
         assert_eq!(arg_opt_str(std::ptr::null(), "x").unwrap(), None);
         assert_eq!(arg_bytes(std::ptr::null(), 0, "d").unwrap(), &[] as &[u8]);
         assert!(arg_bytes(std::ptr::null(), 1, "d").is_err());
-        assert!(arg_bytes(1 as *const u8, usize::MAX, "d").is_err());
+        assert!(arg_bytes(std::ptr::dangling::<u8>(), usize::MAX, "d").is_err());
         assert!(arg_out::<u8>(std::ptr::null_mut(), "o").is_err());
         let ok = c"a";
         let arr = [ok.as_ptr(), std::ptr::null()];
@@ -281,9 +272,7 @@ mod tests {
         assert_eq!(*take_box(p, "p").unwrap(), 5);
         free_box::<u32>(std::ptr::null_mut());
         let a = into_arc(Arc::new(7u32));
-        let b = clone_arc(a, "a").unwrap();
         free_arc(a);
-        assert_eq!(*b, 7);
         free_arc::<u32>(std::ptr::null());
     }
 }

@@ -21,7 +21,12 @@ use crate::error::{Error, Result};
 /// Thread: called only on the thread that made the qcos call, only during that call.
 /// It must not unwind, throw or longjmp through qcos.
 pub type qcos_read_cb = Option<
-    unsafe extern "C" fn(user_data: *mut c_void, buf: *mut u8, cap: usize, n_out: *mut usize) -> c_int,
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        buf: *mut u8,
+        cap: usize,
+        n_out: *mut usize,
+    ) -> c_int,
 >;
 
 /// Receives the bytes of a download (`qcos_client_get_object_to_callback`), in order.
@@ -102,7 +107,10 @@ impl io::Read for CallbackReader {
         if n > buf.len() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("the read callback reported {n} bytes for a {}-byte buffer", buf.len()),
+                format!(
+                    "the read callback reported {n} bytes for a {}-byte buffer",
+                    buf.len()
+                ),
             ));
         }
         Ok(n)
@@ -138,7 +146,9 @@ impl io::Write for CallbackWriter {
         let rc = unsafe { (self.cb)(self.user_data.0, buf.as_ptr(), buf.len()) };
         if rc != 0 {
             self.stopped = Some(rc);
-            return Err(io::Error::other(format!("the write callback returned {rc}")));
+            return Err(io::Error::other(format!(
+                "the write callback returned {rc}"
+            )));
         }
         Ok(buf.len())
     }

@@ -402,7 +402,10 @@ pub extern "C" fn qcos_client_head_object(
 ///
 /// Thread: any thread; blocks until done.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_client_delete_object(client: *const qcos_client, key: *const c_char) -> Status {
+pub extern "C" fn qcos_client_delete_object(
+    client: *const qcos_client,
+    key: *const c_char,
+) -> Status {
     entry(|| {
         let c = self::client(client)?;
         c.delete_object(arg_str(key, "key")?)
@@ -438,7 +441,10 @@ pub extern "C" fn qcos_client_delete_objects(
         if keys.is_empty() || keys.len() > 1000 {
             return Err(Error::invalid(
                 "n_keys",
-                format!("{} keys given; one request deletes 1 to 1000 keys", keys.len()),
+                format!(
+                    "{} keys given; one request deletes 1 to 1000 keys",
+                    keys.len()
+                ),
             ));
         }
         let out = arg_out(result_out, "result_out")?;

@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 
-use super::args::{Poisonable, arg_mut, arg_out, arg_str, arg_opt_str, free_box, into_box};
+use super::args::{Poisonable, arg_mut, arg_opt_str, arg_out, arg_str, free_box, into_box};
 use super::callbacks::{CallbackProvider, qcos_credentials_cb};
 use super::entry::entry;
 use crate::auth::{Credentials, Secret};
@@ -220,6 +220,7 @@ fn update(cfg: *mut qcos_config, f: impl FnOnce(&mut Config) -> Result<()>) -> R
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_region(cfg: *mut qcos_config, region: *const c_char) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         let region = arg_str(region, "region")?;
         validate_region(region)?;
         update(cfg, |c| {
@@ -236,6 +237,7 @@ pub extern "C" fn qcos_config_set_region(cfg: *mut qcos_config, region: *const c
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_bucket(cfg: *mut qcos_config, bucket: *const c_char) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         let bucket = arg_str(bucket, "bucket")?;
         if !bucket.is_empty() {
             validate_bucket(bucket)?;
@@ -263,6 +265,7 @@ pub extern "C" fn qcos_config_set_credentials(
     secret_key: *const c_char,
 ) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         let creds = build_credentials(secret_id, secret_key, std::ptr::null(), 0, 0)?;
         update(cfg, |c| {
             c.credentials = Some(creds);
@@ -292,6 +295,7 @@ pub extern "C" fn qcos_config_set_temporary_credentials(
     expired_time: i64,
 ) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         arg_str(token, "token")?;
         let creds = build_credentials(secret_id, secret_key, token, start_time, expired_time)?;
         update(cfg, |c| {
@@ -318,6 +322,7 @@ pub extern "C" fn qcos_config_set_credentials_provider(
     user_data: *mut c_void,
 ) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         let provider = CallbackProvider::new(cb, user_data)?;
         update(cfg, |c| {
             c.credential_provider = Some(Arc::new(provider));
@@ -335,13 +340,16 @@ pub extern "C" fn qcos_config_set_credentials_provider(
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_protocol(cfg: *mut qcos_config, protocol: u32) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         let p = match protocol {
             x if x == qcos_protocol::Https as u32 => Protocol::Https,
             x if x == qcos_protocol::Http as u32 => Protocol::Http,
             other => {
                 return Err(Error::invalid(
                     "protocol",
-                    format!("{other} is not a qcos_protocol value (QCOS_PROTOCOL_HTTPS = 0, QCOS_PROTOCOL_HTTP = 1)"),
+                    format!(
+                        "{other} is not a qcos_protocol value (QCOS_PROTOCOL_HTTPS = 0, QCOS_PROTOCOL_HTTP = 1)"
+                    ),
                 ));
             }
         };
@@ -362,6 +370,7 @@ pub extern "C" fn qcos_config_set_protocol(cfg: *mut qcos_config, protocol: u32)
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_domain(cfg: *mut qcos_config, domain: *const c_char) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         let d = arg_opt_str(domain, "domain")?;
         update(cfg, |c| {
             c.domain = d.map(str::to_string);
@@ -378,8 +387,12 @@ pub extern "C" fn qcos_config_set_domain(cfg: *mut qcos_config, domain: *const c
 /// `endpoint`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
 /// (bad UTF-8, not scheme://host[:port]). Thread: one thread at a time per config.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_config_set_endpoint(cfg: *mut qcos_config, endpoint: *const c_char) -> Status {
+pub extern "C" fn qcos_config_set_endpoint(
+    cfg: *mut qcos_config,
+    endpoint: *const c_char,
+) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         let e = arg_opt_str(endpoint, "endpoint")?;
         update(cfg, |c| {
             c.endpoint = e.map(str::to_string);
@@ -394,8 +407,12 @@ pub extern "C" fn qcos_config_set_endpoint(cfg: *mut qcos_config, endpoint: *con
 /// (NULL, bad UTF-8, CR/LF or other control characters).
 /// Thread: one thread at a time per config.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_config_set_user_agent(cfg: *mut qcos_config, user_agent: *const c_char) -> Status {
+pub extern "C" fn qcos_config_set_user_agent(
+    cfg: *mut qcos_config,
+    user_agent: *const c_char,
+) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         let ua = arg_str(user_agent, "user_agent")?;
         update(cfg, |c| {
             c.user_agent = ua.to_string();
@@ -413,6 +430,7 @@ pub extern "C" fn qcos_config_set_user_agent(cfg: *mut qcos_config, user_agent: 
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_path_style(cfg: *mut qcos_config, value: bool) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.path_style = value;
             Ok(())
@@ -429,6 +447,7 @@ pub extern "C" fn qcos_config_set_path_style(cfg: *mut qcos_config, value: bool)
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_use_accelerate(cfg: *mut qcos_config, value: bool) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.use_accelerate = value;
             Ok(())
@@ -446,6 +465,7 @@ pub extern "C" fn qcos_config_set_use_accelerate(cfg: *mut qcos_config, value: b
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_timeout_ms(cfg: *mut qcos_config, value: u64) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.timeout_ms = value;
             Ok(())
@@ -461,6 +481,7 @@ pub extern "C" fn qcos_config_set_timeout_ms(cfg: *mut qcos_config, value: u64) 
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_connect_timeout_ms(cfg: *mut qcos_config, value: u64) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.connect_timeout_ms = value;
             Ok(())
@@ -477,6 +498,7 @@ pub extern "C" fn qcos_config_set_connect_timeout_ms(cfg: *mut qcos_config, valu
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_io_timeout_ms(cfg: *mut qcos_config, value: u64) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.io_timeout_ms = value;
             Ok(())
@@ -493,6 +515,7 @@ pub extern "C" fn qcos_config_set_io_timeout_ms(cfg: *mut qcos_config, value: u6
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_max_retries(cfg: *mut qcos_config, value: u32) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.max_retries = value;
             Ok(())
@@ -509,6 +532,7 @@ pub extern "C" fn qcos_config_set_max_retries(cfg: *mut qcos_config, value: u32)
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_retry_base_delay_ms(cfg: *mut qcos_config, value: u64) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.retry_base_delay_ms = value;
             Ok(())
@@ -525,6 +549,7 @@ pub extern "C" fn qcos_config_set_retry_base_delay_ms(cfg: *mut qcos_config, val
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_correct_clock_skew(cfg: *mut qcos_config, value: bool) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.correct_clock_skew = value;
             Ok(())
@@ -540,6 +565,7 @@ pub extern "C" fn qcos_config_set_correct_clock_skew(cfg: *mut qcos_config, valu
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_sign_expires_secs(cfg: *mut qcos_config, value: i64) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.sign_expires_secs = value;
             Ok(())
@@ -554,8 +580,12 @@ pub extern "C" fn qcos_config_set_sign_expires_secs(cfg: *mut qcos_config, value
 /// the value is out of range (the config is then unchanged).
 /// Thread: one thread at a time per config.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_config_set_credential_refresh_margin_secs(cfg: *mut qcos_config, value: i64) -> Status {
+pub extern "C" fn qcos_config_set_credential_refresh_margin_secs(
+    cfg: *mut qcos_config,
+    value: i64,
+) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.credential_refresh_margin_secs = value;
             Ok(())
@@ -572,6 +602,7 @@ pub extern "C" fn qcos_config_set_credential_refresh_margin_secs(cfg: *mut qcos_
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_slice_size(cfg: *mut qcos_config, value: u64) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.slice_size = value;
             Ok(())
@@ -587,6 +618,7 @@ pub extern "C" fn qcos_config_set_slice_size(cfg: *mut qcos_config, value: u64) 
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_chunk_size(cfg: *mut qcos_config, value: u64) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.chunk_size = value;
             Ok(())
@@ -600,8 +632,12 @@ pub extern "C" fn qcos_config_set_chunk_size(cfg: *mut qcos_config, value: u64) 
 /// the value is out of range (the config is then unchanged).
 /// Thread: one thread at a time per config.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_config_set_chunk_parallel_limit(cfg: *mut qcos_config, value: usize) -> Status {
+pub extern "C" fn qcos_config_set_chunk_parallel_limit(
+    cfg: *mut qcos_config,
+    value: usize,
+) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.chunk_parallel_limit = value;
             Ok(())
@@ -615,8 +651,12 @@ pub extern "C" fn qcos_config_set_chunk_parallel_limit(cfg: *mut qcos_config, va
 /// the value is out of range (the config is then unchanged).
 /// Thread: one thread at a time per config.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_config_set_file_parallel_limit(cfg: *mut qcos_config, value: usize) -> Status {
+pub extern "C" fn qcos_config_set_file_parallel_limit(
+    cfg: *mut qcos_config,
+    value: usize,
+) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.file_parallel_limit = value;
             Ok(())
@@ -632,6 +672,7 @@ pub extern "C" fn qcos_config_set_file_parallel_limit(cfg: *mut qcos_config, val
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_chunk_retry_times(cfg: *mut qcos_config, value: u32) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.chunk_retry_times = value;
             Ok(())
@@ -648,6 +689,7 @@ pub extern "C" fn qcos_config_set_chunk_retry_times(cfg: *mut qcos_config, value
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_copy_slice_size(cfg: *mut qcos_config, value: u64) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.copy_slice_size = value;
             Ok(())
@@ -663,6 +705,7 @@ pub extern "C" fn qcos_config_set_copy_slice_size(cfg: *mut qcos_config, value: 
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_copy_chunk_size(cfg: *mut qcos_config, value: u64) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.copy_chunk_size = value;
             Ok(())
@@ -676,8 +719,12 @@ pub extern "C" fn qcos_config_set_copy_chunk_size(cfg: *mut qcos_config, value: 
 /// the value is out of range (the config is then unchanged).
 /// Thread: one thread at a time per config.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_config_set_copy_chunk_parallel_limit(cfg: *mut qcos_config, value: usize) -> Status {
+pub extern "C" fn qcos_config_set_copy_chunk_parallel_limit(
+    cfg: *mut qcos_config,
+    value: usize,
+) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.copy_chunk_parallel_limit = value;
             Ok(())
@@ -691,8 +738,12 @@ pub extern "C" fn qcos_config_set_copy_chunk_parallel_limit(cfg: *mut qcos_confi
 /// the value is out of range (the config is then unchanged).
 /// Thread: one thread at a time per config.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_config_set_progress_interval_ms(cfg: *mut qcos_config, value: u64) -> Status {
+pub extern "C" fn qcos_config_set_progress_interval_ms(
+    cfg: *mut qcos_config,
+    value: u64,
+) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.progress_interval_ms = value;
             Ok(())
@@ -708,6 +759,7 @@ pub extern "C" fn qcos_config_set_progress_interval_ms(cfg: *mut qcos_config, va
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_upload_queue_size(cfg: *mut qcos_config, value: usize) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.upload_queue_size = value;
             Ok(())
@@ -722,8 +774,12 @@ pub extern "C" fn qcos_config_set_upload_queue_size(cfg: *mut qcos_config, value
 /// the value is out of range (the config is then unchanged).
 /// Thread: one thread at a time per config.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_config_set_upload_check_content_md5(cfg: *mut qcos_config, value: bool) -> Status {
+pub extern "C" fn qcos_config_set_upload_check_content_md5(
+    cfg: *mut qcos_config,
+    value: bool,
+) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.upload_check_content_md5 = value;
             Ok(())
@@ -737,8 +793,12 @@ pub extern "C" fn qcos_config_set_upload_check_content_md5(cfg: *mut qcos_config
 /// the value is out of range (the config is then unchanged).
 /// Thread: one thread at a time per config.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_config_set_upload_add_meta_md5(cfg: *mut qcos_config, value: bool) -> Status {
+pub extern "C" fn qcos_config_set_upload_add_meta_md5(
+    cfg: *mut qcos_config,
+    value: bool,
+) -> Status {
     entry(|| {
+        arg_mut(cfg, "cfg")?;
         update(cfg, |c| {
             c.upload_add_meta_md5 = value;
             Ok(())

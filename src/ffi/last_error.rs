@@ -24,7 +24,8 @@ thread_local! {
 
 /// A C string from Rust text; an interior NUL (never expected) is replaced.
 pub(crate) fn c_string(s: &str) -> CString {
-    CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default())
+    CString::new(s)
+        .unwrap_or_else(|_| CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default())
 }
 
 pub(crate) fn clear() {

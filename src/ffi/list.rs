@@ -2,7 +2,7 @@
 
 use std::ffi::{CString, c_char};
 
-use super::args::{Poisonable, arg_mut, arg_opt_str, arg_out, arg_ref, clone_arc, free_box, into_box};
+use super::args::{Poisonable, arg_mut, arg_opt_str, arg_out, arg_ref, free_box, into_box};
 use super::client::qcos_client;
 use super::entry::{entry, entry_value};
 use super::last_error::c_string;
@@ -103,10 +103,12 @@ pub extern "C" fn qcos_client_list_objects(
     list_out: *mut *mut qcos_list,
 ) -> Status {
     entry(|| {
-        arg_ref(client, "client")?;
+        let client = &arg_ref(client, "client")?.inner;
         let opts = ListObjectsOptions {
             prefix: arg_opt_str(prefix, "prefix")?.unwrap_or("").to_string(),
-            delimiter: arg_opt_str(delimiter, "delimiter")?.unwrap_or("").to_string(),
+            delimiter: arg_opt_str(delimiter, "delimiter")?
+                .unwrap_or("")
+                .to_string(),
             marker: arg_opt_str(marker, "marker")?.unwrap_or("").to_string(),
             max_keys: match max_keys {
                 0 => None,
@@ -120,8 +122,8 @@ pub extern "C" fn qcos_client_list_objects(
             },
         };
         let out = arg_out(list_out, "list_out")?;
-        let client = clone_arc(client, "client")?;
-        let pages = client.inner.list_objects_pages(opts);
+        // The iterator holds its own clone of the client (an `Arc` inside).
+        let pages = client.list_objects_pages(opts);
         out.write(into_box(qcos_list {
             inner: Poisonable::new(ListState {
                 pages,
@@ -183,7 +185,10 @@ fn page<'a>(list: *const qcos_list) -> Result<&'a Page> {
 fn object<'a>(list: *const qcos_list, index: usize) -> Result<&'a Entry> {
     let p = page(list)?;
     p.objects.get(index).ok_or_else(|| {
-        Error::invalid("index", format!("{index} is out of range (count {})", p.objects.len()))
+        Error::invalid(
+            "index",
+            format!("{index} is out of range (count {})", p.objects.len()),
+        )
     })
 }
 
@@ -227,8 +232,13 @@ pub extern "C" fn qcos_list_object_etag(list: *const qcos_list, index: usize) ->
 ///
 /// Thread: one thread at a time per list.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_list_object_last_modified(list: *const qcos_list, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(object(list, index)?.last_modified.as_ptr()))
+pub extern "C" fn qcos_list_object_last_modified(
+    list: *const qcos_list,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(object(list, index)?.last_modified.as_ptr())
+    })
 }
 
 /// The storage class of object `index` (e.g. "STANDARD"), or NULL when out of
@@ -236,8 +246,13 @@ pub extern "C" fn qcos_list_object_last_modified(list: *const qcos_list, index: 
 ///
 /// Thread: one thread at a time per list.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_list_object_storage_class(list: *const qcos_list, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(object(list, index)?.storage_class.as_ptr()))
+pub extern "C" fn qcos_list_object_storage_class(
+    list: *const qcos_list,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(object(list, index)?.storage_class.as_ptr())
+    })
 }
 
 /// The number of common prefixes on the current page (with a delimiter); 0 when

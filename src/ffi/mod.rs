@@ -16,13 +16,13 @@
 pub mod args;
 pub mod buffer;
 pub mod callbacks;
-// TEMP pub mod client;
+pub mod client;
 pub mod config;
 pub mod entry;
 pub mod last_error;
-// TEMP pub mod list;
-// TEMP pub mod options;
-// TEMP pub mod results;
+pub mod list;
+pub mod options;
+pub mod results;
 #[cfg(debug_assertions)]
 pub mod testing;
 pub mod version;

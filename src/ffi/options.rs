@@ -51,11 +51,17 @@ pub(crate) fn get_options(p: *const qcos_get_options) -> Result<GetObjectOptions
     }
 }
 
-fn put_update(opts: *mut qcos_put_options, f: impl FnOnce(&mut PutObjectOptions) -> Result<()>) -> Result<()> {
+fn put_update(
+    opts: *mut qcos_put_options,
+    f: impl FnOnce(&mut PutObjectOptions) -> Result<()>,
+) -> Result<()> {
     arg_mut(opts, "opts")?.inner.with(f)
 }
 
-fn get_update(opts: *mut qcos_get_options, f: impl FnOnce(&mut GetObjectOptions) -> Result<()>) -> Result<()> {
+fn get_update(
+    opts: *mut qcos_get_options,
+    f: impl FnOnce(&mut GetObjectOptions) -> Result<()>,
+) -> Result<()> {
     arg_mut(opts, "opts")?.inner.with(f)
 }
 
@@ -160,7 +166,10 @@ pub extern "C" fn qcos_put_options_add_header(
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_check_content_md5(opts: *mut qcos_put_options, value: bool) -> Status {
+pub extern "C" fn qcos_put_options_set_check_content_md5(
+    opts: *mut qcos_put_options,
+    value: bool,
+) -> Status {
     entry(|| {
         put_update(opts, |o| {
             o.check_content_md5 = Some(value);
@@ -175,7 +184,10 @@ pub extern "C" fn qcos_put_options_set_check_content_md5(opts: *mut qcos_put_opt
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_add_meta_md5(opts: *mut qcos_put_options, value: bool) -> Status {
+pub extern "C" fn qcos_put_options_set_add_meta_md5(
+    opts: *mut qcos_put_options,
+    value: bool,
+) -> Status {
     entry(|| {
         put_update(opts, |o| {
             o.add_meta_md5 = Some(value);
@@ -190,7 +202,10 @@ pub extern "C" fn qcos_put_options_set_add_meta_md5(opts: *mut qcos_put_options,
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_traffic_limit(opts: *mut qcos_put_options, bits_per_second: u64) -> Status {
+pub extern "C" fn qcos_put_options_set_traffic_limit(
+    opts: *mut qcos_put_options,
+    bits_per_second: u64,
+) -> Status {
     entry(|| {
         put_update(opts, |o| {
             o.traffic_limit = (bits_per_second != 0).then_some(bits_per_second);
@@ -233,7 +248,11 @@ pub extern "C" fn qcos_get_options_free(opts: *mut qcos_get_options) {
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL or
 /// `last < first`. Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_range(opts: *mut qcos_get_options, first: u64, last: u64) -> Status {
+pub extern "C" fn qcos_get_options_set_range(
+    opts: *mut qcos_get_options,
+    first: u64,
+    last: u64,
+) -> Status {
     entry(|| {
         if last < first {
             return Err(Error::invalid(
@@ -253,7 +272,10 @@ pub extern "C" fn qcos_get_options_set_range(opts: *mut qcos_get_options, first:
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_range_from(opts: *mut qcos_get_options, first: u64) -> Status {
+pub extern "C" fn qcos_get_options_set_range_from(
+    opts: *mut qcos_get_options,
+    first: u64,
+) -> Status {
     entry(|| {
         get_update(opts, |o| {
             o.range = Some((first, None));
@@ -268,7 +290,10 @@ pub extern "C" fn qcos_get_options_set_range_from(opts: *mut qcos_get_options, f
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_traffic_limit(opts: *mut qcos_get_options, bits_per_second: u64) -> Status {
+pub extern "C" fn qcos_get_options_set_traffic_limit(
+    opts: *mut qcos_get_options,
+    bits_per_second: u64,
+) -> Status {
     entry(|| {
         get_update(opts, |o| {
             o.traffic_limit = (bits_per_second != 0).then_some(bits_per_second);
@@ -284,7 +309,10 @@ pub extern "C" fn qcos_get_options_set_traffic_limit(opts: *mut qcos_get_options
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_content_type(opts: *mut qcos_put_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_put_options_set_content_type(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "Content-Type")?;
         put_update(opts, |o| {
@@ -300,7 +328,10 @@ pub extern "C" fn qcos_put_options_set_content_type(opts: *mut qcos_put_options,
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_cache_control(opts: *mut qcos_put_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_put_options_set_cache_control(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "Cache-Control")?;
         put_update(opts, |o| {
@@ -317,7 +348,10 @@ pub extern "C" fn qcos_put_options_set_cache_control(opts: *mut qcos_put_options
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_content_disposition(opts: *mut qcos_put_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_put_options_set_content_disposition(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "Content-Disposition")?;
         put_update(opts, |o| {
@@ -333,7 +367,10 @@ pub extern "C" fn qcos_put_options_set_content_disposition(opts: *mut qcos_put_o
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_content_encoding(opts: *mut qcos_put_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_put_options_set_content_encoding(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "Content-Encoding")?;
         put_update(opts, |o| {
@@ -349,7 +386,10 @@ pub extern "C" fn qcos_put_options_set_content_encoding(opts: *mut qcos_put_opti
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_expires(opts: *mut qcos_put_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_put_options_set_expires(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "Expires")?;
         put_update(opts, |o| {
@@ -366,7 +406,10 @@ pub extern "C" fn qcos_put_options_set_expires(opts: *mut qcos_put_options, valu
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_storage_class(opts: *mut qcos_put_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_put_options_set_storage_class(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "x-cos-storage-class")?;
         put_update(opts, |o| {
@@ -383,7 +426,10 @@ pub extern "C" fn qcos_put_options_set_storage_class(opts: *mut qcos_put_options
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_if_match(opts: *mut qcos_get_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_get_options_set_if_match(
+    opts: *mut qcos_get_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "If-Match")?;
         get_update(opts, |o| {
@@ -400,7 +446,10 @@ pub extern "C" fn qcos_get_options_set_if_match(opts: *mut qcos_get_options, val
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_if_none_match(opts: *mut qcos_get_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_get_options_set_if_none_match(
+    opts: *mut qcos_get_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "If-None-Match")?;
         get_update(opts, |o| {
@@ -417,7 +466,10 @@ pub extern "C" fn qcos_get_options_set_if_none_match(opts: *mut qcos_get_options
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_if_modified_since(opts: *mut qcos_get_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_get_options_set_if_modified_since(
+    opts: *mut qcos_get_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "If-Modified-Since")?;
         get_update(opts, |o| {
@@ -434,7 +486,10 @@ pub extern "C" fn qcos_get_options_set_if_modified_since(opts: *mut qcos_get_opt
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_if_unmodified_since(opts: *mut qcos_get_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_get_options_set_if_unmodified_since(
+    opts: *mut qcos_get_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "If-Unmodified-Since")?;
         get_update(opts, |o| {
@@ -451,7 +506,10 @@ pub extern "C" fn qcos_get_options_set_if_unmodified_since(opts: *mut qcos_get_o
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_response_content_type(opts: *mut qcos_get_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_get_options_set_response_content_type(
+    opts: *mut qcos_get_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "Content-Type")?;
         get_update(opts, |o| {
@@ -468,7 +526,10 @@ pub extern "C" fn qcos_get_options_set_response_content_type(opts: *mut qcos_get
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_response_content_disposition(opts: *mut qcos_get_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_get_options_set_response_content_disposition(
+    opts: *mut qcos_get_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "Content-Disposition")?;
         get_update(opts, |o| {
@@ -485,7 +546,10 @@ pub extern "C" fn qcos_get_options_set_response_content_disposition(opts: *mut q
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_response_content_encoding(opts: *mut qcos_get_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_get_options_set_response_content_encoding(
+    opts: *mut qcos_get_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "Content-Encoding")?;
         get_update(opts, |o| {
@@ -502,7 +566,10 @@ pub extern "C" fn qcos_get_options_set_response_content_encoding(opts: *mut qcos
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_response_content_language(opts: *mut qcos_get_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_get_options_set_response_content_language(
+    opts: *mut qcos_get_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "Content-Language")?;
         get_update(opts, |o| {
@@ -518,7 +585,10 @@ pub extern "C" fn qcos_get_options_set_response_content_language(opts: *mut qcos
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_response_cache_control(opts: *mut qcos_get_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_get_options_set_response_cache_control(
+    opts: *mut qcos_get_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "Cache-Control")?;
         get_update(opts, |o| {
@@ -534,7 +604,10 @@ pub extern "C" fn qcos_get_options_set_response_cache_control(opts: *mut qcos_ge
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_response_expires(opts: *mut qcos_get_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_get_options_set_response_expires(
+    opts: *mut qcos_get_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "Expires")?;
         get_update(opts, |o| {
@@ -550,7 +623,10 @@ pub extern "C" fn qcos_get_options_set_response_expires(opts: *mut qcos_get_opti
 /// `opts`, bad UTF-8, CR/LF or control characters in `value`).
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_version_id(opts: *mut qcos_get_options, value: *const c_char) -> Status {
+pub extern "C" fn qcos_get_options_set_version_id(
+    opts: *mut qcos_get_options,
+    value: *const c_char,
+) -> Status {
     entry(|| {
         let v = header_value(value, "value", "x-cos-version-id")?;
         get_update(opts, |o| {

@@ -21,7 +21,8 @@ fn opt(v: &Option<String>) -> CString {
 }
 
 fn at<T>(v: &[T], i: usize) -> Result<&T> {
-    v.get(i).ok_or_else(|| Error::invalid("index", format!("{i} is out of range (count {})", v.len())))
+    v.get(i)
+        .ok_or_else(|| Error::invalid("index", format!("{i} is out of range (count {})", v.len())))
 }
 
 /// What COS said about an object: size, type, ETag, CRC-64, metadata, every
@@ -121,8 +122,13 @@ pub extern "C" fn qcos_object_info_meta_count(info: *const qcos_object_info) -> 
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_meta_name(info: *const qcos_object_info, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(at(&arg_ref(info, "info")?.meta, index)?.0.as_ptr()))
+pub extern "C" fn qcos_object_info_meta_name(
+    info: *const qcos_object_info,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(at(&arg_ref(info, "info")?.meta, index)?.0.as_ptr())
+    })
 }
 
 /// The value of metadata entry `index`, or NULL when `info` is NULL or `index` is
@@ -130,8 +136,13 @@ pub extern "C" fn qcos_object_info_meta_name(info: *const qcos_object_info, inde
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_meta_value(info: *const qcos_object_info, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(at(&arg_ref(info, "info")?.meta, index)?.1.as_ptr()))
+pub extern "C" fn qcos_object_info_meta_value(
+    info: *const qcos_object_info,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(at(&arg_ref(info, "info")?.meta, index)?.1.as_ptr())
+    })
 }
 
 /// The value of the metadata entry named `name` (without "x-cos-meta-", compared
@@ -140,11 +151,17 @@ pub extern "C" fn qcos_object_info_meta_value(info: *const qcos_object_info, ind
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_meta_get(info: *const qcos_object_info, name: *const c_char) -> *const c_char {
+pub extern "C" fn qcos_object_info_meta_get(
+    info: *const qcos_object_info,
+    name: *const c_char,
+) -> *const c_char {
     entry_value(std::ptr::null(), || {
         let info = arg_ref(info, "info")?;
         let name = arg_str(name, "name")?;
-        let found = info.meta.iter().find(|(k, _)| k.to_str().is_ok_and(|k| k.eq_ignore_ascii_case(name)));
+        let found = info
+            .meta
+            .iter()
+            .find(|(k, _)| k.to_str().is_ok_and(|k| k.eq_ignore_ascii_case(name)));
         Ok(found.map_or(std::ptr::null(), |(_, v)| v.as_ptr()))
     })
 }
@@ -162,8 +179,13 @@ pub extern "C" fn qcos_object_info_header_count(info: *const qcos_object_info) -
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_header_name(info: *const qcos_object_info, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(at(&arg_ref(info, "info")?.headers, index)?.0.as_ptr()))
+pub extern "C" fn qcos_object_info_header_name(
+    info: *const qcos_object_info,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(at(&arg_ref(info, "info")?.headers, index)?.0.as_ptr())
+    })
 }
 
 /// The value of response header `index`, or NULL when `info` is NULL or `index` is
@@ -171,8 +193,13 @@ pub extern "C" fn qcos_object_info_header_name(info: *const qcos_object_info, in
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_header_value(info: *const qcos_object_info, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(at(&arg_ref(info, "info")?.headers, index)?.1.as_ptr()))
+pub extern "C" fn qcos_object_info_header_value(
+    info: *const qcos_object_info,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(at(&arg_ref(info, "info")?.headers, index)?.1.as_ptr())
+    })
 }
 
 /// Release object information. NULL does nothing.
@@ -271,7 +298,11 @@ impl From<&DeleteObjectsOutput> for qcos_delete_result {
     fn from(o: &DeleteObjectsOutput) -> Self {
         qcos_delete_result {
             deleted: o.deleted.iter().map(|k| s(k)).collect(),
-            errors: o.errors.iter().map(|e| (s(&e.key), s(&e.code), s(&e.message))).collect(),
+            errors: o
+                .errors
+                .iter()
+                .map(|e| (s(&e.key), s(&e.code), s(&e.message)))
+                .collect(),
         }
     }
 }
@@ -290,8 +321,13 @@ pub extern "C" fn qcos_delete_result_deleted_count(result: *const qcos_delete_re
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_delete_result_deleted_key(result: *const qcos_delete_result, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(at(&arg_ref(result, "result")?.deleted, index)?.as_ptr()))
+pub extern "C" fn qcos_delete_result_deleted_key(
+    result: *const qcos_delete_result,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(at(&arg_ref(result, "result")?.deleted, index)?.as_ptr())
+    })
 }
 
 /// The number of keys that could not be deleted; 0 when `result` is NULL.
@@ -307,8 +343,13 @@ pub extern "C" fn qcos_delete_result_error_count(result: *const qcos_delete_resu
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_delete_result_error_key(result: *const qcos_delete_result, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(at(&arg_ref(result, "result")?.errors, index)?.0.as_ptr()))
+pub extern "C" fn qcos_delete_result_error_key(
+    result: *const qcos_delete_result,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(at(&arg_ref(result, "result")?.errors, index)?.0.as_ptr())
+    })
 }
 
 /// COS's Code for failure `index` (e.g. "AccessDenied"), or NULL when `result` is
@@ -316,8 +357,13 @@ pub extern "C" fn qcos_delete_result_error_key(result: *const qcos_delete_result
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_delete_result_error_code(result: *const qcos_delete_result, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(at(&arg_ref(result, "result")?.errors, index)?.1.as_ptr()))
+pub extern "C" fn qcos_delete_result_error_code(
+    result: *const qcos_delete_result,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(at(&arg_ref(result, "result")?.errors, index)?.1.as_ptr())
+    })
 }
 
 /// COS's Message for failure `index`, or NULL when `result` is NULL or `index` is
@@ -325,8 +371,13 @@ pub extern "C" fn qcos_delete_result_error_code(result: *const qcos_delete_resul
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_delete_result_error_message(result: *const qcos_delete_result, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(at(&arg_ref(result, "result")?.errors, index)?.2.as_ptr()))
+pub extern "C" fn qcos_delete_result_error_message(
+    result: *const qcos_delete_result,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(at(&arg_ref(result, "result")?.errors, index)?.2.as_ptr())
+    })
 }
 
 /// Release a multi-delete result. NULL does nothing.
@@ -354,7 +405,10 @@ pub struct qcos_bucket_list {
 impl From<&[BucketSummary]> for qcos_bucket_list {
     fn from(v: &[BucketSummary]) -> Self {
         qcos_bucket_list {
-            buckets: v.iter().map(|b| (s(&b.name), s(&b.region), s(&b.creation_date))).collect(),
+            buckets: v
+                .iter()
+                .map(|b| (s(&b.name), s(&b.region), s(&b.creation_date)))
+                .collect(),
         }
     }
 }
@@ -372,8 +426,13 @@ pub extern "C" fn qcos_bucket_list_count(list: *const qcos_bucket_list) -> usize
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_bucket_list_name(list: *const qcos_bucket_list, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(at(&arg_ref(list, "list")?.buckets, index)?.0.as_ptr()))
+pub extern "C" fn qcos_bucket_list_name(
+    list: *const qcos_bucket_list,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(at(&arg_ref(list, "list")?.buckets, index)?.0.as_ptr())
+    })
 }
 
 /// The region of bucket `index`, or NULL when `list` is NULL or `index` is out of
@@ -381,8 +440,13 @@ pub extern "C" fn qcos_bucket_list_name(list: *const qcos_bucket_list, index: us
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_bucket_list_region(list: *const qcos_bucket_list, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(at(&arg_ref(list, "list")?.buckets, index)?.1.as_ptr()))
+pub extern "C" fn qcos_bucket_list_region(
+    list: *const qcos_bucket_list,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(at(&arg_ref(list, "list")?.buckets, index)?.1.as_ptr())
+    })
 }
 
 /// The creation date (ISO 8601) of bucket `index`, or NULL when `list` is NULL or
@@ -390,8 +454,13 @@ pub extern "C" fn qcos_bucket_list_region(list: *const qcos_bucket_list, index: 
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
-pub extern "C" fn qcos_bucket_list_creation_date(list: *const qcos_bucket_list, index: usize) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(at(&arg_ref(list, "list")?.buckets, index)?.2.as_ptr()))
+pub extern "C" fn qcos_bucket_list_creation_date(
+    list: *const qcos_bucket_list,
+    index: usize,
+) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(at(&arg_ref(list, "list")?.buckets, index)?.2.as_ptr())
+    })
 }
 
 /// Release a bucket list. NULL does nothing.
@@ -411,7 +480,9 @@ pub extern "C" fn qcos_bucket_list_free(list: *mut qcos_bucket_list) {
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_object_info_content_type(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(arg_ref(info, "info")?.content_type.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.content_type.as_ptr())
+    })
 }
 
 /// The ETag, with its quotes as COS sends it. Owned by `info` (valid until it is
@@ -420,7 +491,9 @@ pub extern "C" fn qcos_object_info_content_type(info: *const qcos_object_info) -
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_object_info_etag(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(arg_ref(info, "info")?.etag.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.etag.as_ptr())
+    })
 }
 
 /// The Last-Modified date (an HTTP date). Owned by `info` (valid until it is freed);
@@ -429,7 +502,9 @@ pub extern "C" fn qcos_object_info_etag(info: *const qcos_object_info) -> *const
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_object_info_last_modified(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(arg_ref(info, "info")?.last_modified.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.last_modified.as_ptr())
+    })
 }
 
 /// The storage class (x-cos-storage-class); "" when COS omitted it (STANDARD). Owned by
@@ -438,7 +513,9 @@ pub extern "C" fn qcos_object_info_last_modified(info: *const qcos_object_info) 
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_object_info_storage_class(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(arg_ref(info, "info")?.storage_class.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.storage_class.as_ptr())
+    })
 }
 
 /// The version id (x-cos-version-id), "" when unversioned. Owned by `info` (valid until
@@ -447,7 +524,9 @@ pub extern "C" fn qcos_object_info_storage_class(info: *const qcos_object_info) 
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_object_info_version_id(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(arg_ref(info, "info")?.version_id.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.version_id.as_ptr())
+    })
 }
 
 /// The Content-Range of a ranged GET, e.g. "bytes 0-9/100"; "" otherwise. Owned by
@@ -456,7 +535,9 @@ pub extern "C" fn qcos_object_info_version_id(info: *const qcos_object_info) -> 
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_object_info_content_range(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(arg_ref(info, "info")?.content_range.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.content_range.as_ptr())
+    })
 }
 
 /// The x-cos-request-id of the answer. Owned by `info` (valid until it is freed); NULL
@@ -465,7 +546,9 @@ pub extern "C" fn qcos_object_info_content_range(info: *const qcos_object_info) 
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_object_info_request_id(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(arg_ref(info, "info")?.request_id.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.request_id.as_ptr())
+    })
 }
 
 /// The new object's ETag, with its quotes. Owned by `result` (valid until it is freed);
@@ -474,7 +557,9 @@ pub extern "C" fn qcos_object_info_request_id(info: *const qcos_object_info) -> 
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_put_result_etag(result: *const qcos_put_result) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(arg_ref(result, "result")?.etag.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(result, "result")?.etag.as_ptr())
+    })
 }
 
 /// The new object's version id; "" when unversioned. Owned by `result` (valid until it
@@ -483,7 +568,9 @@ pub extern "C" fn qcos_put_result_etag(result: *const qcos_put_result) -> *const
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_put_result_version_id(result: *const qcos_put_result) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(arg_ref(result, "result")?.version_id.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(result, "result")?.version_id.as_ptr())
+    })
 }
 
 /// The new object's Last-Modified (copies only; "" for uploads). Owned by `result`
@@ -492,7 +579,9 @@ pub extern "C" fn qcos_put_result_version_id(result: *const qcos_put_result) -> 
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_put_result_last_modified(result: *const qcos_put_result) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(arg_ref(result, "result")?.last_modified.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(result, "result")?.last_modified.as_ptr())
+    })
 }
 
 /// The x-cos-request-id of the answer. Owned by `result` (valid until it is freed);
@@ -501,5 +590,7 @@ pub extern "C" fn qcos_put_result_last_modified(result: *const qcos_put_result) 
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_put_result_request_id(result: *const qcos_put_result) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(arg_ref(result, "result")?.request_id.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(result, "result")?.request_id.as_ptr())
+    })
 }

@@ -37,23 +37,25 @@ static int checks = 0;
         }                                                                                \
     } while (0)
 
-/* Expect `call` to return `want`; on INVALID_ARGUMENT also expect the message to
- * mention `needle` (the argument's name). */
-#define EXPECT_STATUS(call, want, needle)                                                \
-    do {                                                                                 \
-        qcos_status got_ = (call);                                                       \
-        checks++;                                                                        \
-        if (got_ != (want)) {                                                            \
-            failures++;                                                                  \
-            fprintf(stderr, "%s:%d: %s returned %s (%d), expected %s\n  last error: %s\n", \
-                    __FILE__, __LINE__, #call, qcos_status_str((uint32_t)got_), (int)got_, \
-                    qcos_status_str((uint32_t)(want)), qcos_last_error_message());       \
-        } else if ((needle) != NULL && strstr(qcos_last_error_message(), (needle)) == NULL) { \
-            failures++;                                                                  \
-            fprintf(stderr, "%s:%d: %s: message \"%s\" does not mention \"%s\"\n",       \
-                    __FILE__, __LINE__, #call, qcos_last_error_message(), (const char *)(needle)); \
-        }                                                                                \
-    } while (0)
+/* Expect `got` (the result of `expr`) to be `want`; on failure statuses also expect
+ * the last error message to mention `needle` (e.g. the argument's name) if given. */
+static void expect_status(const char *file, int line, const char *expr, qcos_status got,
+                          qcos_status want, const char *needle) {
+    checks++;
+    if (got != want) {
+        failures++;
+        fprintf(stderr, "%s:%d: %s returned %s (%d), expected %s\n  last error: %s\n", file, line,
+                expr, qcos_status_str((uint32_t)got), (int)got, qcos_status_str((uint32_t)want),
+                qcos_last_error_message());
+    } else if (needle != NULL && strstr(qcos_last_error_message(), needle) == NULL) {
+        failures++;
+        fprintf(stderr, "%s:%d: %s: message \"%s\" does not mention \"%s\"\n", file, line, expr,
+                qcos_last_error_message(), needle);
+    }
+}
+
+#define EXPECT_STATUS(call, want, needle) \
+    expect_status(__FILE__, __LINE__, #call, (call), (want), (needle))
 
 #define OK(call) EXPECT_STATUS(call, QCOS_STATUS_OK, (const char *)NULL)
 #define NULLARG(call, name) EXPECT_STATUS(call, QCOS_STATUS_INVALID_ARGUMENT, "`" name "`")
@@ -87,6 +89,7 @@ static void test_version_and_status(void) {
 
 static void test_panic_is_caught(void) {
     EXPECT_STATUS(qcos_test_panic(), QCOS_STATUS_INTERNAL, "panic");
+    CHECK(strstr(qcos_last_error_message(), "src/ffi/testing.rs") != NULL);
     CHECK(qcos_last_error_status() == QCOS_STATUS_INTERNAL);
     /* The library still works after a caught panic. */
     qcos_config *cfg = NULL;
