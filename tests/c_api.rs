@@ -78,6 +78,7 @@ fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
         ])
         .arg("-I")
         .arg(manifest_dir().join("include"))
+        .args(test_hook_flags())
         .arg(src)
         .arg(static_lib())
         .args(NATIVE_STATIC_LIBS)
@@ -92,6 +93,28 @@ fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     exe
+}
+
+/// `qcos_test_panic` exists only in builds with debug assertions (the profile `cargo
+/// test` uses by default); under `--release` the C test leaves its panic check out
+/// and [`test_hooks_exist_only_in_debug_builds`] checks the symbol is absent.
+fn test_hook_flags() -> &'static [&'static str] {
+    if cfg!(debug_assertions) { &[] } else { &["-DQCOS_NO_TEST_HOOKS"] }
+}
+
+#[test]
+fn test_hooks_exist_only_in_debug_builds() {
+    let out = Command::new("nm")
+        .args(["-g", "--defined-only"])
+        .arg(static_lib())
+        .output()
+        .expect("run nm (binutils)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let symbols = String::from_utf8_lossy(&out.stdout);
+    let has = symbols.lines().any(|l| l.ends_with(" qcos_test_panic"));
+    assert_eq!(has, cfg!(debug_assertions), "qcos_test_panic present: {has}");
+    // The public API is there either way.
+    assert!(symbols.lines().any(|l| l.ends_with(" qcos_client_new")));
 }
 
 struct TestServer {
@@ -195,16 +218,36 @@ fn native_static_libs_are_current() {
     );
 }
 
-/// The whole C API, end to end, from C.
-#[test]
-fn c_api_end_to_end() {
+/// `valgrind` with the leak and error settings of the suite, or a failure telling how
+/// to install it (never a silent skip).
+fn valgrind(exe: &Path) -> Command {
+    let probe = Command::new("valgrind").arg("--version").output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        panic!(
+            "valgrind is required to check the C programs for leaks and invalid reads: \
+             install it (e.g. `apt-get install valgrind`)"
+        );
+    }
+    let mut c = Command::new("valgrind");
+    c.args([
+        "--leak-check=full",
+        "--errors-for-leak-kinds=definite,indirect",
+        "--error-exitcode=1",
+        "--quiet",
+    ])
+    .arg(exe);
+    c
+}
+
+fn api_test(under_valgrind: bool) {
     let build = tempfile::tempdir().unwrap();
     let exe = build_c(&manifest_dir().join("tests/c/api_test.c"), build.path());
     let server = start_server(false);
     let scratch = tempfile::tempdir().unwrap();
     let mut env = cos_env(&server, "ctest-1250000000");
     env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
-    let out = run(Command::new(&exe), &env);
+    let cmd = if under_valgrind { valgrind(&exe) } else { Command::new(&exe) };
+    let out = run(cmd, &env);
     assert_success("tests/c/api_test.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(" 0 failed"), "{stdout}");
@@ -216,7 +259,20 @@ fn c_api_end_to_end() {
     );
 }
 
-fn quickstart(valgrind: bool) {
+/// The whole C API, end to end, from C.
+#[test]
+fn c_api_end_to_end() {
+    api_test(false);
+}
+
+/// The same program under valgrind: every path (errors included) frees what it
+/// allocates and reads nothing it should not.
+#[test]
+fn c_api_end_to_end_under_valgrind() {
+    api_test(true);
+}
+
+fn quickstart(under_valgrind: bool) {
     let build = tempfile::tempdir().unwrap();
     let exe = build_c(
         &manifest_dir().join("examples/c/quickstart.c"),
@@ -224,26 +280,7 @@ fn quickstart(valgrind: bool) {
     );
     let server = start_server(true);
     let env = cos_env(&server, "quickstart-1250000000");
-    let cmd = if valgrind {
-        let probe = Command::new("valgrind").arg("--version").output();
-        if !probe.is_ok_and(|o| o.status.success()) {
-            panic!(
-                "valgrind is required to check the C example for leaks and invalid reads: \
-                 install it (e.g. `apt-get install valgrind`)"
-            );
-        }
-        let mut c = Command::new("valgrind");
-        c.args([
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect",
-            "--error-exitcode=1",
-            "--quiet",
-        ])
-        .arg(&exe);
-        c
-    } else {
-        Command::new(&exe)
-    };
+    let cmd = if under_valgrind { valgrind(&exe) } else { Command::new(&exe) };
     let out = run(cmd, &env);
     assert_success("examples/c/quickstart.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
