@@ -579,6 +579,8 @@ static void test_put_head_get(const qcos_client *c, const char *dir) {
     CHECK(qcos_object_info_meta_get(info, "md5") != NULL &&
           strlen(qcos_object_info_meta_get(info, "md5")) == 32);
     CHECK(qcos_object_info_meta_get(info, "absent") == NULL);
+    CHECK(qcos_object_info_meta_get(info, NULL) == NULL);
+    CHECK(qcos_object_info_meta_get(info, BAD_UTF8) == NULL);
     CHECK(qcos_object_info_meta_count(info) >= 3);
     CHECK(qcos_object_info_meta_name(info, qcos_object_info_meta_count(info)) == NULL);
     for (i = 0; i < qcos_object_info_header_count(info); i++) {
@@ -717,6 +719,15 @@ static void test_put_head_get(const qcos_client *c, const char *dir) {
         EXPECT_STATUS(qcos_client_head_object(c, "dir/cancelled.bin", NULL, &info), QCOS_STATUS_SERVICE,
                       NULL);
         CHECK(qcos_last_error_http_status() == 404);
+        /* A callback that ends before the announced length: the upload fails. */
+        memset(&r, 0, sizeof r);
+        r.data = data;
+        r.len = 1000;
+        r.chunk = 300;
+        CHECK(qcos_client_put_object_from_callback(c, "dir/short.bin", 2000, read_cb, &r, NULL, NULL) !=
+              QCOS_STATUS_OK);
+        CHECK(strlen(qcos_last_error_message()) > 0);
+        EXPECT_STATUS(qcos_client_head_object(c, "dir/short.bin", NULL, &info), QCOS_STATUS_SERVICE, NULL);
     }
 
     /* Empty object from (NULL, 0). */
@@ -896,8 +907,19 @@ static int provider_cb(void *user_data, qcos_credentials *out) {
         return -1;
     case 2:
         return 0;
-    default:
+    case 3:
         p->set_status = (int)qcos_credentials_set(out, "", "k", NULL, 0, 0);
+        return 0;
+    default:
+        /* NULL arguments and bad UTF-8 are refused by qcos_credentials_set too. */
+        if (qcos_credentials_set(out, NULL, "k", NULL, 0, 0) != QCOS_STATUS_INVALID_ARGUMENT ||
+            qcos_credentials_set(out, "i", NULL, NULL, 0, 0) != QCOS_STATUS_INVALID_ARGUMENT ||
+            qcos_credentials_set(out, "i", "k", BAD_UTF8, 0, 1) != QCOS_STATUS_INVALID_ARGUMENT ||
+            qcos_credentials_set(out, "i", "k", NULL, 0, 100) != QCOS_STATUS_INVALID_ARGUMENT) {
+            p->set_status = -1;
+            return 0;
+        }
+        p->set_status = (int)qcos_credentials_set(out, p->id, p->key, NULL, 0, 0);
         return 0;
     }
 }
@@ -981,6 +1003,14 @@ static void test_credentials(void) {
     c = client_with_provider(&p);
     EXPECT_STATUS(qcos_client_head_bucket(c), QCOS_STATUS_AUTH, "SecretId");
     CHECK(p.set_status == QCOS_STATUS_AUTH);
+    qcos_client_free(c);
+    memset(&p, 0, sizeof p);
+    p.mode = 4;
+    p.id = env("COS_SECRET_ID");
+    p.key = env("COS_SECRET_KEY");
+    c = client_with_provider(&p);
+    OK(qcos_client_head_bucket(c)); /* the failed sets left no trace; the last one counts */
+    CHECK(p.set_status == QCOS_STATUS_OK && p.calls == 1);
     qcos_client_free(c);
 
     /* No credentials at all. */
