@@ -310,8 +310,9 @@ pub extern "C" fn qcos_config_set_temporary_credentials(
 /// cached. See `qcos_credentials_cb` for its contract and thread. Default: none.
 ///
 /// `cb`: required (not NULL). `user_data`: passed back to every call, never read by
-/// qcos; it must stay valid until the client made from this config is freed (and
-/// the config, if it is freed instead).
+/// qcos; it must stay valid until the client made from this config and every
+/// `qcos_list` made from that client are freed (or until the config is freed, if it
+/// never becomes a client).
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` or `cb` is
 /// NULL. Thread: one thread at a time per config.
