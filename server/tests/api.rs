@@ -41,7 +41,10 @@ fn put_get_head_delete_object() {
     assert_eq!(h.etag(), r.etag());
 
     // Path-style addressing reaches the same object.
-    let p = env.req("GET", "dir/hello world+中文.txt").path_style().send();
+    let p = env
+        .req("GET", "dir/hello world+中文.txt")
+        .path_style()
+        .send();
     assert_eq!(p.status, 200);
     assert_eq!(p.body, body);
 
@@ -50,7 +53,10 @@ fn put_get_head_delete_object() {
     let g = env.get("dir/hello world+中文.txt");
     assert_eq!(g.status, 404);
     assert_eq!(g.code().as_deref(), Some("NoSuchKey"));
-    assert!(g.xml("RequestId").is_some_and(|id| Some(id.as_str()) == g.header("x-cos-request-id")));
+    assert!(
+        g.xml("RequestId")
+            .is_some_and(|id| Some(id.as_str()) == g.header("x-cos-request-id"))
+    );
     assert!(g.xml("TraceId").is_some());
     assert!(g.xml("Resource").unwrap().contains(BUCKET));
     assert_eq!(g.header("content-type"), Some("application/xml"));
@@ -82,11 +88,22 @@ fn put_edge_cases() {
         .body(b"three")
         .send();
     assert_eq!((r.status, r.code().as_deref()), (400, Some("BadDigest")));
-    let r = env.req("PUT", "k").header("Content-MD5", "notbase64!").body(b"x").send();
-    assert_eq!((r.status, r.code().as_deref()), (400, Some("InvalidDigest")));
+    let r = env
+        .req("PUT", "k")
+        .header("Content-MD5", "notbase64!")
+        .body(b"x")
+        .send();
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (400, Some("InvalidDigest"))
+    );
     assert_eq!(env.get("k").body, b"two!");
     // Missing bucket.
-    let r = env.req("PUT", "k").bucket(Some("nobucket-1250000000")).body(b"x").send();
+    let r = env
+        .req("PUT", "k")
+        .bucket(Some("nobucket-1250000000"))
+        .body(b"x")
+        .send();
     assert_eq!((r.status, r.code().as_deref()), (404, Some("NoSuchBucket")));
     // Keys with dots, slashes, unicode and reserved characters round-trip.
     for key in ["a/../b", "./x", "a//b", "sp ace/+%?#~!*'()", "ключ/值"] {
@@ -94,10 +111,21 @@ fn put_edge_cases() {
         assert_eq!(env.get(key).body, key.as_bytes(), "{key}");
     }
     // Storage class and bad storage class.
-    let r = env.req("PUT", "ia").header("x-cos-storage-class", "STANDARD_IA").body(b"1").send();
+    let r = env
+        .req("PUT", "ia")
+        .header("x-cos-storage-class", "STANDARD_IA")
+        .body(b"1")
+        .send();
     assert_eq!(r.status, 200);
-    assert_eq!(env.req("HEAD", "ia").send().header("x-cos-storage-class"), Some("STANDARD_IA"));
-    let r = env.req("PUT", "ia").header("x-cos-storage-class", "GOLD").body(b"1").send();
+    assert_eq!(
+        env.req("HEAD", "ia").send().header("x-cos-storage-class"),
+        Some("STANDARD_IA")
+    );
+    let r = env
+        .req("PUT", "ia")
+        .header("x-cos-storage-class", "GOLD")
+        .body(b"1")
+        .send();
     assert_eq!(r.status, 400);
     // Too long a key.
     let long = "k".repeat(851);
@@ -119,36 +147,81 @@ fn range_and_conditional_get() {
     assert_eq!((g.status, g.body.as_slice()), (206, &body[990..]));
     let g = env.req("GET", "r").header("Range", "bytes=-5").send();
     assert_eq!((g.status, g.body.as_slice()), (206, &body[995..]));
-    let g = env.req("GET", "r").header("Range", "bytes=1000-2000").send();
+    let g = env
+        .req("GET", "r")
+        .header("Range", "bytes=1000-2000")
+        .send();
     assert_eq!((g.status, g.code().as_deref()), (416, Some("InvalidRange")));
 
     let g = env.req("GET", "r").header("If-Match", &etag).send();
     assert_eq!(g.status, 200);
     let g = env.req("GET", "r").header("If-Match", "\"0000\"").send();
-    assert_eq!((g.status, g.code().as_deref()), (412, Some("PreconditionFailed")));
+    assert_eq!(
+        (g.status, g.code().as_deref()),
+        (412, Some("PreconditionFailed"))
+    );
     let g = env.req("GET", "r").header("If-None-Match", &etag).send();
     assert_eq!(g.status, 304);
     assert!(g.body.is_empty());
-    let g = env.req("GET", "r").header("If-None-Match", "\"other\"").send();
+    let g = env
+        .req("GET", "r")
+        .header("If-None-Match", "\"other\"")
+        .send();
     assert_eq!(g.status, 200);
     let future = "Fri, 01 Jan 2100 00:00:00 GMT";
     let past = "Thu, 01 Jan 1970 00:00:00 GMT";
-    assert_eq!(env.req("GET", "r").header("If-Modified-Since", future).send().status, 304);
-    assert_eq!(env.req("GET", "r").header("If-Modified-Since", past).send().status, 200);
-    assert_eq!(env.req("GET", "r").header("If-Unmodified-Since", past).send().status, 412);
-    assert_eq!(env.req("GET", "r").header("If-Unmodified-Since", future).send().status, 200);
-    assert_eq!(env.req("HEAD", "r").header("If-None-Match", &etag).send().status, 304);
+    assert_eq!(
+        env.req("GET", "r")
+            .header("If-Modified-Since", future)
+            .send()
+            .status,
+        304
+    );
+    assert_eq!(
+        env.req("GET", "r")
+            .header("If-Modified-Since", past)
+            .send()
+            .status,
+        200
+    );
+    assert_eq!(
+        env.req("GET", "r")
+            .header("If-Unmodified-Since", past)
+            .send()
+            .status,
+        412
+    );
+    assert_eq!(
+        env.req("GET", "r")
+            .header("If-Unmodified-Since", future)
+            .send()
+            .status,
+        200
+    );
+    assert_eq!(
+        env.req("HEAD", "r")
+            .header("If-None-Match", &etag)
+            .send()
+            .status,
+        304
+    );
 
     // response-* overrides.
     let g = env
         .req("GET", "r")
         .query("response-content-type", "application/x-test")
-        .query("response-content-disposition", "attachment; filename=\"a.bin\"")
+        .query(
+            "response-content-disposition",
+            "attachment; filename=\"a.bin\"",
+        )
         .query("response-cache-control", "max-age=5")
         .send();
     assert_eq!(g.status, 200);
     assert_eq!(g.header("content-type"), Some("application/x-test"));
-    assert_eq!(g.header("content-disposition"), Some("attachment; filename=\"a.bin\""));
+    assert_eq!(
+        g.header("content-disposition"),
+        Some("attachment; filename=\"a.bin\"")
+    );
     assert_eq!(g.header("cache-control"), Some("max-age=5"));
 }
 
@@ -156,7 +229,14 @@ fn range_and_conditional_get() {
 fn listing_with_prefix_delimiter_and_pages() {
     let env = start();
     let keys = [
-        "a/1", "a/2", "a/b/3", "b/1", "c", "d/x/y", "e&<special>", "f",
+        "a/1",
+        "a/2",
+        "a/b/3",
+        "b/1",
+        "c",
+        "d/x/y",
+        "e&<special>",
+        "f",
     ];
     for k in keys {
         env.put(k, k.as_bytes());
@@ -170,10 +250,18 @@ fn listing_with_prefix_delimiter_and_pages() {
 
     let l = env.req("GET", "").query("delimiter", "/").send();
     assert_eq!(l.xml_all("Key"), ["c", "e&<special>", "f"]);
-    let cps: Vec<String> = l.xml_all("Prefix").into_iter().filter(|p| !p.is_empty()).collect();
+    let cps: Vec<String> = l
+        .xml_all("Prefix")
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect();
     assert_eq!(cps, ["a/", "b/", "d/"]);
 
-    let l = env.req("GET", "").query("prefix", "a/").query("delimiter", "/").send();
+    let l = env
+        .req("GET", "")
+        .query("prefix", "a/")
+        .query("delimiter", "/")
+        .send();
     assert_eq!(l.xml_all("Key"), ["a/1", "a/2"]);
     assert!(l.xml_all("Prefix").contains(&"a/b/".to_string()));
 
@@ -206,14 +294,21 @@ fn listing_with_prefix_delimiter_and_pages() {
     assert_eq!(seen, ["a/", "b/", "c", "d/", "e&<special>", "f"]);
 
     // encoding-type=url encodes keys.
-    let l = env.req("GET", "").query("prefix", "e").query("encoding-type", "url").send();
+    let l = env
+        .req("GET", "")
+        .query("prefix", "e")
+        .query("encoding-type", "url")
+        .send();
     assert_eq!(l.xml_all("Key"), ["e%26%3Cspecial%3E"]);
     assert_eq!(l.xml("EncodingType").as_deref(), Some("url"));
     // max-keys over 1000 is clamped; bad max-keys is refused.
     let l = env.req("GET", "").query("max-keys", "5000").send();
     assert_eq!(l.xml("MaxKeys").as_deref(), Some("1000"));
     let l = env.req("GET", "").query("max-keys", "x").send();
-    assert_eq!((l.status, l.code().as_deref()), (400, Some("InvalidArgument")));
+    assert_eq!(
+        (l.status, l.code().as_deref()),
+        (400, Some("InvalidArgument"))
+    );
     // Path-style listing.
     let l = env.req("GET", "").path_style().query("prefix", "b/").send();
     assert_eq!(l.xml_all("Key"), ["b/1"]);
@@ -223,36 +318,78 @@ fn listing_with_prefix_delimiter_and_pages() {
 fn buckets_and_service() {
     let env = start();
     let r = env.req("PUT", "").send();
-    assert_eq!((r.status, r.code().as_deref()), (409, Some("BucketAlreadyOwnedByYou")));
-    let r = env.req("PUT", "").bucket(Some("other-1250000000")).path_style().send();
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (409, Some("BucketAlreadyOwnedByYou"))
+    );
+    let r = env
+        .req("PUT", "")
+        .bucket(Some("other-1250000000"))
+        .path_style()
+        .send();
     assert_eq!(r.status, 200);
     let h = env.req("HEAD", "").bucket(Some("other-1250000000")).send();
     assert_eq!(h.status, 200);
     assert_eq!(h.header("x-cos-bucket-region"), Some(REGION));
-    assert_eq!(env.req("HEAD", "").bucket(Some("missing-1250000000")).send().status, 404);
+    assert_eq!(
+        env.req("HEAD", "")
+            .bucket(Some("missing-1250000000"))
+            .send()
+            .status,
+        404
+    );
     let s = env.req("GET", "").bucket(None).send();
     assert_eq!(s.status, 200, "{}", s.text());
     assert_eq!(s.xml_all("Name"), ["other-1250000000", BUCKET]);
     assert_eq!(s.xml("Location").as_deref(), Some(REGION));
     assert!(s.xml("CreationDate").unwrap().ends_with('Z'));
     // Service on a plain host too.
-    let s = env.req("GET", "").bucket(None).host(&format!("127.0.0.1:{}", env.port())).send();
+    let s = env
+        .req("GET", "")
+        .bucket(None)
+        .host(&format!("127.0.0.1:{}", env.port()))
+        .send();
     assert_eq!(s.xml_all("Name").len(), 2);
 
     env.put("x", b"1");
     let r = env.req("DELETE", "").send();
-    assert_eq!((r.status, r.code().as_deref()), (409, Some("BucketNotEmpty")));
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (409, Some("BucketNotEmpty"))
+    );
     env.req("DELETE", "x").send();
     assert_eq!(env.req("DELETE", "").send().status, 204);
     let r = env.req("DELETE", "").send();
     assert_eq!((r.status, r.code().as_deref()), (404, Some("NoSuchBucket")));
-    let r = env.req("PUT", "").bucket(Some("Bad_Name")).path_style().send();
-    assert_eq!((r.status, r.code().as_deref()), (400, Some("InvalidBucketName")));
+    let r = env
+        .req("PUT", "")
+        .bucket(Some("Bad_Name"))
+        .path_style()
+        .send();
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (400, Some("InvalidBucketName"))
+    );
     // Unsupported sub-resources → 501.
-    let r = env.req("GET", "").bucket(Some("other-1250000000")).flag("cors").send();
-    assert_eq!((r.status, r.code().as_deref()), (501, Some("NotImplemented")));
-    let r = env.req("PUT", "k").bucket(Some("other-1250000000")).flag("tagging").body(b"<x/>").send();
-    assert_eq!((r.status, r.code().as_deref()), (501, Some("NotImplemented")));
+    let r = env
+        .req("GET", "")
+        .bucket(Some("other-1250000000"))
+        .flag("cors")
+        .send();
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (501, Some("NotImplemented"))
+    );
+    let r = env
+        .req("PUT", "k")
+        .bucket(Some("other-1250000000"))
+        .flag("tagging")
+        .body(b"<x/>")
+        .send();
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (501, Some("NotImplemented"))
+    );
 }
 
 #[test]
@@ -262,8 +399,16 @@ fn delete_multiple() {
         env.put(k, b"x");
     }
     let xml = "<Delete><Quiet>false</Quiet><Object><Key>m1</Key></Object><Object><Key>m2</Key></Object><Object><Key>absent</Key></Object></Delete>";
-    let r = env.req("POST", "").flag("delete").body(xml.as_bytes()).send();
-    assert_eq!((r.status, r.code().as_deref()), (400, Some("InvalidRequest")), "Content-MD5 is mandatory");
+    let r = env
+        .req("POST", "")
+        .flag("delete")
+        .body(xml.as_bytes())
+        .send();
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (400, Some("InvalidRequest")),
+        "Content-MD5 is mandatory"
+    );
     let r = env
         .req("POST", "")
         .flag("delete")
@@ -313,7 +458,10 @@ fn copy_object() {
         .body(&body)
         .send();
     let source = format!("{BUCKET}.cos.{REGION}.myqcloud.com/src/a%20b%2Bc");
-    let r = env.req("PUT", "copy1").header("x-cos-copy-source", &source).send();
+    let r = env
+        .req("PUT", "copy1")
+        .header("x-cos-copy-source", &source)
+        .send();
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.xml("ETag").unwrap(), format!("\"{}\"", md5_hex(&body)));
     assert_eq!(r.xml("CRC64").unwrap(), crc64::checksum(&body).to_string());
@@ -332,15 +480,24 @@ fn copy_object() {
         .header("x-cos-meta-new", "1")
         .send();
     assert_eq!(r.status, 200, "{}", r.text());
-    let g = env.req("GET", "copy2").bucket(Some("dst-1250000000")).send();
+    let g = env
+        .req("GET", "copy2")
+        .bucket(Some("dst-1250000000"))
+        .send();
     assert_eq!(g.body, body);
     assert_eq!(g.header("content-type"), Some("text/plain"));
     assert_eq!(g.header("x-cos-meta-new"), Some("1"));
     assert_eq!(g.header("x-cos-meta-k"), None);
     // Copy onto itself needs Replaced.
     let selfsrc = format!("{BUCKET}.cos.{REGION}.myqcloud.com/copy1");
-    let r = env.req("PUT", "copy1").header("x-cos-copy-source", &selfsrc).send();
-    assert_eq!((r.status, r.code().as_deref()), (400, Some("InvalidRequest")));
+    let r = env
+        .req("PUT", "copy1")
+        .header("x-cos-copy-source", &selfsrc)
+        .send();
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (400, Some("InvalidRequest"))
+    );
     let r = env
         .req("PUT", "copy1")
         .header("x-cos-copy-source", &selfsrc)
@@ -348,14 +505,25 @@ fn copy_object() {
         .header("x-cos-storage-class", "STANDARD_IA")
         .send();
     assert_eq!(r.status, 200);
-    assert_eq!(env.req("HEAD", "copy1").send().header("x-cos-storage-class"), Some("STANDARD_IA"));
+    assert_eq!(
+        env.req("HEAD", "copy1")
+            .send()
+            .header("x-cos-storage-class"),
+        Some("STANDARD_IA")
+    );
     // Missing source, bad source, failed precondition.
     let r = env
         .req("PUT", "c3")
-        .header("x-cos-copy-source", &format!("{BUCKET}.cos.{REGION}.myqcloud.com/none"))
+        .header(
+            "x-cos-copy-source",
+            &format!("{BUCKET}.cos.{REGION}.myqcloud.com/none"),
+        )
         .send();
     assert_eq!((r.status, r.code().as_deref()), (404, Some("NoSuchKey")));
-    let r = env.req("PUT", "c3").header("x-cos-copy-source", "garbage").send();
+    let r = env
+        .req("PUT", "c3")
+        .header("x-cos-copy-source", "garbage")
+        .send();
     assert_eq!(r.status, 400);
     let r = env
         .req("PUT", "c3")
@@ -366,7 +534,12 @@ fn copy_object() {
 }
 
 fn initiate(env: &Env, key: &str) -> String {
-    let r = env.req("POST", key).flag("uploads").header("x-cos-meta-m", "1").header("Content-Type", "video/mp4").send();
+    let r = env
+        .req("POST", key)
+        .flag("uploads")
+        .header("x-cos-meta-m", "1")
+        .header("Content-Type", "video/mp4")
+        .send();
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.xml("Key").as_deref(), Some(key));
     r.xml("UploadId").unwrap()
@@ -383,7 +556,9 @@ fn upload_part(env: &Env, key: &str, id: &str, n: u32, body: &[u8]) -> common::R
 fn complete_xml(parts: &[(u32, String)]) -> String {
     let mut x = String::from("<CompleteMultipartUpload>");
     for (n, e) in parts {
-        x.push_str(&format!("<Part><PartNumber>{n}</PartNumber><ETag>{e}</ETag></Part>"));
+        x.push_str(&format!(
+            "<Part><PartNumber>{n}</PartNumber><ETag>{e}</ETag></Part>"
+        ));
     }
     x + "</CompleteMultipartUpload>"
 }
@@ -409,32 +584,67 @@ fn multipart_upload_complete() {
     assert_eq!(env.server.stats().get("upload_part"), 4);
 
     // List Parts with pagination.
-    let l = env.req("GET", "big").query("uploadId", &id).query("max-parts", "2").send();
+    let l = env
+        .req("GET", "big")
+        .query("uploadId", &id)
+        .query("max-parts", "2")
+        .send();
     assert_eq!(l.status, 200, "{}", l.text());
     assert_eq!(l.xml_all("PartNumber"), ["1", "2"]);
     assert_eq!(l.xml("IsTruncated").as_deref(), Some("true"));
     assert_eq!(l.xml("NextPartNumberMarker").as_deref(), Some("2"));
-    let l = env.req("GET", "big").query("uploadId", &id).query("part-number-marker", "2").send();
+    let l = env
+        .req("GET", "big")
+        .query("uploadId", &id)
+        .query("part-number-marker", "2")
+        .send();
     assert_eq!(l.xml_all("PartNumber"), ["3"]);
     assert_eq!(l.xml_all("Size"), ["1234"]);
     assert_eq!(l.xml("IsTruncated").as_deref(), Some("false"));
 
     // Complete errors.
     let bad_order = complete_xml(&[listed[1].clone(), listed[0].clone()]);
-    let r = env.req("POST", "big").query("uploadId", &id).body(bad_order.as_bytes()).send();
-    assert_eq!((r.status, r.code().as_deref()), (400, Some("InvalidPartOrder")));
+    let r = env
+        .req("POST", "big")
+        .query("uploadId", &id)
+        .body(bad_order.as_bytes())
+        .send();
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (400, Some("InvalidPartOrder"))
+    );
     let gap = complete_xml(&[listed[0].clone(), listed[2].clone()]);
-    let r = env.req("POST", "big").query("uploadId", &id).body(gap.as_bytes()).send();
+    let r = env
+        .req("POST", "big")
+        .query("uploadId", &id)
+        .body(gap.as_bytes())
+        .send();
     assert_eq!((r.status, r.code().as_deref()), (400, Some("InvalidPart")));
     let wrong = complete_xml(&[(1, "\"00\"".into()), listed[1].clone(), listed[2].clone()]);
-    let r = env.req("POST", "big").query("uploadId", &id).body(wrong.as_bytes()).send();
+    let r = env
+        .req("POST", "big")
+        .query("uploadId", &id)
+        .body(wrong.as_bytes())
+        .send();
     assert_eq!((r.status, r.code().as_deref()), (400, Some("InvalidPart")));
-    let r = env.req("POST", "big").query("uploadId", &id).body(b"<Complete").send();
+    let r = env
+        .req("POST", "big")
+        .query("uploadId", &id)
+        .body(b"<Complete")
+        .send();
     assert_eq!((r.status, r.code().as_deref()), (400, Some("MalformedXML")));
-    let r = env.req("POST", "big").query("uploadId", "nope").body(complete_xml(&listed).as_bytes()).send();
+    let r = env
+        .req("POST", "big")
+        .query("uploadId", "nope")
+        .body(complete_xml(&listed).as_bytes())
+        .send();
     assert_eq!((r.status, r.code().as_deref()), (404, Some("NoSuchUpload")));
 
-    let r = env.req("POST", "big").query("uploadId", &id).body(complete_xml(&listed).as_bytes()).send();
+    let r = env
+        .req("POST", "big")
+        .query("uploadId", &id)
+        .body(complete_xml(&listed).as_bytes())
+        .send();
     assert_eq!(r.status, 200, "{}", r.text());
     let etag = r.xml("ETag").unwrap();
     assert!(etag.starts_with('"') && etag.ends_with("-3\""), "{etag}");
@@ -471,7 +681,10 @@ fn multipart_small_parts_abort_and_list_uploads() {
         .query("uploadId", &id)
         .body(complete_xml(&[(1, ea), (2, eb)]).as_bytes())
         .send();
-    assert_eq!((r.status, r.code().as_deref()), (400, Some("EntityTooSmall")));
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (400, Some("EntityTooSmall"))
+    );
     let r = upload_part(&env, "small", &id, 0, b"x");
     assert_eq!(r.status, 400);
     let r = upload_part(&env, "small", "unknown", 1, b"x");
@@ -484,13 +697,28 @@ fn multipart_small_parts_abort_and_list_uploads() {
     let l = env.req("GET", "").flag("uploads").send();
     assert_eq!(l.status, 200, "{}", l.text());
     assert_eq!(l.xml_all("Key"), ["dir/other", "small", "small", "zeta"]);
-    let l = env.req("GET", "").flag("uploads").query("prefix", "sm").send();
+    let l = env
+        .req("GET", "")
+        .flag("uploads")
+        .query("prefix", "sm")
+        .send();
     assert_eq!(l.xml_all("UploadId").len(), 2);
-    let l = env.req("GET", "").flag("uploads").query("delimiter", "/").send();
+    let l = env
+        .req("GET", "")
+        .flag("uploads")
+        .query("delimiter", "/")
+        .send();
     assert_eq!(l.xml_all("Key"), ["small", "small", "zeta"]);
-    let l = env.req("GET", "").flag("uploads").query("max-uploads", "2").send();
+    let l = env
+        .req("GET", "")
+        .flag("uploads")
+        .query("max-uploads", "2")
+        .send();
     assert_eq!(l.xml("IsTruncated").as_deref(), Some("true"));
-    let (km, um) = (l.xml("NextKeyMarker").unwrap(), l.xml("NextUploadIdMarker").unwrap());
+    let (km, um) = (
+        l.xml("NextKeyMarker").unwrap(),
+        l.xml("NextUploadIdMarker").unwrap(),
+    );
     assert_eq!(km, "small");
     let l = env
         .req("GET", "")
@@ -506,7 +734,13 @@ fn multipart_small_parts_abort_and_list_uploads() {
     let r = env.req("DELETE", "").send();
     assert_eq!(r.code().as_deref(), Some("BucketNotEmpty"));
     // Abort.
-    assert_eq!(env.req("DELETE", "small").query("uploadId", &id).send().status, 204);
+    assert_eq!(
+        env.req("DELETE", "small")
+            .query("uploadId", &id)
+            .send()
+            .status,
+        204
+    );
     let r = env.req("DELETE", "small").query("uploadId", &id).send();
     assert_eq!((r.status, r.code().as_deref()), (404, Some("NoSuchUpload")));
     assert_eq!(env.server.stats().get("abort"), 2);
@@ -520,7 +754,10 @@ fn upload_part_copy() {
     let id = initiate(&env, "assembled");
     let source = format!("{BUCKET}.cos.{REGION}.myqcloud.com/source");
     let mut etags = Vec::new();
-    let ranges = [(0u64, 2 * 1024 * 1024 - 1), (2 * 1024 * 1024, src.len() as u64 - 1)];
+    let ranges = [
+        (0u64, 2 * 1024 * 1024 - 1),
+        (2 * 1024 * 1024, src.len() as u64 - 1),
+    ];
     for (i, (a, b)) in ranges.iter().enumerate() {
         let r = env
             .req("PUT", "assembled")
@@ -543,7 +780,11 @@ fn upload_part_copy() {
         .header("x-cos-copy-source-range", "bytes=5-999999999")
         .send();
     assert_eq!(r.status, 400);
-    let r = env.req("POST", "assembled").query("uploadId", &id).body(complete_xml(&etags).as_bytes()).send();
+    let r = env
+        .req("POST", "assembled")
+        .query("uploadId", &id)
+        .body(complete_xml(&etags).as_bytes())
+        .send();
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.crc(), Some(crc64::checksum(&src)));
     assert!(env.get("assembled").body == src);
@@ -556,7 +797,11 @@ fn auto_create_buckets() {
     let mut cfg = config(dir.path());
     cfg.auto_create_buckets = true;
     let server = qcos_server::Server::start(cfg).unwrap();
-    let env = Env { server, dir, agent: agent() };
+    let env = Env {
+        server,
+        dir,
+        agent: agent(),
+    };
     env.put("k", b"v");
     assert_eq!(env.get("k").body, b"v");
 }
@@ -570,6 +815,9 @@ fn large_object_streams() {
     assert_eq!(r.crc(), Some(crc64::checksum(&body)));
     let g = env.get("huge");
     assert!(g.body == body);
-    let g = env.req("GET", "huge").header("Range", "bytes=10000000-10999999").send();
+    let g = env
+        .req("GET", "huge")
+        .header("Range", "bytes=10000000-10999999")
+        .send();
     assert!(g.body == body[10_000_000..11_000_000]);
 }

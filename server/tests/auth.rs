@@ -19,17 +19,28 @@ fn accepted_signature_forms() {
     let r = env.req("GET", "k").mode(SignMode::Merged).send();
     assert_eq!(r.status, 200, "{}", r.text());
     // Presigned PUT.
-    let r = env.req("PUT", "pre").mode(SignMode::Query).body(b"up").send();
+    let r = env
+        .req("PUT", "pre")
+        .mode(SignMode::Query)
+        .body(b"up")
+        .send();
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(env.get("pre").body, b"up");
     // Signed query params with mixed case and values needing encoding.
     let r = env
         .req("GET", "k")
-        .query("response-content-disposition", "attachment; filename=\"a b.txt\"")
+        .query(
+            "response-content-disposition",
+            "attachment; filename=\"a b.txt\"",
+        )
         .send();
     assert_eq!(r.status, 200, "{}", r.text());
     // Temporary credentials with the token in a header, and in the query.
-    let r = env.req("GET", "k").creds(TMP_ID, TMP_KEY).token(TMP_TOKEN).send();
+    let r = env
+        .req("GET", "k")
+        .creds(TMP_ID, TMP_KEY)
+        .token(TMP_TOKEN)
+        .send();
     assert_eq!(r.status, 200, "{}", r.text());
     let r = env
         .req("GET", "k")
@@ -64,13 +75,19 @@ fn rejected_signatures() {
     let r = env.req("GET", "k").mode(SignMode::None).send();
     assert_eq!(code(&r), (403, "AccessDenied".into()));
     // Wrong secret key.
-    let r = env.req("GET", "k").creds(qcos_server::TEST_SECRET_ID, "wrong").send();
+    let r = env
+        .req("GET", "k")
+        .creds(qcos_server::TEST_SECRET_ID, "wrong")
+        .send();
     assert_eq!(code(&r), (403, "SignatureDoesNotMatch".into()));
     // Unknown SecretId.
     let r = env.req("GET", "k").creds("AKIDnobody", "x").send();
     assert_eq!(code(&r), (403, "InvalidAccessKeyId".into()));
     // Tampered query: a signed parameter's value changed after signing.
-    let (url, headers) = env.req("GET", "k").query("response-content-type", "text/plain").prepare();
+    let (url, headers) = env
+        .req("GET", "k")
+        .query("response-content-type", "text/plain")
+        .prepare();
     let tampered = url.replace("text%2Fplain", "text%2Fhtml");
     assert_ne!(url, tampered);
     let mut b = ureq::http::Request::builder().method("GET").uri(&tampered);
@@ -125,7 +142,11 @@ fn rejected_signatures() {
     assert_eq!(resp.status().as_u16(), 403);
     assert_eq!(env.get("k").status, 200, "the object survived");
     // Malformed Authorization.
-    let r = env.req("GET", "k").mode(SignMode::None).unsigned_header("Authorization", "garbage").send();
+    let r = env
+        .req("GET", "k")
+        .mode(SignMode::None)
+        .unsigned_header("Authorization", "garbage")
+        .send();
     assert_eq!(r.status, 403);
 }
 
@@ -145,9 +166,15 @@ fn time_window_and_skew() {
     assert_eq!(r.xml("Message").as_deref(), Some("Request has expired"));
     let date = r.header("date").unwrap().to_string();
     let server_now = qcos_server_date(&date);
-    assert!((server_now - (now() + 3600)).abs() < 120, "Date reflects the skew: {date}");
+    assert!(
+        (server_now - (now() + 3600)).abs() < 120,
+        "Date reflects the skew: {date}"
+    );
     // Signing with the server's time works again.
-    let r = env.req("GET", "k").key_time(server_now - 60, server_now + 600).send();
+    let r = env
+        .req("GET", "k")
+        .key_time(server_now - 60, server_now + 600)
+        .send();
     assert_eq!(r.status, 200);
     env.server.set_clock_skew(-3600);
     let r = env.req("GET", "k").send();
@@ -159,7 +186,9 @@ fn time_window_and_skew() {
 fn qcos_server_date(s: &str) -> i64 {
     // "Sun, 06 Nov 1994 08:49:37 GMT"
     let p: Vec<&str> = s.split_whitespace().collect();
-    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let d: i64 = p[1].parse().unwrap();
     let m = months.iter().position(|x| *x == p[2]).unwrap() as i64 + 1;
     let y: i64 = p[3].parse().unwrap();
@@ -180,7 +209,11 @@ fn temporary_credentials_need_their_token() {
     env.put("k", b"v");
     let r = env.req("GET", "k").creds(TMP_ID, TMP_KEY).send();
     assert_eq!(r.status, 403, "no token");
-    let r = env.req("GET", "k").creds(TMP_ID, TMP_KEY).token("wrong-token").send();
+    let r = env
+        .req("GET", "k")
+        .creds(TMP_ID, TMP_KEY)
+        .token("wrong-token")
+        .send();
     assert_eq!(r.status, 403, "wrong token");
     // A permanent key does not need a token.
     assert_eq!(env.req("GET", "k").send().status, 200);
@@ -191,18 +224,30 @@ fn host_must_be_signed() {
     let env = start();
     env.put("k", b"v");
     // Sign without host: build the Authorization by hand over no headers.
-    let kt = qcos::auth::KeyTime { start: now() - 60, end: now() + 600 };
+    let kt = qcos::auth::KeyTime {
+        start: now() - 60,
+        end: now() + 600,
+    };
     let sig = qcos::auth::sign(
         qcos_server::TEST_SECRET_KEY,
         kt,
-        &qcos::auth::SignRequest { method: "GET", path: "/k", params: &[], headers: &[] },
+        &qcos::auth::SignRequest {
+            method: "GET",
+            path: "/k",
+            params: &[],
+            headers: &[],
+        },
     );
     let auth = format!(
         "q-sign-algorithm=sha1&q-ak={}&q-sign-time={kt}&q-key-time={kt}&q-header-list=&q-url-param-list=&q-signature={}",
         qcos_server::TEST_SECRET_ID,
         sig.signature
     );
-    let r = env.req("GET", "k").mode(SignMode::None).unsigned_header("Authorization", &auth).send();
+    let r = env
+        .req("GET", "k")
+        .mode(SignMode::None)
+        .unsigned_header("Authorization", &auth)
+        .send();
     assert_eq!(code(&r), (403, "AccessDenied".into()));
     assert!(r.xml("Message").unwrap().contains("host"));
 }

@@ -97,7 +97,8 @@ impl Resp {
         self.header("etag").unwrap_or("").to_string()
     }
     pub fn crc(&self) -> Option<u64> {
-        self.header("x-cos-hash-crc64ecma").and_then(|v| v.parse().ok())
+        self.header("x-cos-hash-crc64ecma")
+            .and_then(|v| v.parse().ok())
     }
 }
 
@@ -235,11 +236,22 @@ impl<'a> Req<'a> {
         let port = self.env.port();
         let (path, host) = match (&self.bucket, self.path_style) {
             (Some(b), false) => (
-                if self.key.is_empty() { "/".to_string() } else { key_to_path(&self.key) },
+                if self.key.is_empty() {
+                    "/".to_string()
+                } else {
+                    key_to_path(&self.key)
+                },
                 format!("{b}.cos.{REGION}.myqcloud.com"),
             ),
             (Some(b), true) => (
-                format!("/{b}{}", if self.key.is_empty() { "/".to_string() } else { key_to_path(&self.key) }),
+                format!(
+                    "/{b}{}",
+                    if self.key.is_empty() {
+                        "/".to_string()
+                    } else {
+                        key_to_path(&self.key)
+                    }
+                ),
                 format!("127.0.0.1:{port}"),
             ),
             (None, _) => ("/".to_string(), "service.cos.myqcloud.com".to_string()),
@@ -261,9 +273,23 @@ impl<'a> Req<'a> {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_deref().unwrap_or("")))
             .collect();
-        let hdrs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let sign_path = self.sign_path.clone().unwrap_or_else(|| format!("/{}", self.key));
-        let auth = authorization(&self.id, &self.secret, kt, &self.method, &sign_path, &params, &hdrs);
+        let hdrs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let sign_path = self
+            .sign_path
+            .clone()
+            .unwrap_or_else(|| format!("/{}", self.key));
+        let auth = authorization(
+            &self.id,
+            &self.secret,
+            kt,
+            &self.method,
+            &sign_path,
+            &params,
+            &hdrs,
+        );
         match self.mode {
             SignMode::Header => headers.push(("Authorization".into(), auth)),
             SignMode::Query => {
@@ -287,7 +313,9 @@ impl<'a> Req<'a> {
 
     pub fn send(self) -> Resp {
         let (url, headers) = self.prepare();
-        let mut b = ureq::http::Request::builder().method(self.method.as_str()).uri(&url);
+        let mut b = ureq::http::Request::builder()
+            .method(self.method.as_str())
+            .uri(&url);
         for (k, v) in &headers {
             b = b.header(k.as_str(), v.as_str());
         }
@@ -306,7 +334,11 @@ impl<'a> Req<'a> {
         if self.method != "HEAD" {
             resp.body_mut().as_reader().read_to_end(&mut body).unwrap();
         }
-        Resp { status, headers, body }
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
@@ -353,7 +385,12 @@ pub fn raw(env: &Env, bytes: &[u8], wait: Duration) -> Vec<u8> {
 }
 
 /// A signed raw request head (virtual-hosted, Authorization header).
-pub fn raw_head(method: &str, key: &str, query: &[(&str, &str)], headers: &[(&str, &str)]) -> String {
+pub fn raw_head(
+    method: &str,
+    key: &str,
+    query: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> String {
     let host = format!("{BUCKET}.cos.{REGION}.myqcloud.com");
     let mut hs: Vec<(&str, &str)> = vec![("Host", host.as_str())];
     hs.extend_from_slice(headers);
