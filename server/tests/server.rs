@@ -189,7 +189,9 @@ fn fault_resets_leave_old_object_intact() {
     assert!(tmp.is_empty(), "{tmp:?}");
 }
 
-fn get_raw(env: &Env, key: &str) -> (u16, Vec<(String, String)>, Result<Vec<u8>, String>) {
+type RawGet = (u16, Vec<(String, String)>, Result<Vec<u8>, String>);
+
+fn get_raw(env: &Env, key: &str) -> RawGet {
     let (url, headers) = env.req("GET", key).prepare();
     let mut b = ureq::http::Request::builder().method("GET").uri(&url);
     for (k, v) in &headers {
@@ -348,7 +350,7 @@ fn persistence_across_restart() {
     assert_eq!(g.header("content-type"), Some("text/x"));
     assert_eq!(env.req("GET", "").send().xml_all("Key"), ["a/1", "a/2"]);
     let l = env.req("GET", "mp").query("uploadId", &upload_id).send();
-    assert_eq!(l.xml_all("ETag"), [part_etag.clone()]);
+    assert_eq!(l.xml_all("ETag"), std::slice::from_ref(&part_etag));
     let xml = format!(
         "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part_etag}</ETag></Part></CompleteMultipartUpload>"
     );
