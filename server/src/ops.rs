@@ -140,7 +140,7 @@ pub(crate) fn serve_connection(sh: &Arc<Shared>, stream: TcpStream) {
             Err(HeadError::Closed) => break,
             Err(HeadError::Bad(msg)) => {
                 let resp = error_response(sh, &err(400, "InvalidRequest", msg), "", &request_id());
-                let _ = http::write_response(&mut w, resp, false, false, None, &mut buf);
+                let _ = http::write_response(&mut w, resp, false, false, None);
                 break;
             }
         };
@@ -509,7 +509,7 @@ fn handle_request(
         );
     }
     let consumed = body.consumed();
-    let written = http::write_response(w, resp, head_only, keep, limit, buf);
+    let written = http::write_response(w, resp, head_only, keep, limit);
     sh.stats.update(|s| {
         s.bytes_in += consumed;
         if status >= 400 {
