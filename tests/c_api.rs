@@ -99,7 +99,11 @@ fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
 /// test` uses by default); under `--release` the C test leaves its panic check out
 /// and [`test_hooks_exist_only_in_debug_builds`] checks the symbol is absent.
 fn test_hook_flags() -> &'static [&'static str] {
-    if cfg!(debug_assertions) { &[] } else { &["-DQCOS_NO_TEST_HOOKS"] }
+    if cfg!(debug_assertions) {
+        &[]
+    } else {
+        &["-DQCOS_NO_TEST_HOOKS"]
+    }
 }
 
 #[test]
@@ -109,10 +113,18 @@ fn test_hooks_exist_only_in_debug_builds() {
         .arg(static_lib())
         .output()
         .expect("run nm (binutils)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let symbols = String::from_utf8_lossy(&out.stdout);
     let has = symbols.lines().any(|l| l.ends_with(" qcos_test_panic"));
-    assert_eq!(has, cfg!(debug_assertions), "qcos_test_panic present: {has}");
+    assert_eq!(
+        has,
+        cfg!(debug_assertions),
+        "qcos_test_panic present: {has}"
+    );
     // The public API is there either way.
     assert!(symbols.lines().any(|l| l.ends_with(" qcos_client_new")));
 }
@@ -246,7 +258,11 @@ fn api_test(under_valgrind: bool) {
     let scratch = tempfile::tempdir().unwrap();
     let mut env = cos_env(&server, "ctest-1250000000");
     env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
-    let cmd = if under_valgrind { valgrind(&exe) } else { Command::new(&exe) };
+    let cmd = if under_valgrind {
+        valgrind(&exe)
+    } else {
+        Command::new(&exe)
+    };
     let out = run(cmd, &env);
     assert_success("tests/c/api_test.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -280,7 +296,11 @@ fn quickstart(under_valgrind: bool) {
     );
     let server = start_server(true);
     let env = cos_env(&server, "quickstart-1250000000");
-    let cmd = if under_valgrind { valgrind(&exe) } else { Command::new(&exe) };
+    let cmd = if under_valgrind {
+        valgrind(&exe)
+    } else {
+        Command::new(&exe)
+    };
     let out = run(cmd, &env);
     assert_success("examples/c/quickstart.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
