@@ -64,18 +64,15 @@ fn static_lib() -> PathBuf {
 
 /// Compile one C source with warnings as errors and link it statically.
 fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
+    build_with("cc", "-std=c11", src, out_dir)
+}
+
+/// Compile with `compiler` and language standard `std`, link statically.
+fn build_with(compiler: &str, std: &str, src: &Path, out_dir: &Path) -> PathBuf {
     let name = src.file_stem().unwrap().to_string_lossy().into_owned();
     let exe = out_dir.join(&name);
-    let out = Command::new("cc")
-        .args([
-            "-std=c11",
-            "-g",
-            "-O0",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-        ])
+    let out = Command::new(compiler)
+        .args([std, "-g", "-O0", "-Wall", "-Wextra", "-Werror", "-pedantic"])
         .arg("-I")
         .arg(manifest_dir().join("include"))
         .args(test_hook_flags())
@@ -85,7 +82,7 @@ fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
         .arg("-o")
         .arg(&exe)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run cc (install a C compiler): {e}"));
+        .unwrap_or_else(|e| panic!("cannot run {compiler} (install gcc and g++): {e}"));
     assert!(
         out.status.success(),
         "compiling {} failed:\n{}",
@@ -286,6 +283,21 @@ fn c_api_end_to_end() {
 #[test]
 fn c_api_end_to_end_under_valgrind() {
     api_test(true);
+}
+
+/// The header from C++: compiled with g++ and linked against the same archive.
+#[test]
+fn cpp_program_links_and_runs() {
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_with(
+        "g++",
+        "-std=c++17",
+        &manifest_dir().join("tests/c/cpp_link.cpp"),
+        build.path(),
+    );
+    let out = run(Command::new(&exe), &[]);
+    assert_success("tests/c/cpp_link.cpp", &out);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "c++ ok\n");
 }
 
 fn quickstart(under_valgrind: bool) {

@@ -806,3 +806,97 @@ pub extern "C" fn qcos_config_set_upload_add_meta_md5(
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_cfg() -> *mut qcos_config {
+        let mut p: *mut qcos_config = std::ptr::null_mut();
+        assert_eq!(
+            qcos_config_new(
+                c"ap-guangzhou".as_ptr(),
+                c"examplebucket-1250000000".as_ptr(),
+                &mut p
+            ),
+            Status::Ok
+        );
+        p
+    }
+
+    fn chunk_size(p: *mut qcos_config) -> u64 {
+        arg_mut(p, "cfg").unwrap().inner.get().unwrap().chunk_size
+    }
+
+    #[test]
+    fn a_refused_value_leaves_the_config_unchanged() {
+        let p = new_cfg();
+        assert_eq!(qcos_config_set_chunk_size(p, 4 << 20), Status::Ok);
+        assert_eq!(chunk_size(p), 4 << 20);
+        assert_eq!(qcos_config_set_chunk_size(p, 10), Status::InvalidArgument);
+        assert_eq!(chunk_size(p), 4 << 20);
+        assert_eq!(
+            qcos_config_set_bucket(p, c"Bad_Name".as_ptr()),
+            Status::InvalidArgument
+        );
+        let bucket = arg_mut(p, "cfg")
+            .unwrap()
+            .inner
+            .get()
+            .unwrap()
+            .bucket
+            .clone();
+        assert_eq!(bucket, "examplebucket-1250000000");
+        qcos_config_free(p);
+    }
+
+    #[test]
+    fn credentials_are_built_and_checked() {
+        let p = new_cfg();
+        assert_eq!(
+            qcos_config_set_temporary_credentials(
+                p,
+                c"AKIDtmp".as_ptr(),
+                c"key".as_ptr(),
+                c"tok".as_ptr(),
+                100,
+                200
+            ),
+            Status::Ok
+        );
+        let c = arg_mut(p, "cfg")
+            .unwrap()
+            .inner
+            .get()
+            .unwrap()
+            .credentials
+            .clone()
+            .unwrap();
+        assert_eq!(c.secret_id, "AKIDtmp");
+        assert_eq!(c.security_token.as_ref().map(|t| t.expose()), Some("tok"));
+        assert_eq!((c.start_time, c.expired_time), (Some(100), Some(200)));
+        // Times without a token make no sense.
+        assert_eq!(
+            qcos_credentials_set(
+                &mut qcos_credentials::default(),
+                c"i".as_ptr(),
+                c"k".as_ptr(),
+                std::ptr::null(),
+                0,
+                5
+            ),
+            Status::InvalidArgument
+        );
+        qcos_config_free(p);
+    }
+
+    #[test]
+    fn client_new_consumes_the_config_even_on_failure() {
+        // A NULL output still consumes (frees) the config: nothing leaks, no double free.
+        let p = new_cfg();
+        assert_eq!(
+            super::super::client::qcos_client_new(p, std::ptr::null_mut()),
+            Status::InvalidArgument
+        );
+    }
+}

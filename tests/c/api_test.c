@@ -432,6 +432,36 @@ static void test_invalid_input(const qcos_client *c) {
                       QCOS_STATUS_INVALID_ARGUMENT, "max_keys");
         CHECK(list == NULL);
     }
+
+    /* Zero and huge lengths. */
+    {
+        static const uint8_t one = 1;
+        uint8_t b[1];
+        size_t n = 77;
+        EXPECT_STATUS(qcos_client_put_object(c, "k", &one, SIZE_MAX, NULL, NULL),
+                      QCOS_STATUS_INVALID_ARGUMENT, "data");
+        EXPECT_STATUS(qcos_client_get_object_to_buffer(c, "k", NULL, b, SIZE_MAX, &n, NULL),
+                      QCOS_STATUS_INVALID_ARGUMENT, "buf");
+        CHECK(n == 77);
+        EXPECT_STATUS(qcos_client_put_object_from_file(c, "k", "", NULL, NULL),
+                      QCOS_STATUS_INVALID_ARGUMENT, "path");
+    }
+}
+
+/* A server that is not there: a network error, quickly (no retries). */
+static void test_network_error(void) {
+    qcos_config *cfg = NULL;
+    const qcos_client *c = NULL;
+    OK(qcos_config_new("ap-guangzhou", "examplebucket-1250000000", &cfg));
+    OK(qcos_config_set_endpoint(cfg, "http://127.0.0.1:1"));
+    OK(qcos_config_set_credentials(cfg, "AKIDexample", "secret"));
+    OK(qcos_config_set_max_retries(cfg, 0));
+    OK(qcos_config_set_connect_timeout_ms(cfg, 2000));
+    OK(qcos_client_new(cfg, &c));
+    EXPECT_STATUS(qcos_client_head_bucket(c), QCOS_STATUS_NETWORK, NULL);
+    CHECK(qcos_last_error_http_status() == 0);
+    CHECK(strcmp(qcos_last_error_code(), "") == 0);
+    qcos_client_free(c);
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -666,6 +696,9 @@ static void test_put_head_get(const qcos_client *c, const char *dir) {
     EXPECT_STATUS(qcos_client_get_object_to_file(c, "no/such/key", path, NULL, NULL),
                   QCOS_STATUS_SERVICE, NULL);
     CHECK(!file_exists(path));
+    snprintf(path, sizeof path, "%s/no-such-dir/file.bin", dir);
+    EXPECT_STATUS(qcos_client_get_object_to_file(c, "dir/data.bin", path, NULL, NULL), QCOS_STATUS_IO,
+                  NULL);
 
     /* GET to a write callback, and a callback that stops the download. */
     {
@@ -819,6 +852,26 @@ static void test_list(const qcos_client *c) {
     CHECK(total == 2); /* list/b, list/f */
     CHECK(prefixes == 1);
     qcos_list_free(list);
+}
+
+/* Listing a bucket that does not exist: the error, then a finished list. */
+static void test_list_error(void) {
+    qcos_config *cfg = NULL;
+    const qcos_client *c = NULL;
+    qcos_list *list = NULL;
+    bool more = true;
+    OK(qcos_config_from_env(&cfg));
+    OK(qcos_config_set_bucket(cfg, "nosuchbucket-1250000000"));
+    OK(qcos_client_new(cfg, &c));
+    OK(qcos_client_list_objects(c, NULL, NULL, NULL, 0, &list));
+    EXPECT_STATUS(qcos_list_next(list, &more), QCOS_STATUS_SERVICE, "NoSuchBucket");
+    CHECK(more); /* not written on failure */
+    CHECK(qcos_last_error_http_status() == 404);
+    CHECK(strcmp(qcos_last_error_code(), "NoSuchBucket") == 0);
+    OK(qcos_list_next(list, &more));
+    CHECK(!more);
+    qcos_list_free(list);
+    qcos_client_free(c);
 }
 
 static void test_list_outlives_client(void) {
@@ -1099,6 +1152,8 @@ int main(void) {
     test_copy(c, bucket, region);
     test_list(c);
     test_list_outlives_client();
+    test_list_error();
+    test_network_error();
     test_credentials();
     test_threads(c);
     test_delete(c);
