@@ -39,27 +39,25 @@ fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `target/<profile>/deps/libqcos.a`, next to this test executable.
-fn static_lib() -> PathBuf {
+/// `target/<profile>/deps/`, the directory of this test executable, where this run
+/// of cargo wrote `libqcos.a` and `libqcos.so`. (`target/<profile>/libqcos.a` is only
+/// refreshed by `cargo build`, so it may be stale: never used here.)
+fn deps_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    let deps = exe.parent().expect("the test executable's directory");
-    let candidates = [
-        deps.join("libqcos.a"),
-        deps.parent()
-            .map(|p| p.join("libqcos.a"))
-            .unwrap_or_default(),
-    ];
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "libqcos.a not found in {} (Cargo.toml must keep crate-type \"staticlib\"; \
-                 run this test through `cargo test --test c_api`)",
-                deps.display()
-            )
-        })
+    exe.parent()
+        .expect("the test executable's directory")
+        .to_path_buf()
+}
+
+fn static_lib() -> PathBuf {
+    let lib = deps_dir().join("libqcos.a");
+    assert!(
+        lib.is_file(),
+        "{} not found (Cargo.toml must keep crate-type \"staticlib\"; run this test \
+         through `cargo test --test c_api`)",
+        lib.display()
+    );
+    lib
 }
 
 /// Compile one C source with warnings as errors and link it statically.
@@ -283,6 +281,39 @@ fn c_api_end_to_end() {
 #[test]
 fn c_api_end_to_end_under_valgrind() {
     api_test(true);
+}
+
+/// The shared library works too: the quickstart linked against `libqcos.so`.
+#[test]
+fn quickstart_links_dynamically() {
+    let deps = deps_dir();
+    assert!(
+        deps.join("libqcos.so").is_file(),
+        "libqcos.so missing in {}",
+        deps.display()
+    );
+    let build = tempfile::tempdir().unwrap();
+    let exe = build.path().join("quickstart-dyn");
+    let out = Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
+        .arg(manifest_dir().join("include"))
+        .arg(manifest_dir().join("examples/c/quickstart.c"))
+        .arg(format!("-L{}", deps.display()))
+        .arg(format!("-Wl,-rpath,{}", deps.display()))
+        .arg("-lqcos")
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = start_server(true);
+    let out = run(Command::new(&exe), &cos_env(&server, "dynamic-1250000000"));
+    assert_success("quickstart linked against libqcos.so", &out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("verified"));
 }
 
 /// The header from C++: compiled with g++ and linked against the same archive.
