@@ -275,6 +275,26 @@ typedef struct qcos_put_options qcos_put_options;
 typedef struct qcos_put_result qcos_put_result;
 
 /**
+ * Supplies credentials when the client has none or they expire within the refresh
+ * margin (`qcos_config_set_credentials_provider`).
+ *
+ * Call `qcos_credentials_set(out, ...)` once to fill `out`, then return 0. Return
+ * non-zero (or return 0 without filling `out`) to fail: the request that needed
+ * credentials then fails with `QCOS_STATUS_AUTH`. The client caches what you return
+ * until it nears its expiry time.
+ *
+ * `user_data`: the pointer given at registration, passed back untouched.
+ * `out`: borrowed for this invocation only; do not free it.
+ *
+ * Thread: called on whichever thread is making a request with the client when
+ * credentials are needed, which for parallel transfers may be a qcos worker thread.
+ * qcos never runs two invocations of the same provider at once, but successive ones
+ * may come from different threads, so `user_data` must be usable from any thread.
+ * It must not unwind, throw or longjmp through qcos, and must not call the client.
+ */
+typedef int (*qcos_credentials_cb)(void *user_data, qcos_credentials *out);
+
+/**
  * Supplies the bytes of an upload (`qcos_client_put_object_from_callback`).
  *
  * Write up to `cap` bytes into `buf` and store how many in `*n_out`; 0 bytes means
@@ -303,367 +323,105 @@ typedef int (*qcos_read_cb)(void *user_data, uint8_t *buf, size_t cap, size_t *n
  */
 typedef int (*qcos_write_cb)(void *user_data, const uint8_t *data, size_t len);
 
-/**
- * Supplies credentials when the client has none or they expire within the refresh
- * margin (`qcos_config_set_credentials_provider`).
- *
- * Call `qcos_credentials_set(out, ...)` once to fill `out`, then return 0. Return
- * non-zero (or return 0 without filling `out`) to fail: the request that needed
- * credentials then fails with `QCOS_STATUS_AUTH`. The client caches what you return
- * until it nears its expiry time.
- *
- * `user_data`: the pointer given at registration, passed back untouched.
- * `out`: borrowed for this invocation only; do not free it.
- *
- * Thread: called on whichever thread is making a request with the client when
- * credentials are needed, which for parallel transfers may be a qcos worker thread.
- * qcos never runs two invocations of the same provider at once, but successive ones
- * may come from different threads, so `user_data` must be usable from any thread.
- * It must not unwind, throw or longjmp through qcos, and must not call the client.
- */
-typedef int (*qcos_credentials_cb)(void *user_data, qcos_credentials *out);
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * The first byte of the buffer.
+ * The library's version as text, e.g. "0.1.0" (the header's `QCOS_VERSION`).
  *
- * `buf`: borrowed; NULL gives NULL.
+ * Compare it (or `qcos_version_number()`) with the header's macros to detect a
+ * program built against one version and run against another.
  *
- * Returns: a pointer to `qcos_buffer_len(buf)` bytes owned by `buf`, valid until
- * `qcos_buffer_free(buf)`. It is non-NULL even for an empty buffer, but then must
- * not be read.
- * Thread: one thread at a time per buffer.
- */
-const uint8_t *qcos_buffer_data(const qcos_buffer *buf);
-
-/**
- * The number of bytes in the buffer; 0 when `buf` is NULL.
- *
- * Thread: one thread at a time per buffer.
- */
-size_t qcos_buffer_len(const qcos_buffer *buf);
-
-/**
- * Release a buffer and its bytes. NULL does nothing.
- *
- * `buf`: consumed; do not use it afterwards.
- * Thread: any thread, once no other thread uses `buf`.
- */
-void qcos_buffer_free(qcos_buffer *buf);
-
-/**
- * Build a client from a configuration.
- *
- * `cfg`: consumed, success or not: do not use or free it after this call.
- * `client_out`: receives the client on success; release it with
- * `qcos_client_free`.
- *
- * No request is sent; credentials are not checked until the first request.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, or a setting
- * the config check refuses: the last error names it); `QCOS_STATUS_AUTH`
- * (malformed credentials); `QCOS_STATUS_INTERNAL` (the config was poisoned by a
- * panic).
- *
+ * Returns: a static NUL-terminated string, never NULL; do not free it.
  * Thread: any thread.
- *
- * ```c
- * const qcos_client *client = NULL;
- * if (qcos_client_new(cfg, &client) != QCOS_STATUS_OK)   // cfg is gone either way
- *     fprintf(stderr, "qcos: %s\n", qcos_last_error_message());
- * ```
  */
-qcos_status qcos_client_new(qcos_config *cfg, const qcos_client **client_out);
+const char *qcos_version(void);
 
 /**
- * Release the caller's reference to a client. NULL does nothing. A `qcos_list`
- * made from the client keeps what it needs alive and stays usable. Calls still
- * running on other threads must have returned first.
+ * The library's version as `major * 1000000 + minor * 1000 + patch`, equal to the
+ * header's `QCOS_VERSION_NUMBER` when header and library match.
  *
  * Thread: any thread.
  */
-void qcos_client_free(const qcos_client *client);
+uint32_t qcos_version_number(void);
 
 /**
- * Upload `len` bytes from memory as object `key` (PUT Object).
+ * The status of the last failed call on this thread, or `QCOS_STATUS_OK` when the
+ * most recent status-returning call succeeded (or none was made yet).
  *
- * `client`: borrowed. `key`: the object key, NUL-terminated UTF-8, e.g.
- * "dir/photo.jpg" (copied). `data`, `len`: the body, borrowed for the call;
- * `(NULL, 0)` uploads an empty object. `opts`: upload options, borrowed, or NULL for
- * defaults. `result_out`: may be NULL; on success receives the ETag/CRC-64 of the
- * new object (release with `qcos_put_result_free`).
- *
- * The body's CRC-64 is compared with the one COS returns.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad
- * key, CR/LF in headers); `QCOS_STATUS_SERVICE` (COS refused: see
- * `qcos_last_error_code`); `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`;
- * `QCOS_STATUS_AUTH`; `QCOS_STATUS_INTEGRITY` (CRC-64 mismatch).
- *
- * Thread: any thread; blocks until done.
+ * Thread: the last error is per thread; this reads the calling thread's. Reading it
+ * never changes it.
  */
-qcos_status qcos_client_put_object(const qcos_client *client,
-                                   const char *key,
-                                   const uint8_t *data,
-                                   size_t len,
-                                   const qcos_put_options *opts,
-                                   qcos_put_result **result_out);
+qcos_status qcos_last_error_status(void);
 
 /**
- * Upload the local file `path` as object `key` with one PUT Object.
+ * A message describing the last failure on this thread, in English, naming the
+ * argument or the COS error; "" when the last status-returning call succeeded.
  *
- * `path`: a UTF-8 file path (copied); the file is read during the call. Other
- * parameters as for `qcos_client_put_object`.
+ * Returns: a NUL-terminated string owned by qcos, never NULL. It stays valid until
+ * the next call on this thread to a function that returns `qcos_status` (those clear
+ * or replace the last error); copy it if you need it longer. Do not free it.
+ * Secrets (SecretKey, security token) never appear in it.
  *
- * Statuses: as `qcos_client_put_object`, plus `QCOS_STATUS_IO` when the file
- * cannot be read.
- *
- * Thread: any thread; blocks until done.
+ * Thread: reads the calling thread's last error; never changes it.
  */
-qcos_status qcos_client_put_object_from_file(const qcos_client *client,
-                                             const char *key,
-                                             const char *path,
-                                             const qcos_put_options *opts,
-                                             qcos_put_result **result_out);
+const char *qcos_last_error_message(void);
 
 /**
- * Upload exactly `content_length` bytes produced by `read_cb` as object `key`.
+ * The HTTP status of the last failure on this thread when it was a COS service
+ * error (e.g. 404 for NoSuchKey), else 0.
  *
- * `read_cb`: required; called on this thread, during this call only, until it has
- * supplied `content_length` bytes (see `qcos_read_cb`). `user_data`: passed back to
- * it. A body that cannot be replayed is not retried. Other parameters as for
- * `qcos_client_put_object`.
- *
- * Statuses: as `qcos_client_put_object`, plus `QCOS_STATUS_CANCELLED` when the
- * callback returns non-zero, and an error when it ends early.
- *
- * Thread: any thread; blocks until done.
+ * Thread: reads the calling thread's last error; never changes it.
  */
-qcos_status qcos_client_put_object_from_callback(const qcos_client *client,
-                                                 const char *key,
-                                                 uint64_t content_length,
-                                                 qcos_read_cb read_cb,
-                                                 void *user_data,
-                                                 const qcos_put_options *opts,
-                                                 qcos_put_result **result_out);
+uint16_t qcos_last_error_http_status(void);
 
 /**
- * Download object `key` into a new library-owned buffer (GET Object).
+ * The COS error `Code` (e.g. "NoSuchKey") of the last failure on this thread, or ""
+ * when it was not a service error or the answer had no code (a HEAD has no body).
  *
- * `opts`: download options (range, If-*, response-*), borrowed, or NULL.
- * `buf_out`: receives the body on success (release with `qcos_buffer_free`).
- * `info_out`: may be NULL; on success receives the response's metadata (release
- * with `qcos_object_info_free`).
- *
- * A whole-object download is checked against COS's CRC-64.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
- * `QCOS_STATUS_SERVICE` (e.g. HTTP 404 NoSuchKey, 304/412 for unmet conditions);
- * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`,
- * `QCOS_STATUS_INTEGRITY`.
- *
- * Thread: any thread; blocks until done.
+ * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
+ * Thread: reads the calling thread's last error; never changes it.
  */
-qcos_status qcos_client_get_object(const qcos_client *client,
-                                   const char *key,
-                                   const qcos_get_options *opts,
-                                   qcos_buffer **buf_out,
-                                   qcos_object_info **info_out);
+const char *qcos_last_error_code(void);
 
 /**
- * Download object `key` into the caller's buffer.
+ * The COS `RequestId` (the `x-cos-request-id` header or the error document's
+ * `RequestId`) of the last failure on this thread, or "". Quote it to Tencent Cloud
+ * support.
  *
- * `buf`, `cap`: the caller's buffer (borrowed for the call); `(NULL, 0)` is
- * allowed and then only succeeds for an empty object. `len_out`: required; on
- * `QCOS_STATUS_OK` receives the number of bytes written; on
- * `QCOS_STATUS_BUFFER_TOO_SMALL` receives the number of bytes needed (this status
- * is the one case where an output is written on failure), and the content of
- * `buf` is unspecified. `info_out`: may be NULL; receives the metadata on success.
- *
- * Statuses: as `qcos_client_get_object`, plus `QCOS_STATUS_BUFFER_TOO_SMALL`.
- *
- * Thread: any thread; blocks until done.
- *
- * ```c
- * uint8_t small[16]; size_t n = 0;
- * if (qcos_client_get_object_to_buffer(c, "k", NULL, small, sizeof small, &n, NULL)
- *         == QCOS_STATUS_BUFFER_TOO_SMALL) {
- *     uint8_t *big = malloc(n);   // n is the object's size
- *     qcos_client_get_object_to_buffer(c, "k", NULL, big, n, &n, NULL);
- * }
- * ```
+ * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
+ * Thread: reads the calling thread's last error; never changes it.
  */
-qcos_status qcos_client_get_object_to_buffer(const qcos_client *client,
-                                             const char *key,
-                                             const qcos_get_options *opts,
-                                             uint8_t *buf,
-                                             size_t cap,
-                                             size_t *len_out,
-                                             qcos_object_info **info_out);
+const char *qcos_last_error_request_id(void);
 
 /**
- * Download object `key` to the local file `path`, atomically: the body goes to a
- * temporary file in the same directory, which replaces `path` only once complete
- * and verified; on failure `path` is untouched.
+ * The COS `TraceId` of the last failure on this thread, or "".
  *
- * `path`: a UTF-8 file path (copied). Other parameters as for
- * `qcos_client_get_object`.
- *
- * Statuses: as `qcos_client_get_object`, plus `QCOS_STATUS_IO` for local file
- * errors.
- *
- * Thread: any thread; blocks until done.
+ * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
+ * Thread: reads the calling thread's last error; never changes it.
  */
-qcos_status qcos_client_get_object_to_file(const qcos_client *client,
-                                           const char *key,
-                                           const char *path,
-                                           const qcos_get_options *opts,
-                                           qcos_object_info **info_out);
+const char *qcos_last_error_trace_id(void);
 
 /**
- * Download object `key`, handing its bytes in order to `write_cb`.
+ * The COS `Resource` (the bucket or object the error is about) of the last failure
+ * on this thread, or "".
  *
- * `write_cb`: required; called on this thread, during this call only (see
- * `qcos_write_cb`). `user_data`: passed back to it. Bytes already delivered stay
- * delivered if the call later fails. Other parameters as for
- * `qcos_client_get_object`.
- *
- * Statuses: as `qcos_client_get_object`, plus `QCOS_STATUS_CANCELLED` when the
- * callback returns non-zero.
- *
- * Thread: any thread; blocks until done.
+ * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
+ * Thread: reads the calling thread's last error; never changes it.
  */
-qcos_status qcos_client_get_object_to_callback(const qcos_client *client,
-                                               const char *key,
-                                               const qcos_get_options *opts,
-                                               qcos_write_cb write_cb,
-                                               void *user_data,
-                                               qcos_object_info **info_out);
+const char *qcos_last_error_resource(void);
 
 /**
- * Fetch an object's metadata without its body (HEAD Object).
+ * A static English description of a status code, e.g. "buffer too small".
  *
- * `opts`: If-* conditions and version from download options, or NULL.
- * `info_out`: required; receives the metadata on success (release with
- * `qcos_object_info_free`).
+ * `status`: a `qcos_status` value as an integer; unknown numbers give
+ * "unknown status".
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (404 when absent: a HEAD
- * answer has no body, so the Code may be ""); as `qcos_client_get_object`.
- *
- * Thread: any thread; blocks until done.
+ * Returns: a static NUL-terminated string, never NULL; do not free it.
+ * Thread: any thread; touches no state.
  */
-qcos_status qcos_client_head_object(const qcos_client *client,
-                                    const char *key,
-                                    const qcos_get_options *opts,
-                                    qcos_object_info **info_out);
-
-/**
- * Delete object `key` (DELETE Object). Deleting a key that does not exist
- * succeeds, as in COS.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
- * `QCOS_STATUS_SERVICE`; `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`,
- * `QCOS_STATUS_AUTH`.
- *
- * Thread: any thread; blocks until done.
- */
-qcos_status qcos_client_delete_object(const qcos_client *client, const char *key);
-
-/**
- * Delete up to 1000 objects with one request (Delete Multiple Objects).
- *
- * `keys`, `n_keys`: an array of `n_keys` NUL-terminated UTF-8 keys, borrowed for
- * the call (1 to 1000 keys). `quiet`: when true COS reports only failures.
- * `result_out`: required; on success receives which keys were deleted and which
- * failed, with COS's Code and Message (release with `qcos_delete_result_free`).
- * Success of the call does not mean every key was deleted: check
- * `qcos_delete_result_error_count`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL array or
- * element, bad UTF-8, 0 or more than 1000 keys); `QCOS_STATUS_SERVICE`;
- * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`,
- * `QCOS_STATUS_PROTOCOL`.
- *
- * Thread: any thread; blocks until done.
- */
-qcos_status qcos_client_delete_objects(const qcos_client *client,
-                                       const char *const *keys,
-                                       size_t n_keys,
-                                       bool quiet,
-                                       qcos_delete_result **result_out);
-
-/**
- * Copy an object within COS into object `key` of this client's bucket (PUT Object
- * - Copy), up to 5 GiB.
- *
- * `src_bucket`, `src_region`, `src_key`: the source object (copied); the source
- * may be in another bucket or region. `src_version_id`: a source version, or NULL.
- * `replace_opts`: NULL copies the source's metadata; non-NULL replaces it with
- * these upload options (`x-cos-metadata-directive: Replaced`). `result_out`: may be
- * NULL; on success receives the new object's ETag and Last-Modified.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
- * `QCOS_STATUS_SERVICE` (including an error COS reports inside a 200 answer);
- * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`.
- *
- * Thread: any thread; blocks until done.
- */
-qcos_status qcos_client_copy_object(const qcos_client *client,
-                                    const char *key,
-                                    const char *src_bucket,
-                                    const char *src_region,
-                                    const char *src_key,
-                                    const char *src_version_id,
-                                    const qcos_put_options *replace_opts,
-                                    qcos_put_result **result_out);
-
-/**
- * Check that the bucket exists and the credentials may access it (HEAD Bucket).
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (404 when it does not exist,
- * 403 when access is denied); `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`,
- * `QCOS_STATUS_AUTH`, `QCOS_STATUS_INVALID_ARGUMENT` (the client has no bucket).
- *
- * Thread: any thread; blocks until done.
- */
-qcos_status qcos_client_head_bucket(const qcos_client *client);
-
-/**
- * Create the client's bucket (PUT Bucket), private.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (409 BucketAlreadyExists or
- * BucketAlreadyOwnedByYou); as `qcos_client_head_bucket`.
- *
- * Thread: any thread; blocks until done.
- */
-qcos_status qcos_client_create_bucket(const qcos_client *client);
-
-/**
- * Delete the client's bucket, which must be empty (DELETE Bucket).
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (409 BucketNotEmpty, 404
- * NoSuchBucket); as `qcos_client_head_bucket`.
- *
- * Thread: any thread; blocks until done.
- */
-qcos_status qcos_client_delete_bucket(const qcos_client *client);
-
-/**
- * List the account's buckets (GET Service). Works with a client made with an
- * empty bucket name.
- *
- * `list_out`: required; receives the buckets on success (release with
- * `qcos_bucket_list_free`).
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE`; `QCOS_STATUS_NETWORK`,
- * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`, `QCOS_STATUS_PROTOCOL`.
- *
- * Thread: any thread; blocks until done.
- */
-qcos_status qcos_client_list_buckets(const qcos_client *client, qcos_bucket_list **list_out);
+const char *qcos_status_str(uint32_t status);
 
 /**
  * Fill the credentials a provider callback returns. Call it once from inside a
@@ -1061,81 +819,922 @@ qcos_status qcos_config_set_upload_check_content_md5(qcos_config *cfg, bool valu
 qcos_status qcos_config_set_upload_add_meta_md5(qcos_config *cfg, bool value);
 
 /**
- * The status of the last failed call on this thread, or `QCOS_STATUS_OK` when the
- * most recent status-returning call succeeded (or none was made yet).
+ * Build a client from a configuration.
  *
- * Thread: the last error is per thread; this reads the calling thread's. Reading it
- * never changes it.
+ * `cfg`: consumed, success or not: do not use or free it after this call.
+ * `client_out`: receives the client on success; release it with
+ * `qcos_client_free`.
+ *
+ * No request is sent; credentials are not checked until the first request.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, or a setting
+ * the config check refuses: the last error names it); `QCOS_STATUS_AUTH`
+ * (malformed credentials); `QCOS_STATUS_INTERNAL` (the config was poisoned by a
+ * panic).
+ *
+ * Thread: any thread.
+ *
+ * ```c
+ * const qcos_client *client = NULL;
+ * if (qcos_client_new(cfg, &client) != QCOS_STATUS_OK)   // cfg is gone either way
+ *     fprintf(stderr, "qcos: %s\n", qcos_last_error_message());
+ * ```
  */
-qcos_status qcos_last_error_status(void);
+qcos_status qcos_client_new(qcos_config *cfg, const qcos_client **client_out);
 
 /**
- * A message describing the last failure on this thread, in English, naming the
- * argument or the COS error; "" when the last status-returning call succeeded.
+ * Release the caller's reference to a client. NULL does nothing. A `qcos_list`
+ * made from the client keeps what it needs alive and stays usable. Calls still
+ * running on other threads must have returned first.
  *
- * Returns: a NUL-terminated string owned by qcos, never NULL. It stays valid until
- * the next call on this thread to a function that returns `qcos_status` (those clear
- * or replace the last error); copy it if you need it longer. Do not free it.
- * Secrets (SecretKey, security token) never appear in it.
- *
- * Thread: reads the calling thread's last error; never changes it.
+ * Thread: any thread.
  */
-const char *qcos_last_error_message(void);
+void qcos_client_free(const qcos_client *client);
 
 /**
- * The HTTP status of the last failure on this thread when it was a COS service
- * error (e.g. 404 for NoSuchKey), else 0.
+ * Upload `len` bytes from memory as object `key` (PUT Object).
  *
- * Thread: reads the calling thread's last error; never changes it.
+ * `client`: borrowed. `key`: the object key, NUL-terminated UTF-8, e.g.
+ * "dir/photo.jpg" (copied). `data`, `len`: the body, borrowed for the call;
+ * `(NULL, 0)` uploads an empty object. `opts`: upload options, borrowed, or NULL for
+ * defaults. `result_out`: may be NULL; on success receives the ETag/CRC-64 of the
+ * new object (release with `qcos_put_result_free`).
+ *
+ * The body's CRC-64 is compared with the one COS returns.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad
+ * key, CR/LF in headers); `QCOS_STATUS_SERVICE` (COS refused: see
+ * `qcos_last_error_code`); `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`;
+ * `QCOS_STATUS_AUTH`; `QCOS_STATUS_INTEGRITY` (CRC-64 mismatch).
+ *
+ * Thread: any thread; blocks until done.
  */
-uint16_t qcos_last_error_http_status(void);
+qcos_status qcos_client_put_object(const qcos_client *client,
+                                   const char *key,
+                                   const uint8_t *data,
+                                   size_t len,
+                                   const qcos_put_options *opts,
+                                   qcos_put_result **result_out);
 
 /**
- * The COS error `Code` (e.g. "NoSuchKey") of the last failure on this thread, or ""
- * when it was not a service error or the answer had no code (a HEAD has no body).
+ * Upload the local file `path` as object `key` with one PUT Object.
  *
- * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
- * Thread: reads the calling thread's last error; never changes it.
+ * `path`: a UTF-8 file path (copied); the file is read during the call. Other
+ * parameters as for `qcos_client_put_object`.
+ *
+ * Statuses: as `qcos_client_put_object`, plus `QCOS_STATUS_IO` when the file
+ * cannot be read.
+ *
+ * Thread: any thread; blocks until done.
  */
-const char *qcos_last_error_code(void);
+qcos_status qcos_client_put_object_from_file(const qcos_client *client,
+                                             const char *key,
+                                             const char *path,
+                                             const qcos_put_options *opts,
+                                             qcos_put_result **result_out);
 
 /**
- * The COS `RequestId` (the `x-cos-request-id` header or the error document's
- * `RequestId`) of the last failure on this thread, or "". Quote it to Tencent Cloud
- * support.
+ * Upload exactly `content_length` bytes produced by `read_cb` as object `key`.
  *
- * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
- * Thread: reads the calling thread's last error; never changes it.
+ * `read_cb`: required; called on this thread, during this call only, until it has
+ * supplied `content_length` bytes (see `qcos_read_cb`). `user_data`: passed back to
+ * it. A body that cannot be replayed is not retried. Other parameters as for
+ * `qcos_client_put_object`.
+ *
+ * Statuses: as `qcos_client_put_object`, plus `QCOS_STATUS_CANCELLED` when the
+ * callback returns non-zero, and an error when it ends early.
+ *
+ * Thread: any thread; blocks until done.
  */
-const char *qcos_last_error_request_id(void);
+qcos_status qcos_client_put_object_from_callback(const qcos_client *client,
+                                                 const char *key,
+                                                 uint64_t content_length,
+                                                 qcos_read_cb read_cb,
+                                                 void *user_data,
+                                                 const qcos_put_options *opts,
+                                                 qcos_put_result **result_out);
 
 /**
- * The COS `TraceId` of the last failure on this thread, or "".
+ * Download object `key` into a new library-owned buffer (GET Object).
  *
- * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
- * Thread: reads the calling thread's last error; never changes it.
+ * `opts`: download options (range, If-*, response-*), borrowed, or NULL.
+ * `buf_out`: receives the body on success (release with `qcos_buffer_free`).
+ * `info_out`: may be NULL; on success receives the response's metadata (release
+ * with `qcos_object_info_free`).
+ *
+ * A whole-object download is checked against COS's CRC-64.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
+ * `QCOS_STATUS_SERVICE` (e.g. HTTP 404 NoSuchKey, 304/412 for unmet conditions);
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`,
+ * `QCOS_STATUS_INTEGRITY`.
+ *
+ * Thread: any thread; blocks until done.
  */
-const char *qcos_last_error_trace_id(void);
+qcos_status qcos_client_get_object(const qcos_client *client,
+                                   const char *key,
+                                   const qcos_get_options *opts,
+                                   qcos_buffer **buf_out,
+                                   qcos_object_info **info_out);
 
 /**
- * The COS `Resource` (the bucket or object the error is about) of the last failure
- * on this thread, or "".
+ * Download object `key` into the caller's buffer.
  *
- * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
- * Thread: reads the calling thread's last error; never changes it.
+ * `buf`, `cap`: the caller's buffer (borrowed for the call); `(NULL, 0)` is
+ * allowed and then only succeeds for an empty object. `len_out`: required; on
+ * `QCOS_STATUS_OK` receives the number of bytes written; on
+ * `QCOS_STATUS_BUFFER_TOO_SMALL` receives the number of bytes needed (this status
+ * is the one case where an output is written on failure), and the content of
+ * `buf` is unspecified. `info_out`: may be NULL; receives the metadata on success.
+ *
+ * Statuses: as `qcos_client_get_object`, plus `QCOS_STATUS_BUFFER_TOO_SMALL`.
+ *
+ * Thread: any thread; blocks until done.
+ *
+ * ```c
+ * uint8_t small[16]; size_t n = 0;
+ * if (qcos_client_get_object_to_buffer(c, "k", NULL, small, sizeof small, &n, NULL)
+ *         == QCOS_STATUS_BUFFER_TOO_SMALL) {
+ *     uint8_t *big = malloc(n);   // n is the object's size
+ *     qcos_client_get_object_to_buffer(c, "k", NULL, big, n, &n, NULL);
+ * }
+ * ```
  */
-const char *qcos_last_error_resource(void);
+qcos_status qcos_client_get_object_to_buffer(const qcos_client *client,
+                                             const char *key,
+                                             const qcos_get_options *opts,
+                                             uint8_t *buf,
+                                             size_t cap,
+                                             size_t *len_out,
+                                             qcos_object_info **info_out);
 
 /**
- * A static English description of a status code, e.g. "buffer too small".
+ * Download object `key` to the local file `path`, atomically: the body goes to a
+ * temporary file in the same directory, which replaces `path` only once complete
+ * and verified; on failure `path` is untouched.
  *
- * `status`: a `qcos_status` value as an integer; unknown numbers give
- * "unknown status".
+ * `path`: a UTF-8 file path (copied). Other parameters as for
+ * `qcos_client_get_object`.
  *
- * Returns: a static NUL-terminated string, never NULL; do not free it.
- * Thread: any thread; touches no state.
+ * Statuses: as `qcos_client_get_object`, plus `QCOS_STATUS_IO` for local file
+ * errors.
+ *
+ * Thread: any thread; blocks until done.
  */
-const char *qcos_status_str(uint32_t status);
+qcos_status qcos_client_get_object_to_file(const qcos_client *client,
+                                           const char *key,
+                                           const char *path,
+                                           const qcos_get_options *opts,
+                                           qcos_object_info **info_out);
+
+/**
+ * Download object `key`, handing its bytes in order to `write_cb`.
+ *
+ * `write_cb`: required; called on this thread, during this call only (see
+ * `qcos_write_cb`). `user_data`: passed back to it. Bytes already delivered stay
+ * delivered if the call later fails. Other parameters as for
+ * `qcos_client_get_object`.
+ *
+ * Statuses: as `qcos_client_get_object`, plus `QCOS_STATUS_CANCELLED` when the
+ * callback returns non-zero.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_get_object_to_callback(const qcos_client *client,
+                                               const char *key,
+                                               const qcos_get_options *opts,
+                                               qcos_write_cb write_cb,
+                                               void *user_data,
+                                               qcos_object_info **info_out);
+
+/**
+ * Fetch an object's metadata without its body (HEAD Object).
+ *
+ * `opts`: If-* conditions and version from download options, or NULL.
+ * `info_out`: required; receives the metadata on success (release with
+ * `qcos_object_info_free`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (404 when absent: a HEAD
+ * answer has no body, so the Code may be ""); as `qcos_client_get_object`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_head_object(const qcos_client *client,
+                                    const char *key,
+                                    const qcos_get_options *opts,
+                                    qcos_object_info **info_out);
+
+/**
+ * Delete object `key` (DELETE Object). Deleting a key that does not exist
+ * succeeds, as in COS.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
+ * `QCOS_STATUS_SERVICE`; `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`,
+ * `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_delete_object(const qcos_client *client, const char *key);
+
+/**
+ * Delete up to 1000 objects with one request (Delete Multiple Objects).
+ *
+ * `keys`, `n_keys`: an array of `n_keys` NUL-terminated UTF-8 keys, borrowed for
+ * the call (1 to 1000 keys). `quiet`: when true COS reports only failures.
+ * `result_out`: required; on success receives which keys were deleted and which
+ * failed, with COS's Code and Message (release with `qcos_delete_result_free`).
+ * Success of the call does not mean every key was deleted: check
+ * `qcos_delete_result_error_count`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL array or
+ * element, bad UTF-8, 0 or more than 1000 keys); `QCOS_STATUS_SERVICE`;
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`,
+ * `QCOS_STATUS_PROTOCOL`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_delete_objects(const qcos_client *client,
+                                       const char *const *keys,
+                                       size_t n_keys,
+                                       bool quiet,
+                                       qcos_delete_result **result_out);
+
+/**
+ * Copy an object within COS into object `key` of this client's bucket (PUT Object
+ * - Copy), up to 5 GiB.
+ *
+ * `src_bucket`, `src_region`, `src_key`: the source object (copied); the source
+ * may be in another bucket or region. `src_version_id`: a source version, or NULL.
+ * `replace_opts`: NULL copies the source's metadata; non-NULL replaces it with
+ * these upload options (`x-cos-metadata-directive: Replaced`). `result_out`: may be
+ * NULL; on success receives the new object's ETag and Last-Modified.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
+ * `QCOS_STATUS_SERVICE` (including an error COS reports inside a 200 answer);
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_copy_object(const qcos_client *client,
+                                    const char *key,
+                                    const char *src_bucket,
+                                    const char *src_region,
+                                    const char *src_key,
+                                    const char *src_version_id,
+                                    const qcos_put_options *replace_opts,
+                                    qcos_put_result **result_out);
+
+/**
+ * Check that the bucket exists and the credentials may access it (HEAD Bucket).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (404 when it does not exist,
+ * 403 when access is denied); `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`,
+ * `QCOS_STATUS_AUTH`, `QCOS_STATUS_INVALID_ARGUMENT` (the client has no bucket).
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_head_bucket(const qcos_client *client);
+
+/**
+ * Create the client's bucket (PUT Bucket), private.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (409 BucketAlreadyExists or
+ * BucketAlreadyOwnedByYou); as `qcos_client_head_bucket`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_create_bucket(const qcos_client *client);
+
+/**
+ * Delete the client's bucket, which must be empty (DELETE Bucket).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE` (409 BucketNotEmpty, 404
+ * NoSuchBucket); as `qcos_client_head_bucket`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_delete_bucket(const qcos_client *client);
+
+/**
+ * List the account's buckets (GET Service). Works with a client made with an
+ * empty bucket name.
+ *
+ * `list_out`: required; receives the buckets on success (release with
+ * `qcos_bucket_list_free`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_SERVICE`; `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`, `QCOS_STATUS_PROTOCOL`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_list_buckets(const qcos_client *client, qcos_bucket_list **list_out);
+
+/**
+ * Create upload options with every default (no metadata, the bucket's storage
+ * class, MD5 settings from the client's config).
+ *
+ * `opts_out`: receives the handle on success; release it with
+ * `qcos_put_options_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
+ * Thread: any thread.
+ */
+qcos_status qcos_put_options_new(qcos_put_options **opts_out);
+
+/**
+ * Release upload options. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `opts`.
+ */
+void qcos_put_options_free(qcos_put_options *opts);
+
+/**
+ * The Content-Type stored with the object, e.g. "text/plain". Default: COS's
+ * "application/octet-stream". NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_content_type(qcos_put_options *opts, const char *value);
+
+/**
+ * The Cache-Control stored with the object and returned on GET. NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_cache_control(qcos_put_options *opts, const char *value);
+
+/**
+ * The Content-Disposition stored with the object, e.g. "attachment; filename=a.txt".
+ * NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_content_disposition(qcos_put_options *opts, const char *value);
+
+/**
+ * The Content-Encoding stored with the object, e.g. "gzip". NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_content_encoding(qcos_put_options *opts, const char *value);
+
+/**
+ * The Expires header stored with the object (an HTTP date). NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_expires(qcos_put_options *opts, const char *value);
+
+/**
+ * The storage class, e.g. "STANDARD", "STANDARD_IA", "ARCHIVE" (x-cos-storage-class).
+ * Default: the bucket's. NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_storage_class(qcos_put_options *opts, const char *value);
+
+/**
+ * Add one `x-cos-meta-NAME: VALUE` metadata entry (user metadata, returned by GET
+ * and HEAD). Call once per entry; order is kept.
+ *
+ * `name`: the part after "x-cos-meta-", e.g. "author"; a header token (letters,
+ * digits, `-` ...). `value`: UTF-8 without CR, LF or control characters. Both copied.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, empty
+ * or invalid name, CR/LF in the value); the options are then unchanged.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, const char *value);
+
+/**
+ * Add an extra request header, e.g. "x-cos-acl: private" or "x-cos-tagging: a=b".
+ * Headers qcos computes itself (Authorization, Host, Content-Length) are refused
+ * when the request is made.
+ *
+ * `name`, `value`: copied; the name must be a header token, the value free of CR,
+ * LF and control characters.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
+ * invalid name, CR/LF in the value). Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_add_header(qcos_put_options *opts,
+                                        const char *name,
+                                        const char *value);
+
+/**
+ * Send Content-MD5 so COS verifies the bytes (true), or not (false), overriding
+ * the config's `upload_check_content_md5` for calls with these options.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_check_content_md5(qcos_put_options *opts, bool value);
+
+/**
+ * Store the hex MD5 of the body as `x-cos-meta-md5` (true) or not (false),
+ * overriding the config's `upload_add_meta_md5` for calls with these options.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_add_meta_md5(qcos_put_options *opts, bool value);
+
+/**
+ * Limit the upload speed, in bits per second (`x-cos-traffic-limit`); 0 removes
+ * the limit. COS accepts 819200 to 838860800.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_traffic_limit(qcos_put_options *opts, uint64_t bits_per_second);
+
+/**
+ * Create download options with every default (whole object, no conditions).
+ *
+ * `opts_out`: receives the handle on success; release it with
+ * `qcos_get_options_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
+ * Thread: any thread.
+ */
+qcos_status qcos_get_options_new(qcos_get_options **opts_out);
+
+/**
+ * Release download options. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `opts`.
+ */
+void qcos_get_options_free(qcos_get_options *opts);
+
+/**
+ * Fetch only bytes `first` to `last`, both inclusive (`Range: bytes=first-last`).
+ * The answer is then 206 with a Content-Range.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL or
+ * `last < first`. Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_range(qcos_get_options *opts, uint64_t first, uint64_t last);
+
+/**
+ * Fetch from byte `first` to the end (`Range: bytes=first-`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_range_from(qcos_get_options *opts, uint64_t first);
+
+/**
+ * Only answer if the object's ETag matches (If-Match); otherwise the call fails with
+ * HTTP 412. NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_if_match(qcos_get_options *opts, const char *value);
+
+/**
+ * Only answer if the object's ETag differs (If-None-Match); otherwise HTTP 304. NULL
+ * removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_if_none_match(qcos_get_options *opts, const char *value);
+
+/**
+ * Only answer if modified after this HTTP date (If-Modified-Since); otherwise HTTP
+ * 304. NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_if_modified_since(qcos_get_options *opts, const char *value);
+
+/**
+ * Only answer if not modified after this HTTP date (If-Unmodified-Since); otherwise
+ * HTTP 412. NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_if_unmodified_since(qcos_get_options *opts, const char *value);
+
+/**
+ * Make COS answer with this Content-Type (the response-content-type query parameter).
+ * NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_content_type(qcos_get_options *opts, const char *value);
+
+/**
+ * Make COS answer with this Content-Disposition (response-content-disposition). NULL
+ * removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_content_disposition(qcos_get_options *opts,
+                                                              const char *value);
+
+/**
+ * Make COS answer with this Content-Encoding (response-content-encoding). NULL removes
+ * it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_content_encoding(qcos_get_options *opts,
+                                                           const char *value);
+
+/**
+ * Make COS answer with this Content-Language (response-content-language). NULL removes
+ * it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_content_language(qcos_get_options *opts,
+                                                           const char *value);
+
+/**
+ * Make COS answer with this Cache-Control (response-cache-control). NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_cache_control(qcos_get_options *opts, const char *value);
+
+/**
+ * Make COS answer with this Expires (response-expires). NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_response_expires(qcos_get_options *opts, const char *value);
+
+/**
+ * Address this version of the object (versioned buckets). NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_version_id(qcos_get_options *opts, const char *value);
+
+/**
+ * Limit the download speed, in bits per second (`x-cos-traffic-limit`); 0 removes
+ * the limit.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_get_options_set_traffic_limit(qcos_get_options *opts, uint64_t bits_per_second);
+
+/**
+ * The first byte of the buffer.
+ *
+ * `buf`: borrowed; NULL gives NULL.
+ *
+ * Returns: a pointer to `qcos_buffer_len(buf)` bytes owned by `buf`, valid until
+ * `qcos_buffer_free(buf)`. It is non-NULL even for an empty buffer, but then must
+ * not be read.
+ * Thread: one thread at a time per buffer.
+ */
+const uint8_t *qcos_buffer_data(const qcos_buffer *buf);
+
+/**
+ * The number of bytes in the buffer; 0 when `buf` is NULL.
+ *
+ * Thread: one thread at a time per buffer.
+ */
+size_t qcos_buffer_len(const qcos_buffer *buf);
+
+/**
+ * Release a buffer and its bytes. NULL does nothing.
+ *
+ * `buf`: consumed; do not use it afterwards.
+ * Thread: any thread, once no other thread uses `buf`.
+ */
+void qcos_buffer_free(qcos_buffer *buf);
+
+/**
+ * The HTTP status of the answer (200, or 206 for a range); 0 when `info` is NULL.
+ *
+ * Thread: any.
+ */
+uint16_t qcos_object_info_http_status(const qcos_object_info *info);
+
+/**
+ * The object's size in bytes (for a GET with a range: the length of the part
+ * returned); 0 when `info` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_object_info_content_length(const qcos_object_info *info);
+
+/**
+ * Whether COS sent the object's CRC-64/ECMA (`x-cos-hash-crc64ecma`); false when
+ * `info` is NULL.
+ *
+ * Thread: any.
+ */
+bool qcos_object_info_has_crc64(const qcos_object_info *info);
+
+/**
+ * The object's CRC-64/ECMA (`x-cos-hash-crc64ecma`); 0 when absent (check
+ * `qcos_object_info_has_crc64`) or when `info` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_object_info_crc64(const qcos_object_info *info);
+
+/**
+ * The number of `x-cos-meta-*` metadata entries; 0 when `info` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_object_info_meta_count(const qcos_object_info *info);
+
+/**
+ * The name of metadata entry `index` (without "x-cos-meta-", lowercase), or NULL
+ * when `info` is NULL or `index >= qcos_object_info_meta_count(info)`. Owned by
+ * `info`.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_meta_name(const qcos_object_info *info, size_t index);
+
+/**
+ * The value of metadata entry `index`, or NULL when `info` is NULL or `index` is
+ * out of range. Owned by `info`.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_meta_value(const qcos_object_info *info, size_t index);
+
+/**
+ * The value of the metadata entry named `name` (without "x-cos-meta-", compared
+ * case-insensitively), or NULL when there is none, or `info`/`name` is NULL or not
+ * UTF-8. Owned by `info`.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_meta_get(const qcos_object_info *info, const char *name);
+
+/**
+ * The number of response headers kept; 0 when `info` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_object_info_header_count(const qcos_object_info *info);
+
+/**
+ * The name (lowercase) of response header `index`, or NULL when `info` is NULL or
+ * `index` is out of range. Owned by `info`.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_header_name(const qcos_object_info *info, size_t index);
+
+/**
+ * The value of response header `index`, or NULL when `info` is NULL or `index` is
+ * out of range. Owned by `info`.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_header_value(const qcos_object_info *info, size_t index);
+
+/**
+ * The Content-Type. Owned by `info` (valid until it is freed); NULL only when `info`
+ * is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_content_type(const qcos_object_info *info);
+
+/**
+ * The ETag, with its quotes as COS sends it. Owned by `info` (valid until it is
+ * freed); NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_etag(const qcos_object_info *info);
+
+/**
+ * The Last-Modified date (an HTTP date). Owned by `info` (valid until it is freed);
+ * NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_last_modified(const qcos_object_info *info);
+
+/**
+ * The storage class (x-cos-storage-class); "" when COS omitted it (STANDARD). Owned by
+ * `info` (valid until it is freed); NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_storage_class(const qcos_object_info *info);
+
+/**
+ * The version id (x-cos-version-id), "" when unversioned. Owned by `info` (valid until
+ * it is freed); NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_version_id(const qcos_object_info *info);
+
+/**
+ * The Content-Range of a ranged GET, e.g. "bytes 0-9/100"; "" otherwise. Owned by
+ * `info` (valid until it is freed); NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_content_range(const qcos_object_info *info);
+
+/**
+ * The x-cos-request-id of the answer. Owned by `info` (valid until it is freed); NULL
+ * only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_request_id(const qcos_object_info *info);
+
+/**
+ * Release object information. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `info`.
+ */
+void qcos_object_info_free(qcos_object_info *info);
+
+/**
+ * Whether COS sent the new object's CRC-64/ECMA; false when `result` is NULL.
+ *
+ * Thread: any.
+ */
+bool qcos_put_result_has_crc64(const qcos_put_result *result);
+
+/**
+ * The new object's CRC-64/ECMA; 0 when absent or when `result` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_put_result_crc64(const qcos_put_result *result);
+
+/**
+ * The new object's ETag, with its quotes. Owned by `result` (valid until it is freed);
+ * NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_etag(const qcos_put_result *result);
+
+/**
+ * The new object's version id; "" when unversioned. Owned by `result` (valid until it
+ * is freed); NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_version_id(const qcos_put_result *result);
+
+/**
+ * The new object's Last-Modified (copies only; "" for uploads). Owned by `result`
+ * (valid until it is freed); NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_last_modified(const qcos_put_result *result);
+
+/**
+ * The x-cos-request-id of the answer. Owned by `result` (valid until it is freed);
+ * NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_request_id(const qcos_put_result *result);
+
+/**
+ * Release an upload or copy result. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `result`.
+ */
+void qcos_put_result_free(qcos_put_result *result);
+
+/**
+ * The number of keys reported deleted (0 in quiet mode, where COS lists only
+ * failures); 0 when `result` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_delete_result_deleted_count(const qcos_delete_result *result);
+
+/**
+ * The `index`-th deleted key, or NULL when `result` is NULL or `index` is out of
+ * range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_deleted_key(const qcos_delete_result *result, size_t index);
+
+/**
+ * The number of keys that could not be deleted; 0 when `result` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_delete_result_error_count(const qcos_delete_result *result);
+
+/**
+ * The key of failure `index`, or NULL when `result` is NULL or `index` is out of
+ * range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_error_key(const qcos_delete_result *result, size_t index);
+
+/**
+ * COS's Code for failure `index` (e.g. "AccessDenied"), or NULL when `result` is
+ * NULL or `index` is out of range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_error_code(const qcos_delete_result *result, size_t index);
+
+/**
+ * COS's Message for failure `index`, or NULL when `result` is NULL or `index` is
+ * out of range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_error_message(const qcos_delete_result *result, size_t index);
+
+/**
+ * Release a multi-delete result. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `result`.
+ */
+void qcos_delete_result_free(qcos_delete_result *result);
+
+/**
+ * The number of buckets; 0 when `list` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_bucket_list_count(const qcos_bucket_list *list);
+
+/**
+ * The name ("name-APPID") of bucket `index`, or NULL when `list` is NULL or `index`
+ * is out of range. Owned by `list`.
+ *
+ * Thread: any.
+ */
+const char *qcos_bucket_list_name(const qcos_bucket_list *list, size_t index);
+
+/**
+ * The region of bucket `index`, or NULL when `list` is NULL or `index` is out of
+ * range. Owned by `list`.
+ *
+ * Thread: any.
+ */
+const char *qcos_bucket_list_region(const qcos_bucket_list *list, size_t index);
+
+/**
+ * The creation date (ISO 8601) of bucket `index`, or NULL when `list` is NULL or
+ * `index` is out of range. Owned by `list`.
+ *
+ * Thread: any.
+ */
+const char *qcos_bucket_list_creation_date(const qcos_bucket_list *list, size_t index);
+
+/**
+ * Release a bucket list. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `list`.
+ */
+void qcos_bucket_list_free(qcos_bucket_list *list);
 
 /**
  * Start listing the client's bucket. No request is sent until `qcos_list_next`.
@@ -1273,605 +1872,6 @@ const char *qcos_list_next_marker(const qcos_list *list);
  * Thread: any thread, once no other thread uses `list`.
  */
 void qcos_list_free(qcos_list *list);
-
-/**
- * Create upload options with every default (no metadata, the bucket's storage
- * class, MD5 settings from the client's config).
- *
- * `opts_out`: receives the handle on success; release it with
- * `qcos_put_options_free`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
- * Thread: any thread.
- */
-qcos_status qcos_put_options_new(qcos_put_options **opts_out);
-
-/**
- * Release upload options. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `opts`.
- */
-void qcos_put_options_free(qcos_put_options *opts);
-
-/**
- * Add one `x-cos-meta-NAME: VALUE` metadata entry (user metadata, returned by GET
- * and HEAD). Call once per entry; order is kept.
- *
- * `name`: the part after "x-cos-meta-", e.g. "author"; a header token (letters,
- * digits, `-` ...). `value`: UTF-8 without CR, LF or control characters. Both copied.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, empty
- * or invalid name, CR/LF in the value); the options are then unchanged.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, const char *value);
-
-/**
- * Add an extra request header, e.g. "x-cos-acl: private" or "x-cos-tagging: a=b".
- * Headers qcos computes itself (Authorization, Host, Content-Length) are refused
- * when the request is made.
- *
- * `name`, `value`: copied; the name must be a header token, the value free of CR,
- * LF and control characters.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
- * invalid name, CR/LF in the value). Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_add_header(qcos_put_options *opts,
-                                        const char *name,
-                                        const char *value);
-
-/**
- * Send Content-MD5 so COS verifies the bytes (true), or not (false), overriding
- * the config's `upload_check_content_md5` for calls with these options.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_check_content_md5(qcos_put_options *opts, bool value);
-
-/**
- * Store the hex MD5 of the body as `x-cos-meta-md5` (true) or not (false),
- * overriding the config's `upload_add_meta_md5` for calls with these options.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_add_meta_md5(qcos_put_options *opts, bool value);
-
-/**
- * Limit the upload speed, in bits per second (`x-cos-traffic-limit`); 0 removes
- * the limit. COS accepts 819200 to 838860800.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_traffic_limit(qcos_put_options *opts, uint64_t bits_per_second);
-
-/**
- * Create download options with every default (whole object, no conditions).
- *
- * `opts_out`: receives the handle on success; release it with
- * `qcos_get_options_free`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
- * Thread: any thread.
- */
-qcos_status qcos_get_options_new(qcos_get_options **opts_out);
-
-/**
- * Release download options. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `opts`.
- */
-void qcos_get_options_free(qcos_get_options *opts);
-
-/**
- * Fetch only bytes `first` to `last`, both inclusive (`Range: bytes=first-last`).
- * The answer is then 206 with a Content-Range.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL or
- * `last < first`. Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_range(qcos_get_options *opts, uint64_t first, uint64_t last);
-
-/**
- * Fetch from byte `first` to the end (`Range: bytes=first-`).
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_range_from(qcos_get_options *opts, uint64_t first);
-
-/**
- * Limit the download speed, in bits per second (`x-cos-traffic-limit`); 0 removes
- * the limit.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_traffic_limit(qcos_get_options *opts, uint64_t bits_per_second);
-
-/**
- * The Content-Type stored with the object, e.g. "text/plain". Default: COS's
- * "application/octet-stream". NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_content_type(qcos_put_options *opts, const char *value);
-
-/**
- * The Cache-Control stored with the object and returned on GET. NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_cache_control(qcos_put_options *opts, const char *value);
-
-/**
- * The Content-Disposition stored with the object, e.g. "attachment; filename=a.txt".
- * NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_content_disposition(qcos_put_options *opts, const char *value);
-
-/**
- * The Content-Encoding stored with the object, e.g. "gzip". NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_content_encoding(qcos_put_options *opts, const char *value);
-
-/**
- * The Expires header stored with the object (an HTTP date). NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_expires(qcos_put_options *opts, const char *value);
-
-/**
- * The storage class, e.g. "STANDARD", "STANDARD_IA", "ARCHIVE" (x-cos-storage-class).
- * Default: the bucket's. NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_storage_class(qcos_put_options *opts, const char *value);
-
-/**
- * Only answer if the object's ETag matches (If-Match); otherwise the call fails with
- * HTTP 412. NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_if_match(qcos_get_options *opts, const char *value);
-
-/**
- * Only answer if the object's ETag differs (If-None-Match); otherwise HTTP 304. NULL
- * removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_if_none_match(qcos_get_options *opts, const char *value);
-
-/**
- * Only answer if modified after this HTTP date (If-Modified-Since); otherwise HTTP
- * 304. NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_if_modified_since(qcos_get_options *opts, const char *value);
-
-/**
- * Only answer if not modified after this HTTP date (If-Unmodified-Since); otherwise
- * HTTP 412. NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_if_unmodified_since(qcos_get_options *opts, const char *value);
-
-/**
- * Make COS answer with this Content-Type (the response-content-type query parameter).
- * NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_content_type(qcos_get_options *opts, const char *value);
-
-/**
- * Make COS answer with this Content-Disposition (response-content-disposition). NULL
- * removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_content_disposition(qcos_get_options *opts,
-                                                              const char *value);
-
-/**
- * Make COS answer with this Content-Encoding (response-content-encoding). NULL removes
- * it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_content_encoding(qcos_get_options *opts,
-                                                           const char *value);
-
-/**
- * Make COS answer with this Content-Language (response-content-language). NULL removes
- * it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_content_language(qcos_get_options *opts,
-                                                           const char *value);
-
-/**
- * Make COS answer with this Cache-Control (response-cache-control). NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_cache_control(qcos_get_options *opts, const char *value);
-
-/**
- * Make COS answer with this Expires (response-expires). NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_expires(qcos_get_options *opts, const char *value);
-
-/**
- * Address this version of the object (versioned buckets). NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_version_id(qcos_get_options *opts, const char *value);
-
-/**
- * The HTTP status of the answer (200, or 206 for a range); 0 when `info` is NULL.
- *
- * Thread: any.
- */
-uint16_t qcos_object_info_http_status(const qcos_object_info *info);
-
-/**
- * The object's size in bytes (for a GET with a range: the length of the part
- * returned); 0 when `info` is NULL.
- *
- * Thread: any.
- */
-uint64_t qcos_object_info_content_length(const qcos_object_info *info);
-
-/**
- * Whether COS sent the object's CRC-64/ECMA (`x-cos-hash-crc64ecma`); false when
- * `info` is NULL.
- *
- * Thread: any.
- */
-bool qcos_object_info_has_crc64(const qcos_object_info *info);
-
-/**
- * The object's CRC-64/ECMA (`x-cos-hash-crc64ecma`); 0 when absent (check
- * `qcos_object_info_has_crc64`) or when `info` is NULL.
- *
- * Thread: any.
- */
-uint64_t qcos_object_info_crc64(const qcos_object_info *info);
-
-/**
- * The number of `x-cos-meta-*` metadata entries; 0 when `info` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_object_info_meta_count(const qcos_object_info *info);
-
-/**
- * The name of metadata entry `index` (without "x-cos-meta-", lowercase), or NULL
- * when `info` is NULL or `index >= qcos_object_info_meta_count(info)`. Owned by
- * `info`.
- *
- * Thread: any.
- */
-const char *qcos_object_info_meta_name(const qcos_object_info *info, size_t index);
-
-/**
- * The value of metadata entry `index`, or NULL when `info` is NULL or `index` is
- * out of range. Owned by `info`.
- *
- * Thread: any.
- */
-const char *qcos_object_info_meta_value(const qcos_object_info *info, size_t index);
-
-/**
- * The value of the metadata entry named `name` (without "x-cos-meta-", compared
- * case-insensitively), or NULL when there is none, or `info`/`name` is NULL or not
- * UTF-8. Owned by `info`.
- *
- * Thread: any.
- */
-const char *qcos_object_info_meta_get(const qcos_object_info *info, const char *name);
-
-/**
- * The number of response headers kept; 0 when `info` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_object_info_header_count(const qcos_object_info *info);
-
-/**
- * The name (lowercase) of response header `index`, or NULL when `info` is NULL or
- * `index` is out of range. Owned by `info`.
- *
- * Thread: any.
- */
-const char *qcos_object_info_header_name(const qcos_object_info *info, size_t index);
-
-/**
- * The value of response header `index`, or NULL when `info` is NULL or `index` is
- * out of range. Owned by `info`.
- *
- * Thread: any.
- */
-const char *qcos_object_info_header_value(const qcos_object_info *info, size_t index);
-
-/**
- * Release object information. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `info`.
- */
-void qcos_object_info_free(qcos_object_info *info);
-
-/**
- * Whether COS sent the new object's CRC-64/ECMA; false when `result` is NULL.
- *
- * Thread: any.
- */
-bool qcos_put_result_has_crc64(const qcos_put_result *result);
-
-/**
- * The new object's CRC-64/ECMA; 0 when absent or when `result` is NULL.
- *
- * Thread: any.
- */
-uint64_t qcos_put_result_crc64(const qcos_put_result *result);
-
-/**
- * Release an upload or copy result. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `result`.
- */
-void qcos_put_result_free(qcos_put_result *result);
-
-/**
- * The number of keys reported deleted (0 in quiet mode, where COS lists only
- * failures); 0 when `result` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_delete_result_deleted_count(const qcos_delete_result *result);
-
-/**
- * The `index`-th deleted key, or NULL when `result` is NULL or `index` is out of
- * range. Owned by `result`.
- *
- * Thread: any.
- */
-const char *qcos_delete_result_deleted_key(const qcos_delete_result *result, size_t index);
-
-/**
- * The number of keys that could not be deleted; 0 when `result` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_delete_result_error_count(const qcos_delete_result *result);
-
-/**
- * The key of failure `index`, or NULL when `result` is NULL or `index` is out of
- * range. Owned by `result`.
- *
- * Thread: any.
- */
-const char *qcos_delete_result_error_key(const qcos_delete_result *result, size_t index);
-
-/**
- * COS's Code for failure `index` (e.g. "AccessDenied"), or NULL when `result` is
- * NULL or `index` is out of range. Owned by `result`.
- *
- * Thread: any.
- */
-const char *qcos_delete_result_error_code(const qcos_delete_result *result, size_t index);
-
-/**
- * COS's Message for failure `index`, or NULL when `result` is NULL or `index` is
- * out of range. Owned by `result`.
- *
- * Thread: any.
- */
-const char *qcos_delete_result_error_message(const qcos_delete_result *result, size_t index);
-
-/**
- * Release a multi-delete result. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `result`.
- */
-void qcos_delete_result_free(qcos_delete_result *result);
-
-/**
- * The number of buckets; 0 when `list` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_bucket_list_count(const qcos_bucket_list *list);
-
-/**
- * The name ("name-APPID") of bucket `index`, or NULL when `list` is NULL or `index`
- * is out of range. Owned by `list`.
- *
- * Thread: any.
- */
-const char *qcos_bucket_list_name(const qcos_bucket_list *list, size_t index);
-
-/**
- * The region of bucket `index`, or NULL when `list` is NULL or `index` is out of
- * range. Owned by `list`.
- *
- * Thread: any.
- */
-const char *qcos_bucket_list_region(const qcos_bucket_list *list, size_t index);
-
-/**
- * The creation date (ISO 8601) of bucket `index`, or NULL when `list` is NULL or
- * `index` is out of range. Owned by `list`.
- *
- * Thread: any.
- */
-const char *qcos_bucket_list_creation_date(const qcos_bucket_list *list, size_t index);
-
-/**
- * Release a bucket list. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `list`.
- */
-void qcos_bucket_list_free(qcos_bucket_list *list);
-
-/**
- * The Content-Type. Owned by `info` (valid until it is freed); NULL only when `info`
- * is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_content_type(const qcos_object_info *info);
-
-/**
- * The ETag, with its quotes as COS sends it. Owned by `info` (valid until it is
- * freed); NULL only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_etag(const qcos_object_info *info);
-
-/**
- * The Last-Modified date (an HTTP date). Owned by `info` (valid until it is freed);
- * NULL only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_last_modified(const qcos_object_info *info);
-
-/**
- * The storage class (x-cos-storage-class); "" when COS omitted it (STANDARD). Owned by
- * `info` (valid until it is freed); NULL only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_storage_class(const qcos_object_info *info);
-
-/**
- * The version id (x-cos-version-id), "" when unversioned. Owned by `info` (valid until
- * it is freed); NULL only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_version_id(const qcos_object_info *info);
-
-/**
- * The Content-Range of a ranged GET, e.g. "bytes 0-9/100"; "" otherwise. Owned by
- * `info` (valid until it is freed); NULL only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_content_range(const qcos_object_info *info);
-
-/**
- * The x-cos-request-id of the answer. Owned by `info` (valid until it is freed); NULL
- * only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_request_id(const qcos_object_info *info);
-
-/**
- * The new object's ETag, with its quotes. Owned by `result` (valid until it is freed);
- * NULL only when `result` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_put_result_etag(const qcos_put_result *result);
-
-/**
- * The new object's version id; "" when unversioned. Owned by `result` (valid until it
- * is freed); NULL only when `result` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_put_result_version_id(const qcos_put_result *result);
-
-/**
- * The new object's Last-Modified (copies only; "" for uploads). Owned by `result`
- * (valid until it is freed); NULL only when `result` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_put_result_last_modified(const qcos_put_result *result);
-
-/**
- * The x-cos-request-id of the answer. Owned by `result` (valid until it is freed);
- * NULL only when `result` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_put_result_request_id(const qcos_put_result *result);
-
-/**
- * The library's version as text, e.g. "0.1.0" (the header's `QCOS_VERSION`).
- *
- * Compare it (or `qcos_version_number()`) with the header's macros to detect a
- * program built against one version and run against another.
- *
- * Returns: a static NUL-terminated string, never NULL; do not free it.
- * Thread: any thread.
- */
-const char *qcos_version(void);
-
-/**
- * The library's version as `major * 1000000 + minor * 1000 + patch`, equal to the
- * header's `QCOS_VERSION_NUMBER` when header and library match.
- *
- * Thread: any thread.
- */
-uint32_t qcos_version_number(void);
 
 #ifdef __cplusplus
 }  // extern "C"
