@@ -1063,6 +1063,8 @@ static void test_credentials(void) {
     p.key = env("COS_SECRET_KEY");
     c = client_with_provider(&p);
     OK(qcos_client_head_bucket(c)); /* the failed sets left no trace; the last one counts */
+    CHECK(qcos_last_error_status() == QCOS_STATUS_OK);
+    CHECK(strcmp(qcos_last_error_message(), "") == 0);
     CHECK(p.set_status == QCOS_STATUS_OK && p.calls == 1);
     qcos_client_free(c);
 
