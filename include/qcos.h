@@ -424,33 +424,6 @@ const char *qcos_last_error_resource(void);
 const char *qcos_status_str(uint32_t status);
 
 /**
- * Fill the credentials a provider callback returns. Call it once from inside a
- * `qcos_credentials_cb`, then return 0 from the callback.
- *
- * `out`: the pointer the callback received (borrowed).
- * `secret_id`, `secret_key`: NUL-terminated UTF-8, copied (the SecretKey is kept in
- * memory that is zeroed when released and never appears in messages).
- * `token`: the security token of temporary credentials (copied, sent as
- * `x-cos-security-token`), or NULL for permanent credentials.
- * `start_time`, `expired_time`: Unix seconds of the temporary credentials'
- * `StartTime` and `ExpiredTime`, 0 when unknown; must be 0 without a token. The
- * client asks the provider again once `expired_time` is within the refresh margin.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
- * negative times, times without a token); `QCOS_STATUS_AUTH` (empty id or key,
- * whitespace in them, expiry before start). On failure `out` stays empty and the
- * reason is also reported by the request that needed the credentials.
- *
- * Thread: the thread running the callback.
- */
-qcos_status qcos_credentials_set(qcos_credentials *out,
-                                 const char *secret_id,
-                                 const char *secret_key,
-                                 const char *token,
-                                 int64_t start_time,
-                                 int64_t expired_time);
-
-/**
  * Create a configuration with every default, for `bucket` in `region`.
  *
  * `region`: a COS region id such as "ap-guangzhou" (copied).
@@ -566,6 +539,33 @@ qcos_status qcos_config_set_temporary_credentials(qcos_config *cfg,
 qcos_status qcos_config_set_credentials_provider(qcos_config *cfg,
                                                  qcos_credentials_cb cb,
                                                  void *user_data);
+
+/**
+ * Fill the credentials a provider callback returns. Call it once from inside a
+ * `qcos_credentials_cb`, then return 0 from the callback.
+ *
+ * `out`: the pointer the callback received (borrowed).
+ * `secret_id`, `secret_key`: NUL-terminated UTF-8, copied (the SecretKey is kept in
+ * memory that is zeroed when released and never appears in messages).
+ * `token`: the security token of temporary credentials (copied, sent as
+ * `x-cos-security-token`), or NULL for permanent credentials.
+ * `start_time`, `expired_time`: Unix seconds of the temporary credentials'
+ * `StartTime` and `ExpiredTime`, 0 when unknown; must be 0 without a token. The
+ * client asks the provider again once `expired_time` is within the refresh margin.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
+ * negative times, times without a token); `QCOS_STATUS_AUTH` (empty id or key,
+ * whitespace in them, expiry before start). On failure `out` stays empty and the
+ * reason is also reported by the request that needed the credentials.
+ *
+ * Thread: the thread running the callback.
+ */
+qcos_status qcos_credentials_set(qcos_credentials *out,
+                                 const char *secret_id,
+                                 const char *secret_key,
+                                 const char *token,
+                                 int64_t start_time,
+                                 int64_t expired_time);
 
 /**
  * Choose the scheme: `QCOS_PROTOCOL_HTTPS` (default) or `QCOS_PROTOCOL_HTTP`. An

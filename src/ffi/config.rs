@@ -80,49 +80,6 @@ fn build_credentials(
     Ok(c)
 }
 
-/// Fill the credentials a provider callback returns. Call it once from inside a
-/// `qcos_credentials_cb`, then return 0 from the callback.
-///
-/// `out`: the pointer the callback received (borrowed).
-/// `secret_id`, `secret_key`: NUL-terminated UTF-8, copied (the SecretKey is kept in
-/// memory that is zeroed when released and never appears in messages).
-/// `token`: the security token of temporary credentials (copied, sent as
-/// `x-cos-security-token`), or NULL for permanent credentials.
-/// `start_time`, `expired_time`: Unix seconds of the temporary credentials'
-/// `StartTime` and `ExpiredTime`, 0 when unknown; must be 0 without a token. The
-/// client asks the provider again once `expired_time` is within the refresh margin.
-///
-/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
-/// negative times, times without a token); `QCOS_STATUS_AUTH` (empty id or key,
-/// whitespace in them, expiry before start). On failure `out` stays empty and the
-/// reason is also reported by the request that needed the credentials.
-///
-/// Thread: the thread running the callback.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_credentials_set(
-    out: *mut qcos_credentials,
-    secret_id: *const c_char,
-    secret_key: *const c_char,
-    token: *const c_char,
-    start_time: i64,
-    expired_time: i64,
-) -> Status {
-    entry(|| {
-        let out = arg_mut(out, "out")?;
-        match build_credentials(secret_id, secret_key, token, start_time, expired_time) {
-            Ok(c) => {
-                out.creds = Some(c);
-                out.error = None;
-                Ok(())
-            }
-            Err(e) => {
-                out.error = Some(e.to_string());
-                Err(e)
-            }
-        }
-    })
-}
-
 fn new_config(cfg: Config, cfg_out: *mut *mut qcos_config) -> Result<()> {
     let out = arg_out(cfg_out, "cfg_out")?;
     out.write(into_box(qcos_config {
@@ -329,6 +286,49 @@ pub extern "C" fn qcos_config_set_credentials_provider(
             c.credential_provider = Some(Arc::new(provider));
             Ok(())
         })
+    })
+}
+
+/// Fill the credentials a provider callback returns. Call it once from inside a
+/// `qcos_credentials_cb`, then return 0 from the callback.
+///
+/// `out`: the pointer the callback received (borrowed).
+/// `secret_id`, `secret_key`: NUL-terminated UTF-8, copied (the SecretKey is kept in
+/// memory that is zeroed when released and never appears in messages).
+/// `token`: the security token of temporary credentials (copied, sent as
+/// `x-cos-security-token`), or NULL for permanent credentials.
+/// `start_time`, `expired_time`: Unix seconds of the temporary credentials'
+/// `StartTime` and `ExpiredTime`, 0 when unknown; must be 0 without a token. The
+/// client asks the provider again once `expired_time` is within the refresh margin.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
+/// negative times, times without a token); `QCOS_STATUS_AUTH` (empty id or key,
+/// whitespace in them, expiry before start). On failure `out` stays empty and the
+/// reason is also reported by the request that needed the credentials.
+///
+/// Thread: the thread running the callback.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_credentials_set(
+    out: *mut qcos_credentials,
+    secret_id: *const c_char,
+    secret_key: *const c_char,
+    token: *const c_char,
+    start_time: i64,
+    expired_time: i64,
+) -> Status {
+    entry(|| {
+        let out = arg_mut(out, "out")?;
+        match build_credentials(secret_id, secret_key, token, start_time, expired_time) {
+            Ok(c) => {
+                out.creds = Some(c);
+                out.error = None;
+                Ok(())
+            }
+            Err(e) => {
+                out.error = Some(e.to_string());
+                Err(e)
+            }
+        }
     })
 }
 
