@@ -1,0 +1,340 @@
+// Tests of bindings/cpp/qcos.hpp against a qcos-server (run by tests/bindings_cpp.rs).
+// Environment: COS_ENDPOINT, COS_REGION, COS_SECRET_ID, COS_SECRET_KEY,
+// QCOS_TEST_TMP_ID/KEY/TOKEN (temporary keys the server accepts), QCOS_TEST_DIR (scratch).
+// Prints "N passed, M failed" and exits non-zero on any failure.
+#include "qcos.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <type_traits>
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (cond) {                                                                  \
+            passed++;                                                                \
+        } else {                                                                     \
+            failed++;                                                                \
+            std::cerr << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed\n"; \
+        }                                                                            \
+    } while (0)
+
+// Runs `f`, expecting a qcos::Error; returns it (status Ok when nothing was thrown).
+template <typename F>
+static qcos::Error expect_error(F &&f) {
+    try {
+        f();
+    } catch (const qcos::Error &e) {
+        return e;
+    }
+    failed++;
+    std::cerr << "expected a qcos::Error, nothing was thrown\n";
+    return qcos::Error(qcos::Status::Ok, "nothing thrown");
+}
+
+static std::string env(const char *name) {
+    const char *v = std::getenv(name);
+    if (!v) {
+        std::cerr << "missing environment variable " << name << "\n";
+        std::exit(2);
+    }
+    return v;
+}
+
+static qcos::Config config(const std::string &bucket) {
+    qcos::Config cfg(env("COS_REGION"), bucket);
+    cfg.endpoint(env("COS_ENDPOINT")).credentials(env("COS_SECRET_ID"), env("COS_SECRET_KEY")).max_retries(0);
+    return cfg;
+}
+
+static_assert(!std::is_copy_constructible_v<qcos::Client>, "Client is move-only");
+static_assert(std::is_nothrow_move_constructible_v<qcos::Client>, "Client moves");
+static_assert(!std::is_copy_constructible_v<qcos::Buffer>, "Buffer is move-only");
+static_assert(!std::is_copy_constructible_v<qcos::ObjectList>, "ObjectList is move-only");
+static_assert(!std::is_copy_assignable_v<qcos::Config>, "Config is move-only");
+static_assert(!std::is_copy_constructible_v<qcos::PutOptions>, "PutOptions is move-only");
+
+static void test_version() {
+    CHECK(qcos::version() == QCOS_VERSION);
+    CHECK(qcos::version_number() == QCOS_VERSION_NUMBER);
+    CHECK(std::string(qcos::status_str(qcos::Status::BufferTooSmall)) == "buffer too small");
+}
+
+static void test_objects(const qcos::Client &c, const std::string &bucket, const std::string &region) {
+    std::string body(10000, '\0');
+    for (size_t i = 0; i < body.size(); i++) body[i] = static_cast<char>(i * 7);
+
+    qcos::PutOptions po;
+    po.content_type("application/x-cpp").meta("Author", "cpp").cache_control("no-cache").header("x-cos-acl", "private");
+    qcos::PutResult r = c.put_object("a/b.bin", body, &po);
+    CHECK(!r.etag.empty() && r.has_crc64);
+
+    qcos::ObjectInfo info;
+    qcos::Buffer got = c.get_object("a/b.bin", nullptr, &info);
+    CHECK(got.view() == body);
+    CHECK(info.http_status == 200 && info.content_length == body.size());
+    CHECK(info.content_type == "application/x-cpp");
+    CHECK(info.metadata["author"] == "cpp");
+    CHECK(info.crc64 == r.crc64 && info.etag == r.etag);
+    CHECK(c.head_object_meta("a/b.bin", "AUTHOR") == "cpp");
+
+    // Moving a buffer keeps its bytes; the moved-from one is empty.
+    qcos::Buffer moved = std::move(got);
+    CHECK(moved.size() == body.size() && got.size() == 0);  // NOLINT(bugprone-use-after-move)
+
+    qcos::GetOptions range;
+    range.range(10, 19);
+    qcos::ObjectInfo ri;
+    CHECK(c.get_object("a/b.bin", &range, &ri).view() == body.substr(10, 10));
+    CHECK(ri.http_status == 206 && ri.content_range == "bytes 10-19/10000");
+    qcos::GetOptions tail;
+    tail.range_from(9990).response_content_type("text/x-tail");
+    qcos::ObjectInfo ti;
+    CHECK(c.get_object("a/b.bin", &tail, &ti).view() == body.substr(9990));
+    CHECK(ti.content_type == "text/x-tail");
+
+    // Caller buffer: fits, then too small with the needed size.
+    std::string dst(body.size(), 'x');
+    CHECK(c.get_object_to_buffer("a/b.bin", &dst[0], dst.size()) == body.size() && dst == body);
+    char small[8];
+    qcos::Error e = expect_error([&] { c.get_object_to_buffer("a/b.bin", small, sizeof small); });
+    CHECK(e.status() == qcos::Status::BufferTooSmall && e.needed() == body.size());
+
+    // Conditional GET.
+    qcos::GetOptions cond;
+    cond.if_match("\"0000\"");
+    e = expect_error([&] { c.get_object("a/b.bin", &cond); });
+    CHECK(e.status() == qcos::Status::Service && e.http_status() == 412);
+
+    // Streaming upload and download through std::function callbacks.
+    size_t pos = 0;
+    c.put_object_from_reader("stream", body.size(), [&](uint8_t *buf, size_t cap) {
+        size_t n = std::min(cap, body.size() - pos);
+        std::memcpy(buf, body.data() + pos, n);
+        pos += n;
+        return n;
+    });
+    std::string streamed;
+    c.get_object_to_writer("stream", [&](const uint8_t *d, size_t n) {
+        streamed.append(reinterpret_cast<const char *>(d), n);
+        return true;
+    });
+    CHECK(streamed == body);
+
+    // A callback that throws: the exception comes back here, unchanged.
+    try {
+        c.put_object_from_reader("never", 100, [](uint8_t *, size_t) -> size_t { throw std::out_of_range("reader boom"); });
+        CHECK(false);
+    } catch (const std::out_of_range &x) {
+        CHECK(std::string(x.what()) == "reader boom");
+    }
+    try {
+        c.get_object_to_writer("stream", [](const uint8_t *, size_t) -> bool { throw std::logic_error("writer boom"); });
+        CHECK(false);
+    } catch (const std::logic_error &x) {
+        CHECK(std::string(x.what()) == "writer boom");
+    }
+    e = expect_error([&] { c.get_object_to_writer("stream", [](const uint8_t *, size_t) { return false; }); });
+    CHECK(e.status() == qcos::Status::Cancelled);
+
+    // Files.
+    std::string dir = env("QCOS_TEST_DIR");
+    {
+        std::ofstream f(dir + "/up.bin", std::ios::binary);
+        f << body;
+    }
+    c.put_object_from_file("file", dir + "/up.bin");
+    qcos::ObjectInfo fi = c.get_object_to_file("file", dir + "/down.bin");
+    std::ifstream in(dir + "/down.bin", std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    CHECK(ss.str() == body && fi.content_length == body.size());
+    e = expect_error([&] { c.put_object_from_file("x", dir + "/missing"); });
+    CHECK(e.status() == qcos::Status::Io);
+
+    // Copy, keeping then replacing metadata.
+    CHECK(!c.copy_object("copy", bucket, region, "a/b.bin").etag.empty());
+    CHECK(c.head_object("copy").metadata["author"] == "cpp");
+    qcos::PutOptions repl;
+    repl.meta("author", "replaced").content_type("text/plain");
+    c.copy_object("copy2", bucket, region, "a/b.bin", "", &repl);
+    qcos::ObjectInfo ci = c.head_object("copy2");
+    CHECK(ci.metadata["author"] == "replaced" && ci.content_type == "text/plain");
+
+    // Delete one, then many.
+    c.delete_object("copy2");
+    e = expect_error([&] { c.head_object("copy2"); });
+    CHECK(e.http_status() == 404);
+    qcos::DeleteResult dr = c.delete_objects({"copy", "stream", "file"});
+    CHECK(dr.deleted.size() == 3 && dr.errors.empty());
+    e = expect_error([&] { c.delete_objects({}); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+}
+
+static void test_listing(const qcos::Client &c) {
+    for (int i = 0; i < 5; i++) c.put_object("l/" + std::to_string(i), "x");
+    c.put_object("l/sub/deep", "x");
+    qcos::ObjectList list = c.list_objects("l/", "", "", 2);
+    std::vector<std::string> keys;
+    int pages = 0;
+    while (list.next()) {
+        pages++;
+        for (auto &o : list.objects()) keys.push_back(o.key);
+    }
+    CHECK(pages == 3 && keys.size() == 6 && keys.front() == "l/0" && keys.back() == "l/sub/deep");
+    CHECK(!list.is_truncated());
+    CHECK(!list.next());  // a finished listing stays finished
+
+    qcos::ObjectList grouped = c.list_objects("l/", "/");
+    CHECK(grouped.next());
+    CHECK(grouped.objects().size() == 5);
+    CHECK(grouped.common_prefixes() == std::vector<std::string>{"l/sub/"});
+
+    qcos::ObjectList page = c.list_objects("l/", "", "", 2);
+    CHECK(page.next() && page.is_truncated() && page.next_marker() == "l/1");
+    qcos::ObjectList after = c.list_objects("l/", "", page.next_marker(), 1);
+    CHECK(after.next() && after.objects().at(0).key == "l/2");
+}
+
+static void test_errors(const qcos::Client &c) {
+    qcos::Error e = expect_error([&] { c.get_object("no/such/key"); });
+    CHECK(e.status() == qcos::Status::Service);
+    CHECK(e.http_status() == 404 && e.code() == "NoSuchKey" && !e.request_id().empty());
+    CHECK(std::string(e.what()).find("NoSuchKey") != std::string::npos);
+    CHECK(qcos::last_error_status() == qcos::Status::Service);
+
+    e = expect_error([&] { c.put_object(std::string("a\0b", 3), "x"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { c.put_object("", "x"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument && !e.message().empty());
+    e = expect_error([&] { qcos::PutOptions o; o.content_type("a\r\nb: c"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { qcos::Config("ap-guangzhou", "no-appid"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { qcos::Config("ap-guangzhou", "").chunk_size(1); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { qcos::GetOptions().range(5, 1); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+
+    // A moved-from client and config refuse politely.
+    qcos::Client a(config(""));
+    qcos::Client b(std::move(a));
+    e = expect_error([&] { a.list_buckets(); });  // NOLINT(bugprone-use-after-move)
+    CHECK(e.status() == qcos::Status::InvalidState);
+    qcos::Config cfg = config("");
+    qcos::Client used(std::move(cfg));
+    e = expect_error([&] { cfg.max_retries(1); });  // NOLINT(bugprone-use-after-move)
+    CHECK(e.status() == qcos::Status::InvalidState);
+
+    // Wrong key: COS refuses; the key never shows in the message.
+    qcos::Config bad(env("COS_REGION"), "");
+    bad.endpoint(env("COS_ENDPOINT")).credentials(env("COS_SECRET_ID"), "wrong-secret-key").max_retries(0);
+    qcos::Client wrong(std::move(bad));
+    e = expect_error([&] { wrong.list_buckets(); });
+    CHECK(e.http_status() == 403);
+    CHECK(std::string(e.what()).find("wrong-secret-key") == std::string::npos);
+}
+
+static void test_provider(const std::string &bucket) {
+    std::atomic<int> calls{0};
+    std::string tmp_id = env("QCOS_TEST_TMP_ID"), tmp_key = env("QCOS_TEST_TMP_KEY"),
+                tmp_token = env("QCOS_TEST_TMP_TOKEN");
+    {
+        qcos::Config cfg(env("COS_REGION"), bucket);
+        cfg.endpoint(env("COS_ENDPOINT")).credentials_provider([&] {
+            calls++;
+            return qcos::Credentials{tmp_id, tmp_key, tmp_token, 0, 0};
+        });
+        qcos::Client c(std::move(cfg));
+        c.put_object("prov", "p");
+        CHECK(c.get_object("prov").view() == "p");
+        // A listing keeps the provider alive after the client is gone.
+        qcos::ObjectList l = c.list_objects("prov");
+        qcos::Client gone(std::move(c));
+        { qcos::Client drop(std::move(gone)); }
+        CHECK(l.next() && l.objects().size() == 1);
+    }
+    CHECK(calls >= 1);
+
+    qcos::Config cfg(env("COS_REGION"), bucket);
+    cfg.endpoint(env("COS_ENDPOINT")).max_retries(0).credentials_provider(
+        []() -> qcos::Credentials { throw std::runtime_error("vault unreachable"); });
+    qcos::Client c(std::move(cfg));
+    qcos::Error e = expect_error([&] { c.get_object("prov"); });
+    CHECK(e.status() == qcos::Status::Auth);
+    CHECK(std::string(e.what()).find("vault unreachable") != std::string::npos);
+    CHECK(e.cause() != nullptr);
+    // The process and the client survive; the next call asks again.
+    e = expect_error([&] { c.head_bucket(); });
+    CHECK(e.status() == qcos::Status::Auth);
+
+    e = expect_error([&] { qcos::Config("ap-guangzhou", "").credentials_provider(nullptr); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+}
+
+static void test_threads(const qcos::Client &c) {
+    std::atomic<int> ok{0};
+    std::vector<std::thread> ts;
+    for (int t = 0; t < 4; t++)
+        ts.emplace_back([&, t] {
+            for (int i = 0; i < 10; i++) {
+                std::string key = "t" + std::to_string(t) + "/" + std::to_string(i);
+                std::string data(100 + i, static_cast<char>('a' + t));
+                try {
+                    c.put_object(key, data);
+                    if (c.get_object(key).view() == data) ok++;
+                } catch (const qcos::Error &e) {
+                    std::cerr << "thread: " << e.what() << "\n";
+                }
+            }
+        });
+    for (auto &t : ts) t.join();
+    CHECK(ok == 40);
+}
+
+static void test_buckets(const std::string &name) {
+    qcos::Client c(config(name));
+    qcos::Error e = expect_error([&] { c.head_bucket(); });
+    CHECK(e.http_status() == 404);
+    c.create_bucket();
+    c.head_bucket();
+    bool found = false;
+    for (auto &b : c.list_buckets()) found |= b.name == name && b.region == env("COS_REGION") && !b.creation_date.empty();
+    CHECK(found);
+    c.put_object("k", "v");
+    e = expect_error([&] { c.delete_bucket(); });
+    CHECK(e.code() == "BucketNotEmpty");
+    c.delete_object("k");
+    c.delete_bucket();
+    e = expect_error([&] { c.head_bucket(); });
+    CHECK(e.http_status() == 404);
+}
+
+int main() {
+    const std::string region = env("COS_REGION");
+    const std::string bucket = "cpptest-1250000000";
+    try {
+        test_version();
+        qcos::Client c(config(bucket));
+        c.create_bucket();
+        test_objects(c, bucket, region);
+        test_listing(c);
+        test_errors(c);
+        test_provider(bucket);
+        test_threads(c);
+        test_buckets("cppbuckets-1250000000");
+    } catch (const std::exception &e) {
+        failed++;
+        std::cerr << "unexpected exception: " << e.what() << "\n";
+    }
+    std::cout << passed << " passed, " << failed << " failed\n";
+    return failed == 0 && passed > 0 ? 0 : 1;
+}
