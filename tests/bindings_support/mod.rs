@@ -229,10 +229,7 @@ pub fn header_functions(header: &str) -> Vec<(String, String)> {
         .filter(|d| !d.starts_with("typedef") && d.contains('('))
         .filter_map(|d| {
             let open = d.find('(')?;
-            let name = d[..open]
-                .rsplit(|c: char| c == ' ' || c == '*')
-                .next()?
-                .to_string();
+            let name = d[..open].rsplit([' ', '*']).next()?.to_string();
             name.starts_with("qcos_").then(|| {
                 let sig = d.replace("( ", "(").replace(" )", ")");
                 (name, format!("{sig};"))
