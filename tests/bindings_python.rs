@@ -100,4 +100,25 @@ fn python_binding_pytest_suite() {
             "pytest skipped tests:\n{stdout}"
         );
     }
+
+    // The documented example (docs/python.md), run with the installed package.
+    let server = start_server(true);
+    let mut cmd = Command::new(&py);
+    cmd.arg(manifest_dir().join("examples/python/quickstart.py"))
+        .current_dir(std::env::temp_dir());
+    let mut env = cos_env(&server, "pyquick-1250000000");
+    env.push(("PYTHONDONTWRITEBYTECODE", "1".into()));
+    isolate(&mut cmd, &env);
+    cmd.env_remove("PYTHONPATH");
+    let out = run_with_deadline(&mut cmd, Duration::from_secs(120));
+    assert_success("examples/python/quickstart.py", &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for step in [
+        "uploaded quickstart/hello-python.txt",
+        "listed quickstart/hello-python.txt",
+        "verified",
+        "as expected: HTTP 404 NoSuchKey",
+    ] {
+        assert!(stdout.contains(step), "missing {step:?} in:\n{stdout}");
+    }
 }
