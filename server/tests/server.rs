@@ -148,7 +148,8 @@ fn fault_resets_leave_old_object_intact() {
     let env = start();
     let old = data(100, 1);
     env.put("obj", &old);
-    let new = data(2 * 1024 * 1024, 2);
+    // Large enough for the pipelined (helper-thread MD5) receive path.
+    let new = data(6 * 1024 * 1024, 2);
 
     env.server
         .faults()
