@@ -1526,9 +1526,7 @@ impl Cx<'_> {
 
     fn upload_part(&mut self, body: &mut Body<'_>) -> HResult {
         let (up, number) = self.part_target()?;
-        if body.is_chunked() {
-            // COS requires Content-Length on Upload Part; accept chunked anyway.
-        }
+        // COS wants Content-Length on Upload Part; a chunked body is accepted too.
         let got = self.receive_checked(body)?;
         let part = self
             .sh
