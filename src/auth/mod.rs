@@ -7,7 +7,7 @@ mod presign;
 mod sign;
 
 pub use credentials::{CredentialProvider, Credentials, Secret};
-pub use post_policy::{Match, PostPolicy, PostPolicyInput, iso8601_utc, post_policy};
+pub use post_policy::{Match, PostPolicy, PostPolicyInput, iso8601_utc, post_policy, sign_policy};
 pub use presign::{
     AuthForm, AuthInput, Authorized, PresignInput, SECURITY_TOKEN, UrlBase, authorize,
     expand_domain, presign_url,

@@ -233,6 +233,15 @@ fn validate_prefix(what: &'static str, p: &str) -> Result<()> {
     Ok(())
 }
 
+/// The `q-signature` of a POST Object policy: hex(HMAC-SHA1(SignKey, hex(SHA1(policy))))
+/// with SignKey = hex(HMAC-SHA1(SecretKey, KeyTime)). `policy_json` is the exact policy
+/// text (the Base64-decoded `policy` field). A server verifying a POST Object upload
+/// recomputes this and compares.
+pub fn sign_policy(secret_key: &str, key_time: KeyTime, policy_json: &[u8]) -> String {
+    let sign_key = hex_hmac_sha1(secret_key.as_bytes(), key_time.to_string().as_bytes());
+    hex_hmac_sha1(sign_key.as_bytes(), hex_sha1(policy_json).as_bytes())
+}
+
 /// The form fields of a POST Object upload signed with `creds` over `key_time` (clamped
 /// to the expiry of temporary credentials; the policy expires at its end).
 pub fn post_policy(
@@ -328,8 +337,7 @@ pub fn post_policy(
     json.push_str(&conds.join(","));
     json.push_str("]}");
 
-    let sign_key = hex_hmac_sha1(creds.secret_key.expose().as_bytes(), key_time.as_bytes());
-    let signature = hex_hmac_sha1(sign_key.as_bytes(), hex_sha1(json.as_bytes()).as_bytes());
+    let signature = sign_policy(creds.secret_key.expose(), kt, json.as_bytes());
     let policy = base64::engine::general_purpose::STANDARD.encode(json.as_bytes());
 
     let mut fields: Vec<(String, String)> = vec![
@@ -383,6 +391,34 @@ mod tests {
         let kt = get("q-key-time").unwrap();
         let sk = hex_hmac_sha1(secret.as_bytes(), kt.as_bytes());
         hex_hmac_sha1(sk.as_bytes(), hex_sha1(&json).as_bytes()) == get("q-signature").unwrap()
+    }
+
+    /// The worked example of the POST Object page ("Signature protection use case"):
+    /// its policy text (pretty-printed, as Base64 in the page), KeyTime and Signature.
+    #[test]
+    fn documented_worked_example() {
+        let policy_b64 = "ewogICAgImV4cGlyYXRpb24iOiAiMjAxOS0wOC0zMFQwOTozODoxMi40MTRaIiwKICAgICJjb25kaXRpb25zIjogWwogICAgICAgIHsgImFjbCI6ICJkZWZhdWx0IiB9LAogICAgICAgIHsgImJ1Y2tldCI6ICJleGFtcGxlYnVja2V0LTEyNTAwMDAwMDAiIH0sCiAgICAgICAgWyAic3RhcnRzLXdpdGgiLCAiJGtleSIsICJmb2xkZXIvc3ViZm9sZGVyLyIgXSwKICAgICAgICBbICJzdGFydHMtd2l0aCIsICIkQ29udGVudC1UeXBlIiwgImltYWdlLyIgXSwKICAgICAgICBbICJzdGFydHMtd2l0aCIsICIkc3VjY2Vzc19hY3Rpb25fcmVkaXJlY3QiLCAiaHR0cHM6Ly9teS53ZWJzaXRlLyIgXSwKICAgICAgICBbICJlcSIsICIkeC1jb3Mtc2VydmVyLXNpZGUtZW5jcnlwdGlvbiIsICJBRVMyNTYiIF0sCiAgICAgICAgeyAicS1zaWduLWFsZ29yaXRobSI6ICJzaGExIiB9LAogICAgICAgIHsgInEtYWsiOiAiQUtJRFFqejNsdG9tcFZqQm5pNUxpdGtXSEZsRnB3a245VTVxIiB9LAogICAgICAgIHsgInEtc2lnbi10aW1lIjogIjE1NjcxNTA2OTI7MTU2NzE1Nzg5MiIgfQogICAgXQp9";
+        let json = base64::engine::general_purpose::STANDARD
+            .decode(policy_b64)
+            .unwrap();
+        assert!(json.starts_with(b"{\n    \"expiration\": \"2019-08-30T09:38:12.414Z\""));
+        let kt = KeyTime {
+            start: 1567150692,
+            end: 1567157892,
+        };
+        assert_eq!(
+            hex_hmac_sha1(KEY.as_bytes(), b"1567150692;1567157892"),
+            "39acc8c9f34ba5b19bce4e965b370cd3f62d2fba"
+        );
+        assert_eq!(hex_sha1(&json), "d5d903b8360468bc81c1311f134989bc8c8b5b89");
+        assert_eq!(
+            sign_policy(KEY, kt, &json),
+            "7758dc9a832e9d301dca704cacbf9d9f8172fdef"
+        );
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD.encode(&json),
+            policy_b64
+        );
     }
 
     #[test]
