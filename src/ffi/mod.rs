@@ -1,0 +1,30 @@
+//! The C shell around the Rust API: opaque handles, `qcos_status` returns, the
+//! thread-local last error, callbacks. No COS logic lives here.
+//!
+//! Every `extern "C"` function has the same shape: its body runs inside [`entry`]
+//! (functions that return a `qcos_status`) or [`entry_value`] (accessors that return
+//! a value), which catch panics so none crosses the boundary. Raw pointers become
+//! references only in [`args`]; calls into C function pointers happen only in
+//! [`callbacks`]. Those two modules hold all of the `unsafe` in the crate.
+//!
+//! Panic strategy: the library is built with `panic = "unwind"` (the default) so a
+//! panic inside qcos becomes `QCOS_STATUS_INTERNAL`. A host that rebuilds it with
+//! `panic = "abort"` gets an abort instead; nothing can be caught then.
+
+#![allow(non_camel_case_types)]
+
+pub mod args;
+pub mod buffer;
+pub mod callbacks;
+pub mod client;
+pub mod config;
+pub mod entry;
+pub mod last_error;
+pub mod list;
+pub mod options;
+pub mod results;
+#[cfg(debug_assertions)]
+pub mod testing;
+pub mod version;
+
+pub use entry::{entry, entry_value};
