@@ -9,8 +9,7 @@ mod sign;
 pub use credentials::{CredentialProvider, Credentials, Secret};
 pub use post_policy::{Match, PostPolicy, PostPolicyInput, iso8601_utc, post_policy, sign_policy};
 pub use presign::{
-    AuthForm, AuthInput, Authorized, PresignInput, SECURITY_TOKEN, UrlBase, authorize,
-    expand_domain, presign_url,
+    AuthForm, AuthInput, Authorized, PresignInput, SECURITY_TOKEN, UrlBase, authorize, presign_url,
 };
 pub use sign::{
     KeyTime, ParsedAuthorization, SignRequest, Signature, authorization, hex_hmac_sha1, hex_sha1,

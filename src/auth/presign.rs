@@ -27,6 +27,7 @@ use std::fmt;
 
 use super::credentials::Credentials;
 use super::sign::{KeyTime, SignRequest, format_authorization, sign};
+use crate::config::{Config, Protocol, domain_host, expand_domain, parse_endpoint};
 use crate::encode::{key_to_path, uri_encode, validate_bucket, validate_header, validate_key};
 use crate::error::{Error, Result};
 
@@ -70,16 +71,9 @@ impl UrlBase {
     /// are replaced, any other `{…}` is removed, a trailing `/` is stripped. A leading
     /// `http://` or `https://` in the template overrides `https`.
     pub fn from_domain(https: bool, template: &str, bucket: &str, region: &str) -> Result<UrlBase> {
-        let expanded = expand_domain(template, bucket, region);
-        let lower = expanded.to_ascii_lowercase();
-        let (https, host) = if lower.starts_with("https://") {
-            (true, &expanded[8..])
-        } else if lower.starts_with("http://") {
-            (false, &expanded[7..])
-        } else {
-            (https, expanded.as_str())
-        };
-        UrlBase::new(https, host, None).map_err(|e| {
+        let (scheme, host) = domain_host(&expand_domain(template, bucket, region));
+        let https = scheme.map_or(https, |p| p == Protocol::Https);
+        UrlBase::new(https, &host, None).map_err(|e| {
             Error::invalid(
                 "domain",
                 format!("the domain template {template:?} expands to {host:?}: {e}"),
@@ -105,6 +99,45 @@ impl UrlBase {
         };
         let host = rest.strip_suffix('/').unwrap_or(rest);
         UrlBase::new(https, host, Some(bucket))
+    }
+
+    /// The base for URLs of a client configuration's bucket: `endpoint` (always path
+    /// style: a URL is used as is, so its host must be what the request carries, and a
+    /// plain endpoint only tells buckets apart by path), else path style on
+    /// `cos.{region}.myqcloud.com`, else the `domain` template, else the accelerate or
+    /// default host. The scheme is `protocol` unless the endpoint or domain names one.
+    pub fn for_config(cfg: &Config) -> Result<UrlBase> {
+        if cfg.bucket.is_empty() {
+            return Err(Error::invalid(
+                "bucket",
+                "no bucket is configured; URLs and signatures are for a bucket's objects",
+            ));
+        }
+        let https = cfg.protocol == Protocol::Https;
+        if let Some(ep) = &cfg.endpoint {
+            let ep = parse_endpoint(ep)?;
+            return UrlBase::new(
+                ep.protocol == Protocol::Https,
+                &ep.authority(),
+                Some(&cfg.bucket),
+            );
+        }
+        if cfg.path_style {
+            return UrlBase::new(
+                https,
+                &format!("cos.{}.myqcloud.com", cfg.region),
+                Some(&cfg.bucket),
+            );
+        }
+        if let Some(d) = &cfg.domain {
+            return UrlBase::from_domain(https, d, &cfg.bucket, &cfg.region);
+        }
+        let region = if cfg.use_accelerate {
+            "accelerate"
+        } else {
+            cfg.region.as_str()
+        };
+        UrlBase::virtual_hosted(https, &cfg.bucket, region)
     }
 
     /// `https` or `http`.
@@ -158,44 +191,6 @@ fn validate_host(host: &str) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Expand a domain template (JS SDK rules, cos-protocol.md §1.2).
-pub fn expand_domain(template: &str, bucket: &str, region: &str) -> String {
-    let (name, appid) = bucket.rsplit_once('-').unwrap_or((bucket, ""));
-    let mut out = String::with_capacity(template.len() + 32);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open..];
-        let (skip, close) = if after.starts_with("{{") {
-            (2, "}}")
-        } else {
-            (1, "}")
-        };
-        match after[skip..].find(close) {
-            Some(end) => {
-                let value = match after[skip..skip + end].to_ascii_lowercase().as_str() {
-                    "bucket" => bucket,
-                    "bucketname" => name,
-                    "appid" => appid,
-                    "region" => region,
-                    _ => "",
-                };
-                out.push_str(value);
-                rest = &after[skip + end + close.len()..];
-            }
-            None => {
-                out.push_str(after);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    while out.ends_with('/') {
-        out.pop();
-    }
-    out
 }
 
 /// Where the signature goes.
@@ -894,6 +889,32 @@ mod tests {
         assert!(UrlBase::path_style("ftp://h", BUCKET).is_err());
         assert!(UrlBase::virtual_hosted(true, "Bad", "ap-beijing").is_err());
         assert!(UrlBase::new(true, "a@b", None).is_err());
+
+        let mut cfg = Config::new("ap-beijing", BUCKET);
+        assert_eq!(UrlBase::for_config(&cfg).unwrap(), base());
+        cfg.use_accelerate = true;
+        assert_eq!(
+            UrlBase::for_config(&cfg).unwrap().host(),
+            "examplebucket-1250000000.cos.accelerate.myqcloud.com"
+        );
+        cfg.domain = Some("http://{Bucket}.img.example.com".into());
+        assert_eq!(
+            UrlBase::for_config(&cfg).unwrap().object_url("k"),
+            "http://examplebucket-1250000000.img.example.com/k"
+        );
+        cfg.path_style = true;
+        assert_eq!(
+            UrlBase::for_config(&cfg).unwrap().object_url("k"),
+            "https://cos.ap-beijing.myqcloud.com/examplebucket-1250000000/k"
+        );
+        cfg.endpoint = Some("http://127.0.0.1:9000".into());
+        cfg.path_style = false;
+        assert_eq!(
+            UrlBase::for_config(&cfg).unwrap().object_url("k"),
+            "http://127.0.0.1:9000/examplebucket-1250000000/k"
+        );
+        cfg.bucket.clear();
+        assert!(UrlBase::for_config(&cfg).is_err());
     }
 
     #[test]

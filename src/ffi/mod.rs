@@ -23,6 +23,7 @@ pub mod last_error;
 pub mod list;
 pub mod options;
 pub mod results;
+pub mod sign;
 #[cfg(debug_assertions)]
 pub mod testing;
 pub mod version;
