@@ -12,6 +12,10 @@
 //! - POST policies (the SDK has none): Python decodes our `policy` field with `base64`,
 //!   parses it with `json`, compares it with the conditions we meant, and recomputes
 //!   `q-signature` by the documented rule — an independent check of our JSON escaping.
+//! - Against qcos-server in-process (module `server`): presigned PUT/GET/HEAD/DELETE
+//!   work; another method, a changed parameter, key, header or signature, an expired or
+//!   not-yet-valid window, a wrong key are refused; a `+`/`/`/`=` token survives where
+//!   the SDKs' raw or missing token is refused; the C functions end to end.
 
 mod common;
 
@@ -497,5 +501,449 @@ fn post_policies_parse_and_verify_in_python() {
             .get(&("policy".to_string(), c.id.to_string()))
             .unwrap_or_else(|| panic!("no verdict for {}", c.id));
         assert_eq!(verdict, "ok", "policy case {}", c.id);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Against qcos-server (in-process on 127.0.0.1:0): the URLs and signatures work, and
+// every tampering is refused. The server verifies with the library's signer, which the
+// tests above pin to the official SDK; what these add is the wire: path-style URLs, the
+// query parsing of the q-* fields and of the token, and the refusals.
+
+mod server {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use qcos::auth::{
+        AuthForm, AuthInput, Credentials, KeyTime, PresignInput, UrlBase, authorize, presign_url,
+    };
+    use qcos_server::{RunningServer, Server, ServerConfig, TEST_SECRET_ID, TEST_SECRET_KEY};
+
+    const BUCKET: &str = "presign-1250000000";
+    const TMP_ID: &str = "AKIDqcosTMPpresign";
+    const TMP_KEY: &str = "qcosTMPpresignKEY";
+    /// A token with `+`, `/` and `=`, as real STS tokens have.
+    const TMP_TOKEN: &str = "Tok+en/with+plus=slash/and=equals==";
+
+    struct Srv {
+        server: RunningServer,
+        _data: tempfile::TempDir,
+    }
+
+    fn start() -> Srv {
+        let data = tempfile::tempdir().unwrap();
+        let mut cfg = ServerConfig::new(data.path().join("data"));
+        cfg.region = "ap-beijing".into();
+        cfg.auto_create_buckets = true;
+        cfg.temporary = vec![(TMP_ID.into(), TMP_KEY.into(), TMP_TOKEN.into())];
+        Srv {
+            server: Server::start(cfg).expect("start qcos-server"),
+            _data: data,
+        }
+    }
+
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(None)
+            .build()
+            .new_agent()
+    }
+
+    fn now() -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    }
+
+    fn window() -> KeyTime {
+        KeyTime {
+            start: now() - 60,
+            end: now() + 900,
+        }
+    }
+
+    /// (status, body) of one request.
+    fn call(
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> (u16, String) {
+        let req = ureq::http::Request::builder().method(method).uri(url);
+        let req = headers.iter().fold(req, |r, (k, v)| r.header(*k, *v));
+        let resp = match body {
+            Some(b) => agent().run(req.body(b.to_vec()).unwrap()),
+            None => agent().run(req.body(()).unwrap()),
+        }
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.into_body().read_to_string().unwrap_or_default();
+        (status, text)
+    }
+
+    fn presign(
+        creds: &Credentials,
+        kt: KeyTime,
+        base: &UrlBase,
+        input: &PresignInput<'_>,
+    ) -> String {
+        let url = presign_url(Some(creds), kt, base, input).unwrap();
+        assert!(!url.contains(creds.secret_key.expose()), "{url}");
+        url
+    }
+
+    #[test]
+    fn presigned_urls_work_and_tampering_is_refused() {
+        let srv = start();
+        let base = UrlBase::path_style(&srv.server.endpoint(), BUCKET).unwrap();
+        let creds = Credentials::new(TEST_SECRET_ID, TEST_SECRET_KEY);
+        let key = "dir/报告 (final)+v2.txt";
+        let body = b"hello from a presigned PUT".as_slice();
+
+        // Upload with a URL that binds the Content-Type.
+        let ct = [("Content-Type", "text/plain")];
+        let put = presign(
+            &creds,
+            window(),
+            &base,
+            &PresignInput {
+                headers: &ct,
+                ..PresignInput::new("PUT", key)
+            },
+        );
+        let (st, text) = call("PUT", &put, &[("Content-Type", "text/html")], Some(body));
+        assert_eq!(st, 403, "another Content-Type must be refused: {text}");
+        assert!(text.contains("SignatureDoesNotMatch"), "{text}");
+        let (st, text) = call("PUT", &put, &ct, Some(body));
+        assert_eq!(st, 200, "{text}");
+
+        // Download, with a signed response override.
+        let rp = [("response-content-disposition", "attachment")];
+        let get = presign(
+            &creds,
+            window(),
+            &base,
+            &PresignInput {
+                params: &rp,
+                ..PresignInput::new("GET", key)
+            },
+        );
+        let (st, text) = call("GET", &get, &[], None);
+        assert_eq!((st, text.as_bytes()), (200, body));
+
+        // The same URL with another method, a changed parameter, another key, a
+        // forged signature: refused.
+        for (method, url) in [
+            ("DELETE", get.clone()),
+            ("PUT", get.clone()),
+            ("GET", get.replace("attachment", "inline")),
+            ("GET", get.replace("/dir/", "/other/")),
+            ("GET", {
+                let (head, sig) = get.split_once("q-signature=").unwrap();
+                let flipped = if sig.starts_with('0') { "1" } else { "0" };
+                format!("{head}q-signature={flipped}{}", &sig[1..])
+            }),
+        ] {
+            let b = if method == "PUT" { Some(body) } else { None };
+            let (st, text) = call(method, &url, &[], b);
+            assert_eq!(st, 403, "{method} {url}: {text}");
+        }
+        // An expired window, and one that has not started yet.
+        let old = KeyTime {
+            start: now() - 7200,
+            end: now() - 3600,
+        };
+        let (st, text) = call(
+            "GET",
+            &presign(&creds, old, &base, &PresignInput::new("GET", key)),
+            &[],
+            None,
+        );
+        assert_eq!(st, 403);
+        assert!(text.contains("Request has expired"), "{text}");
+        let later = KeyTime {
+            start: now() + 3600,
+            end: now() + 7200,
+        };
+        let (st, _) = call(
+            "GET",
+            &presign(&creds, later, &base, &PresignInput::new("GET", key)),
+            &[],
+            None,
+        );
+        assert_eq!(st, 403);
+
+        // A wrong secret key signs a URL the server refuses.
+        let wrong = Credentials::new(TEST_SECRET_ID, "not-the-key");
+        let (st, text) = call(
+            "GET",
+            &presign(&wrong, window(), &base, &PresignInput::new("GET", key)),
+            &[],
+            None,
+        );
+        assert_eq!(st, 403, "{text}");
+
+        // The single `sign=` parameter form.
+        let sp = presign(
+            &creds,
+            window(),
+            &base,
+            &PresignInput {
+                form: AuthForm::SignParam,
+                ..PresignInput::new("GET", key)
+            },
+        );
+        assert!(sp.contains("?sign=q-sign-algorithm%3Dsha1%26"), "{sp}");
+        let (st, text) = call("GET", &sp, &[], None);
+        assert_eq!((st, text.as_bytes()), (200, body));
+
+        // A plain URL: the bucket is private, so the server refuses it.
+        let plain = presign_url(
+            None,
+            window(),
+            &base,
+            &PresignInput {
+                sign: false,
+                ..PresignInput::new("GET", key)
+            },
+        )
+        .unwrap();
+        assert!(!plain.contains('?'), "{plain}");
+        assert_eq!(call("GET", &plain, &[], None).0, 403);
+
+        // HEAD and DELETE URLs.
+        let head = presign(&creds, window(), &base, &PresignInput::new("HEAD", key));
+        assert_eq!(call("HEAD", &head, &[], None).0, 200);
+        let del = presign(&creds, window(), &base, &PresignInput::new("DELETE", key));
+        assert_eq!(call("DELETE", &del, &[], None).0, 204);
+        assert_eq!(call("GET", &get, &[], None).0, 404);
+    }
+
+    #[test]
+    fn temporary_credentials_token_survives_where_the_sdks_fail() {
+        let srv = start();
+        let base = UrlBase::path_style(&srv.server.endpoint(), BUCKET).unwrap();
+        let tmp = Credentials::temporary(TMP_ID, TMP_KEY, TMP_TOKEN, None, now() + 3600);
+        let key = "tmp/object.bin";
+        let body = b"uploaded with temporary credentials".as_slice();
+
+        let put = presign(&tmp, window(), &base, &PresignInput::new("PUT", key));
+        assert!(
+            put.contains(
+                "x-cos-security-token=Tok%2Ben%2Fwith%2Bplus%3Dslash%2Fand%3Dequals%3D%3D"
+            ),
+            "{put}"
+        );
+        let (st, text) = call("PUT", &put, &[], Some(body));
+        assert_eq!(st, 200, "{text}");
+        let get = presign(&tmp, window(), &base, &PresignInput::new("GET", key));
+        let (st, text) = call("GET", &get, &[], None);
+        assert_eq!((st, text.as_bytes()), (200, body));
+
+        // The JS SDK's way: the token appended raw. `+` arrives as a space: refused.
+        let (signed, _) = get.split_once("&x-cos-security-token=").unwrap();
+        let raw = format!("{signed}&x-cos-security-token={TMP_TOKEN}");
+        assert_eq!(call("GET", &raw, &[], None).0, 403);
+        // The Python SDK's way without Params: no token at all. Refused.
+        assert_eq!(call("GET", signed, &[], None).0, 403);
+        // Another token: refused (it is signed, and it is not the credentials').
+        let other = get.replace("Tok%2Ben", "Tok%2Bex");
+        assert_eq!(call("GET", &other, &[], None).0, 403);
+
+        // Header form (qcos_sign): Authorization + the signed token header.
+        let a = authorize(
+            &tmp,
+            window(),
+            &base,
+            AuthForm::Header,
+            &AuthInput {
+                method: "GET",
+                key,
+                params: &[],
+                headers: &[],
+            },
+        )
+        .unwrap();
+        let url = base.object_url(key);
+        let mut hs: Vec<(&str, &str)> = vec![("Authorization", a.authorization.as_str())];
+        hs.extend(
+            a.headers
+                .iter()
+                .filter(|(k, _)| k != "Host")
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        let (st, text) = call("GET", &url, &hs, None);
+        assert_eq!((st, text.as_bytes()), (200, body));
+        // Without the token header: refused.
+        assert_eq!(call("GET", &url, &hs[..1], None).0, 403);
+
+        // Query form (qcos_sign): the q-* fields and the token appended to the URL.
+        let q = authorize(
+            &tmp,
+            window(),
+            &base,
+            AuthForm::Query,
+            &AuthInput {
+                method: "GET",
+                key,
+                params: &[],
+                headers: &[],
+            },
+        )
+        .unwrap();
+        let (st, _) = call("GET", &format!("{url}?{}", q.query), &[], None);
+        assert_eq!(st, 200);
+    }
+
+    /// The C functions (called from Rust here) with a client pointed at the server.
+    #[test]
+    fn c_api_sign_presign_and_policy() {
+        use qcos::Status;
+        use qcos::ffi::client::{qcos_client_free, qcos_client_new};
+        use qcos::ffi::config::{
+            qcos_config_new, qcos_config_set_endpoint, qcos_config_set_temporary_credentials,
+        };
+        use qcos::ffi::sign::*;
+        use std::ffi::{CStr, CString, c_char};
+
+        fn c(s: &str) -> CString {
+            CString::new(s).unwrap()
+        }
+        fn s(p: *const c_char) -> String {
+            assert!(!p.is_null());
+            unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string()
+        }
+
+        let srv = start();
+        let mut cfg = std::ptr::null_mut();
+        assert_eq!(
+            qcos_config_new(c("ap-beijing").as_ptr(), c(BUCKET).as_ptr(), &mut cfg),
+            Status::Ok
+        );
+        assert_eq!(
+            qcos_config_set_endpoint(cfg, c(&srv.server.endpoint()).as_ptr()),
+            Status::Ok
+        );
+        assert_eq!(
+            qcos_config_set_temporary_credentials(
+                cfg,
+                c(TMP_ID).as_ptr(),
+                c(TMP_KEY).as_ptr(),
+                c(TMP_TOKEN).as_ptr(),
+                0,
+                now() + 3600
+            ),
+            Status::Ok
+        );
+        let mut client = std::ptr::null();
+        assert_eq!(qcos_client_new(cfg, &mut client), Status::Ok);
+        let key = c("c api/файл+1.txt");
+        let body = b"bytes put through qcos_presign_url".as_slice();
+
+        let url = |method: &str, opts: *const qcos_sign_options| -> String {
+            let mut buf = vec![0 as c_char; 4096];
+            let mut n = 0usize;
+            let st = qcos_presign_url(
+                client,
+                c(method).as_ptr(),
+                key.as_ptr(),
+                opts,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut n,
+            );
+            assert_eq!(st, Status::Ok);
+            s(buf.as_ptr())
+        };
+        let put = url("PUT", std::ptr::null());
+        assert!(
+            put.starts_with(&format!("{}/{BUCKET}/c%20api/", srv.server.endpoint())),
+            "{put}"
+        );
+        assert!(!put.contains(TMP_KEY));
+        assert_eq!(call("PUT", &put, &[], Some(body)).0, 200);
+        let (st, text) = call("GET", &url("GET", std::ptr::null()), &[], None);
+        assert_eq!((st, text.as_bytes()), (200, body));
+
+        // An expired window set through the options.
+        let mut o = std::ptr::null_mut();
+        assert_eq!(qcos_sign_options_new(&mut o), Status::Ok);
+        assert_eq!(
+            qcos_sign_options_set_start_time(o, now() - 4000),
+            Status::Ok
+        );
+        assert_eq!(qcos_sign_options_set_expires(o, 60), Status::Ok);
+        assert_eq!(call("GET", &url("GET", o), &[], None).0, 403);
+        qcos_sign_options_free(o);
+
+        // qcos_sign, header form: send Authorization and the listed headers.
+        let mut sig = std::ptr::null_mut();
+        assert_eq!(
+            qcos_sign(
+                client,
+                c("GET").as_ptr(),
+                key.as_ptr(),
+                std::ptr::null(),
+                &mut sig
+            ),
+            Status::Ok
+        );
+        let auth = s(qcos_signature_authorization(sig));
+        let mut headers = vec![("Authorization".to_string(), auth)];
+        for i in 0..qcos_signature_header_count(sig) {
+            let (k, v) = (
+                s(qcos_signature_header_name(sig, i)),
+                s(qcos_signature_header_value(sig, i)),
+            );
+            if k != "Host" {
+                headers.push((k, v));
+            }
+        }
+        qcos_signature_free(sig);
+        let hs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let plain = {
+            let mut o = std::ptr::null_mut();
+            assert_eq!(qcos_sign_options_new(&mut o), Status::Ok);
+            assert_eq!(qcos_sign_options_set_signed(o, false), Status::Ok);
+            let u = url("GET", o);
+            qcos_sign_options_free(o);
+            u
+        };
+        let (st, text) = call("GET", &plain, &hs, None);
+        assert_eq!((st, text.as_bytes()), (200, body));
+        // The same Authorization for another object: refused.
+        let other = plain.replace("c%20api", "other");
+        assert_eq!(call("GET", &other, &hs, None).0, 403);
+
+        // qcos_post_policy: the form points at the bucket through the endpoint.
+        let mut po = std::ptr::null_mut();
+        assert_eq!(qcos_post_policy_options_new(&mut po), Status::Ok);
+        assert_eq!(
+            qcos_post_policy_options_set_key_prefix(po, c("browser/").as_ptr()),
+            Status::Ok
+        );
+        let mut form = std::ptr::null_mut();
+        assert_eq!(qcos_post_policy(client, po, &mut form), Status::Ok);
+        assert_eq!(
+            s(qcos_post_form_url(form)),
+            format!("{}/{BUCKET}/", srv.server.endpoint())
+        );
+        let get = |n: &str| s(qcos_post_form_get(form, c(n).as_ptr()));
+        assert_eq!(get("x-cos-security-token"), TMP_TOKEN);
+        assert_eq!(get("q-ak"), TMP_ID);
+        let kt = qcos::auth::KeyTime::parse(&get("q-key-time")).unwrap();
+        let json = s(qcos_post_form_policy_json(form));
+        assert_eq!(
+            get("q-signature"),
+            qcos::auth::sign_policy(TMP_KEY, kt, json.as_bytes())
+        );
+        qcos_post_form_free(form);
+        qcos_post_policy_options_free(po);
+        qcos_client_free(client);
     }
 }
