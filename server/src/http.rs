@@ -513,7 +513,6 @@ pub fn write_response(
     head_only: bool,
     keep_alive: bool,
     body_limit: Option<u64>,
-    scratch: &mut Vec<u8>,
 ) -> io::Result<u64> {
     let len = resp.body.len();
     let mut head = Vec::with_capacity(512);
@@ -545,22 +544,14 @@ pub fn write_response(
         } => {
             w.write_all(&head)?;
             if to_send > 0 {
+                // std turns this into sendfile(2) on Linux; it falls back to a copy loop.
                 file.seek(SeekFrom::Start(offset))?;
-                if scratch.len() < BUF {
-                    scratch.resize(BUF, 0);
-                }
-                let mut left = to_send;
-                while left > 0 {
-                    let want = left.min(BUF as u64) as usize;
-                    let n = file.read(&mut scratch[..want])?;
-                    if n == 0 {
-                        return Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "object file shrank",
-                        ));
-                    }
-                    w.write_all(&scratch[..n])?;
-                    left -= n as u64;
+                let n = io::copy(&mut (&mut file).take(to_send), w)?;
+                if n != to_send {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "object file shrank",
+                    ));
                 }
             }
         }

@@ -140,7 +140,7 @@ pub(crate) fn serve_connection(sh: &Arc<Shared>, stream: TcpStream) {
             Err(HeadError::Closed) => break,
             Err(HeadError::Bad(msg)) => {
                 let resp = error_response(sh, &err(400, "InvalidRequest", msg), "", &request_id());
-                let _ = http::write_response(&mut w, resp, false, false, None, &mut buf);
+                let _ = http::write_response(&mut w, resp, false, false, None);
                 break;
             }
         };
@@ -361,6 +361,7 @@ fn handle_request(
     let head_only = req.method == "HEAD";
     let framing = http::body_framing(&req);
     let (declared, chunked) = framing.clone().unwrap_or((None, false));
+    let framing_ok = framing.is_ok();
     let wclone = match w.try_clone() {
         Ok(c) => c,
         Err(_) => return false,
@@ -490,7 +491,7 @@ fn handle_request(
     resp.set_header("Date", http_date(sh.now()));
 
     // Keep the connection only if the request body is fully read (or cheap to skip).
-    let mut keep = req.keep_alive() && body_limit.is_none() && !body.is_broken();
+    let mut keep = req.keep_alive() && framing_ok && body_limit.is_none() && !body.is_broken();
     if keep && !body.is_done() {
         keep = !body.continue_pending() && body.drain(1024 * 1024);
     }
@@ -508,7 +509,7 @@ fn handle_request(
         );
     }
     let consumed = body.consumed();
-    let written = http::write_response(w, resp, head_only, keep, limit, buf);
+    let written = http::write_response(w, resp, head_only, keep, limit);
     sh.stats.update(|s| {
         s.bytes_in += consumed;
         if status >= 400 {
