@@ -7,7 +7,10 @@ mod presign;
 mod sign;
 
 pub use credentials::{CredentialProvider, Credentials, Secret};
-pub use post_policy::{Match, PostPolicy, PostPolicyInput, iso8601_utc, post_policy, sign_policy};
+pub use post_policy::{
+    CheckedPost, MAX_POLICY_BYTES, Match, PostPolicy, PostPolicyError, PostPolicyInput,
+    iso8601_utc, parse_iso8601_utc, post_policy, sign_policy, verify_post_form,
+};
 pub use presign::{
     AuthForm, AuthInput, Authorized, PresignInput, SECURITY_TOKEN, UrlBase, authorize, presign_url,
 };
