@@ -946,4 +946,269 @@ mod server {
         qcos_post_policy_options_free(po);
         qcos_client_free(client);
     }
+
+    const BOUNDARY: &str = "----qcosFormBoundary7MA4YWxkTrZu0gW";
+
+    /// A multipart/form-data body: the fields, then the file part last.
+    fn form_body(fields: &[(String, String)], file_name: &str, data: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        for (k, v) in fields {
+            b.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        b.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        b.extend_from_slice(data);
+        b.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        b
+    }
+
+    fn post_form(
+        srv: &Srv,
+        fields: &[(String, String)],
+        file_name: &str,
+        data: &[u8],
+    ) -> (u16, String, Vec<(String, String)>) {
+        let url = format!("{}/{BUCKET}/", srv.server.endpoint());
+        let ct = format!("multipart/form-data; boundary={BOUNDARY}");
+        let req = ureq::http::Request::builder()
+            .method("POST")
+            .uri(&url)
+            .header("Content-Type", ct)
+            .body(form_body(fields, file_name, data))
+            .unwrap();
+        let resp = agent().run(req).unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let text = resp.into_body().read_to_string().unwrap_or_default();
+        (status, text, headers)
+    }
+
+    fn with(fields: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+        let mut f = fields.to_vec();
+        match f.iter_mut().find(|(k, _)| k == name) {
+            Some(e) => e.1 = value.to_string(),
+            None => f.push((name.to_string(), value.to_string())),
+        }
+        f
+    }
+
+    #[test]
+    fn post_object_with_our_policy() {
+        use qcos::auth::{Match, PostPolicyInput, post_policy};
+        let srv = start();
+        let base = UrlBase::path_style(&srv.server.endpoint(), BUCKET).unwrap();
+        let creds = Credentials::new(TEST_SECRET_ID, TEST_SECRET_KEY);
+        // Bytes that look like the start of a boundary, across read-buffer sizes.
+        let mut data = Vec::new();
+        for i in 0..20_000u32 {
+            data.extend_from_slice(
+                format!("\r\n--{}{i}", &BOUNDARY[..i as usize % BOUNDARY.len()]).as_bytes(),
+            );
+        }
+        assert!(data.len() > 300_000);
+        let extra = [("x-cos-meta-owner", "user 42")];
+        let p = post_policy(
+            &creds,
+            window(),
+            &PostPolicyInput {
+                content_length_range: Some((1, 1_000_000)),
+                content_type: Some(Match::Exact("image/jpeg")),
+                fields: &extra,
+                ..PostPolicyInput::new(BUCKET, Match::Prefix("browser/"))
+            },
+        )
+        .unwrap();
+        let (st, text, headers) = post_form(&srv, &p.fields, "photo 1.jpg", &data);
+        assert_eq!(st, 204, "{text}");
+        let location = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+            .unwrap()
+            .1
+            .clone();
+        assert!(
+            location.ends_with("/presign-1250000000/browser/photo%201.jpg"),
+            "{location}"
+        );
+        // The bytes and the metadata are stored.
+        let get = presign(
+            &creds,
+            window(),
+            &base,
+            &PresignInput::new("GET", "browser/photo 1.jpg"),
+        );
+        let resp = agent().get(&get).call().unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        assert_eq!(resp.headers().get("content-type").unwrap(), "image/jpeg");
+        assert_eq!(resp.headers().get("x-cos-meta-owner").unwrap(), "user 42");
+        assert_eq!(resp.into_body().read_to_vec().unwrap(), data);
+
+        // A key outside the prefix; the policy reused for it: refused.
+        let (st, text, _) = post_form(
+            &srv,
+            &with(&p.fields, "key", "private/x.jpg"),
+            "x.jpg",
+            b"x",
+        );
+        assert_eq!(st, 403, "{text}");
+        assert!(
+            text.contains("AccessDenied") && text.contains("$key"),
+            "{text}"
+        );
+        // A body over or under the range.
+        let big = post_policy(
+            &creds,
+            window(),
+            &PostPolicyInput {
+                content_length_range: Some((2, 10)),
+                ..PostPolicyInput::new(BUCKET, Match::Exact("small.bin"))
+            },
+        )
+        .unwrap();
+        let (st, text, _) = post_form(&srv, &big.fields, "a", &[7u8; 11]);
+        assert_eq!(st, 400, "{text}");
+        assert!(text.contains("EntityTooLarge"), "{text}");
+        let (st, text, _) = post_form(&srv, &big.fields, "a", b"1");
+        assert!(st == 400 && text.contains("EntityTooSmall"), "{st} {text}");
+        assert_eq!(post_form(&srv, &big.fields, "a", b"0123456789").0, 204);
+        // Another Content-Type than the policy's.
+        let (st, _, _) = post_form(
+            &srv,
+            &with(&p.fields, "Content-Type", "text/html"),
+            "x.jpg",
+            b"x",
+        );
+        assert_eq!(st, 403);
+        // An expired policy.
+        let old = KeyTime {
+            start: now() - 7200,
+            end: now() - 3600,
+        };
+        let expired = post_policy(
+            &creds,
+            old,
+            &PostPolicyInput::new(BUCKET, Match::Exact("late")),
+        )
+        .unwrap();
+        let (st, text, _) = post_form(&srv, &expired.fields, "a", b"x");
+        assert!(st == 403 && text.contains("expired"), "{st} {text}");
+        // A tampered policy or signature, an unknown or wrong key.
+        let forged = with(&p.fields, "q-signature", &"0".repeat(40));
+        let (st, text, _) = post_form(&srv, &forged, "x.jpg", b"x");
+        assert!(
+            st == 403 && text.contains("SignatureDoesNotMatch"),
+            "{text}"
+        );
+        let wrong = post_policy(
+            &Credentials::new(TEST_SECRET_ID, "nope"),
+            window(),
+            &PostPolicyInput::new(BUCKET, Match::Exact("w")),
+        )
+        .unwrap();
+        assert_eq!(post_form(&srv, &wrong.fields, "a", b"x").0, 403);
+        let nobody = post_policy(
+            &Credentials::new("AKIDnobody", "k"),
+            window(),
+            &PostPolicyInput::new(BUCKET, Match::Exact("w")),
+        )
+        .unwrap();
+        let (st, text, _) = post_form(&srv, &nobody.fields, "a", b"x");
+        assert!(st == 403 && text.contains("InvalidAccessKeyId"), "{text}");
+        // No file part, no policy: refused as malformed.
+        let url = format!("{}/{BUCKET}/", srv.server.endpoint());
+        let body = format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk\r\n--{BOUNDARY}--\r\n"
+        );
+        let resp = agent()
+            .post(&url)
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .send(body.as_bytes())
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 400);
+        let fields: Vec<_> = p
+            .fields
+            .iter()
+            .filter(|(k, _)| k != "policy")
+            .cloned()
+            .collect();
+        assert_eq!(post_form(&srv, &fields, "x.jpg", b"x").0, 400);
+    }
+
+    #[test]
+    fn post_object_status_redirect_and_temporary_credentials() {
+        use qcos::auth::{Match, PostPolicyInput, post_policy};
+        let srv = start();
+        let tmp = Credentials::temporary(TMP_ID, TMP_KEY, TMP_TOKEN, None, now() + 3600);
+        let p = post_policy(
+            &tmp,
+            window(),
+            &PostPolicyInput {
+                success_action_status: Some(201),
+                ..PostPolicyInput::new(BUCKET, Match::Prefix("t/"))
+            },
+        )
+        .unwrap();
+        assert!(!p.fields.iter().any(|(_, v)| v.contains(TMP_KEY)));
+        let (st, text, _) = post_form(&srv, &p.fields, "a+b.txt", b"temporary");
+        assert_eq!(st, 201, "{text}");
+        assert!(
+            text.contains("<Key>t/a+b.txt</Key>") && text.contains("<ETag>"),
+            "{text}"
+        );
+        // Without the token, or with the `+` turned into a space: refused.
+        let no_token: Vec<_> = p
+            .fields
+            .iter()
+            .filter(|(k, _)| k != "x-cos-security-token")
+            .cloned()
+            .collect();
+        assert_eq!(post_form(&srv, &no_token, "a", b"x").0, 403);
+        let spaced = with(
+            &p.fields,
+            "x-cos-security-token",
+            &TMP_TOKEN.replace('+', " "),
+        );
+        assert_eq!(post_form(&srv, &spaced, "a", b"x").0, 403);
+
+        let creds = Credentials::new(TEST_SECRET_ID, TEST_SECRET_KEY);
+        let redirect = [("success_action_redirect", "https://app.example/done?x=1")];
+        let p = post_policy(
+            &creds,
+            window(),
+            &PostPolicyInput {
+                fields: &redirect,
+                ..PostPolicyInput::new(BUCKET, Match::Exact("r/done.txt"))
+            },
+        )
+        .unwrap();
+        let (st, text, headers) = post_form(&srv, &p.fields, "f", b"redirected");
+        assert_eq!(st, 303, "{text}");
+        let loc = &headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+            .unwrap()
+            .1;
+        assert!(
+            loc.starts_with(
+                "https://app.example/done?x=1&bucket=presign-1250000000&key=r%2Fdone.txt&etag=%22"
+            ),
+            "{loc}"
+        );
+    }
 }
