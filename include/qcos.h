@@ -125,40 +125,6 @@ typedef uint32_t qcos_protocol;
 #endif // __cplusplus
 
 /**
- * Where `qcos_sign` puts the signature (`qcos_sign_options_set_form`).
- */
-enum qcos_sign_form
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-    /**
-     * The `Authorization` header (the default of `qcos_sign`). With temporary
-     * credentials the request must also send the header `x-cos-security-token`,
-     * which is signed: `qcos_signature_header_*` list it.
-     */
-    QCOS_SIGN_FORM_HEADER = 0,
-    /**
-     * The seven `q-*` fields as query parameters (the default of
-     * `qcos_presign_url`). With temporary credentials `x-cos-security-token` follows
-     * as a signed, percent-encoded query parameter.
-     */
-    QCOS_SIGN_FORM_QUERY = 1,
-    /**
-     * One `sign=` query parameter holding the encoded Authorization (the
-     * mini-program guide's form), then the token as for `QUERY`.
-     */
-    QCOS_SIGN_FORM_SIGN_PARAM = 2,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum qcos_sign_form qcos_sign_form;
-#else
-typedef uint32_t qcos_sign_form;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * The buckets of the account (GET Service): name, region, creation date of each.
  * Strings are owned by the list, valid until `qcos_bucket_list_free`.
  *
@@ -282,32 +248,6 @@ typedef struct qcos_list qcos_list;
 typedef struct qcos_object_info qcos_object_info;
 
 /**
- * The form of a POST Object upload, made by `qcos_post_policy`: where to POST and
- * the fields to send (in order, before the `file` part, which goes last).
- *
- * Strings from the accessors are owned by the form and valid until
- * `qcos_post_form_free`.
- *
- * Methods: `qcos_post_form_url`, `_field_count`, `_field_name`, `_field_value`,
- * `_get`, `_policy_json`, `qcos_post_form_free`.
- *
- * Thread: immutable; any number of threads may read it at once.
- */
-typedef struct qcos_post_form qcos_post_form;
-
-/**
- * What a POST Object upload may do: the key (exact or prefix, required), body size
- * range, content type, success status, more exact fields, lifetime.
- *
- * Methods: `qcos_post_policy_options_new`, `_free`, `_set_key`, `_set_key_prefix`,
- * `_set_content_length_range`, `_set_content_type`, `_set_content_type_prefix`,
- * `_set_success_action_status`, `_add_field`, `_set_expires`, `_set_start_time`.
- *
- * Thread: one thread at a time; `qcos_post_policy` only reads it.
- */
-typedef struct qcos_post_policy_options qcos_post_policy_options;
-
-/**
  * Options of an upload: Content-Type and the other standard headers, `x-cos-meta-*`
  * metadata, storage class, MD5 settings, extra headers. Pass NULL instead of a
  * handle for all defaults. One handle may be reused for many calls; a call copies
@@ -335,32 +275,24 @@ typedef struct qcos_put_options qcos_put_options;
 typedef struct qcos_put_result qcos_put_result;
 
 /**
- * Options of `qcos_sign` and `qcos_presign_url`: query parameters and headers to
- * sign, lifetime, start time, form. Pass NULL instead of a handle for all defaults.
- * A call copies what it needs, so one handle may serve many calls.
+ * Supplies credentials when the client has none or they expire within the refresh
+ * margin (`qcos_config_set_credentials_provider`).
  *
- * Methods: `qcos_sign_options_new`, `qcos_sign_options_free`,
- * `qcos_sign_options_add_param`, `_add_header`, `_set_expires`, `_set_start_time`,
- * `_set_form`, `_set_signed`.
+ * Call `qcos_credentials_set(out, ...)` once to fill `out`, then return 0. Return
+ * non-zero (or return 0 without filling `out`) to fail: the request that needed
+ * credentials then fails with `QCOS_STATUS_AUTH`. The client caches what you return
+ * until it nears its expiry time.
  *
- * Thread: one thread at a time; calls only read it, so several threads may pass the
- * same options at once if none modifies it meanwhile.
+ * `user_data`: the pointer given at registration, passed back untouched.
+ * `out`: borrowed for this invocation only; do not free it.
+ *
+ * Thread: called on whichever thread is making a request with the client when
+ * credentials are needed, which for parallel transfers may be a qcos worker thread.
+ * qcos never runs two invocations of the same provider at once, but successive ones
+ * may come from different threads, so `user_data` must be usable from any thread.
+ * It must not unwind, throw or longjmp through qcos, and must not call the client.
  */
-typedef struct qcos_sign_options qcos_sign_options;
-
-/**
- * An Authorization computed by `qcos_sign`.
- *
- * Strings from the accessors are owned by the signature and valid until
- * `qcos_signature_free`.
- *
- * Methods: `qcos_signature_authorization`, `_query`, `_header_count`,
- * `_header_name`, `_header_value`, `_start_time`, `_end_time`,
- * `qcos_signature_free`.
- *
- * Thread: immutable; any number of threads may read it at once.
- */
-typedef struct qcos_signature qcos_signature;
+typedef int (*qcos_credentials_cb)(void *user_data, qcos_credentials *out);
 
 /**
  * Supplies the bytes of an upload (`qcos_client_put_object_from_callback`).
@@ -391,56 +323,500 @@ typedef int (*qcos_read_cb)(void *user_data, uint8_t *buf, size_t cap, size_t *n
  */
 typedef int (*qcos_write_cb)(void *user_data, const uint8_t *data, size_t len);
 
-/**
- * Supplies credentials when the client has none or they expire within the refresh
- * margin (`qcos_config_set_credentials_provider`).
- *
- * Call `qcos_credentials_set(out, ...)` once to fill `out`, then return 0. Return
- * non-zero (or return 0 without filling `out`) to fail: the request that needed
- * credentials then fails with `QCOS_STATUS_AUTH`. The client caches what you return
- * until it nears its expiry time.
- *
- * `user_data`: the pointer given at registration, passed back untouched.
- * `out`: borrowed for this invocation only; do not free it.
- *
- * Thread: called on whichever thread is making a request with the client when
- * credentials are needed, which for parallel transfers may be a qcos worker thread.
- * qcos never runs two invocations of the same provider at once, but successive ones
- * may come from different threads, so `user_data` must be usable from any thread.
- * It must not unwind, throw or longjmp through qcos, and must not call the client.
- */
-typedef int (*qcos_credentials_cb)(void *user_data, qcos_credentials *out);
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * The first byte of the buffer.
+ * The library's version as text, e.g. "0.1.0" (the header's `QCOS_VERSION`).
  *
- * `buf`: borrowed; NULL gives NULL.
+ * Compare it (or `qcos_version_number()`) with the header's macros to detect a
+ * program built against one version and run against another.
  *
- * Returns: a pointer to `qcos_buffer_len(buf)` bytes owned by `buf`, valid until
- * `qcos_buffer_free(buf)`. It is non-NULL even for an empty buffer, but then must
- * not be read.
- * Thread: one thread at a time per buffer.
+ * Returns: a static NUL-terminated string, never NULL; do not free it.
+ * Thread: any thread.
  */
-const uint8_t *qcos_buffer_data(const qcos_buffer *buf);
+const char *qcos_version(void);
 
 /**
- * The number of bytes in the buffer; 0 when `buf` is NULL.
+ * The library's version as `major * 1000000 + minor * 1000 + patch`, equal to the
+ * header's `QCOS_VERSION_NUMBER` when header and library match.
  *
- * Thread: one thread at a time per buffer.
+ * Thread: any thread.
  */
-size_t qcos_buffer_len(const qcos_buffer *buf);
+uint32_t qcos_version_number(void);
 
 /**
- * Release a buffer and its bytes. NULL does nothing.
+ * The status of the last failed call on this thread, or `QCOS_STATUS_OK` when the
+ * most recent status-returning call succeeded (or none was made yet).
  *
- * `buf`: consumed; do not use it afterwards.
- * Thread: any thread, once no other thread uses `buf`.
+ * Thread: the last error is per thread; this reads the calling thread's. Reading it
+ * never changes it.
  */
-void qcos_buffer_free(qcos_buffer *buf);
+qcos_status qcos_last_error_status(void);
+
+/**
+ * A message describing the last failure on this thread, in English, naming the
+ * argument or the COS error; "" when the last status-returning call succeeded.
+ *
+ * Returns: a NUL-terminated string owned by qcos, never NULL. It stays valid until
+ * the next call on this thread to a function that returns `qcos_status` (those clear
+ * or replace the last error); copy it if you need it longer. Do not free it.
+ * Secrets (SecretKey, security token) never appear in it.
+ *
+ * Thread: reads the calling thread's last error; never changes it.
+ */
+const char *qcos_last_error_message(void);
+
+/**
+ * The HTTP status of the last failure on this thread when it was a COS service
+ * error (e.g. 404 for NoSuchKey), else 0.
+ *
+ * Thread: reads the calling thread's last error; never changes it.
+ */
+uint16_t qcos_last_error_http_status(void);
+
+/**
+ * The COS error `Code` (e.g. "NoSuchKey") of the last failure on this thread, or ""
+ * when it was not a service error or the answer had no code (a HEAD has no body).
+ *
+ * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
+ * Thread: reads the calling thread's last error; never changes it.
+ */
+const char *qcos_last_error_code(void);
+
+/**
+ * The COS `RequestId` (the `x-cos-request-id` header or the error document's
+ * `RequestId`) of the last failure on this thread, or "". Quote it to Tencent Cloud
+ * support.
+ *
+ * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
+ * Thread: reads the calling thread's last error; never changes it.
+ */
+const char *qcos_last_error_request_id(void);
+
+/**
+ * The COS `TraceId` of the last failure on this thread, or "".
+ *
+ * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
+ * Thread: reads the calling thread's last error; never changes it.
+ */
+const char *qcos_last_error_trace_id(void);
+
+/**
+ * The COS `Resource` (the bucket or object the error is about) of the last failure
+ * on this thread, or "".
+ *
+ * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
+ * Thread: reads the calling thread's last error; never changes it.
+ */
+const char *qcos_last_error_resource(void);
+
+/**
+ * A static English description of a status code, e.g. "buffer too small".
+ *
+ * `status`: a `qcos_status` value as an integer; unknown numbers give
+ * "unknown status".
+ *
+ * Returns: a static NUL-terminated string, never NULL; do not free it.
+ * Thread: any thread; touches no state.
+ */
+const char *qcos_status_str(uint32_t status);
+
+/**
+ * Create a configuration with every default, for `bucket` in `region`.
+ *
+ * `region`: a COS region id such as "ap-guangzhou" (copied).
+ * `bucket`: the bucket in its long form "name-APPID" such as
+ * "examplebucket-1250000000" (copied), or "" for a client that only lists buckets.
+ * `cfg_out`: receives the new config on success; release it with `qcos_config_free`
+ * or give it to `qcos_client_new`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when a pointer is NULL,
+ * a string is not UTF-8, or the region or bucket name is malformed (the last error
+ * says why, e.g. "invalid bucket: ... must end with -APPID").
+ *
+ * Thread: any thread.
+ *
+ * ```c
+ * qcos_config *cfg = NULL;
+ * if (qcos_config_new("ap-guangzhou", "examplebucket-1250000000", &cfg) != QCOS_STATUS_OK)
+ *     fprintf(stderr, "%s\n", qcos_last_error_message());
+ * ```
+ */
+qcos_status qcos_config_new(const char *region, const char *bucket, qcos_config **cfg_out);
+
+/**
+ * Create a configuration from environment variables: `COS_REGION` (required),
+ * `COS_BUCKET`, `COS_SECRET_ID` and `COS_SECRET_KEY` (both or neither),
+ * `COS_SECURITY_TOKEN` (temporary credentials), `COS_ENDPOINT` (e.g.
+ * "http://127.0.0.1:9000" for a local qcos-server), `COS_PATH_STYLE` ("1"/"true").
+ * Unset options keep their defaults; setters may change them afterwards.
+ *
+ * `cfg_out`: receives the new config on success (release with `qcos_config_free`
+ * or give to `qcos_client_new`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg_out` is NULL,
+ * `COS_REGION` is missing, or a variable holds a bad value (the message names it);
+ * `QCOS_STATUS_AUTH` for malformed credentials.
+ *
+ * Thread: any thread; reads the process environment.
+ */
+qcos_status qcos_config_from_env(qcos_config **cfg_out);
+
+/**
+ * Release a configuration that was not given to `qcos_client_new`. NULL does
+ * nothing. A registered credential provider is not called.
+ *
+ * Thread: any thread, once no other thread uses `cfg`.
+ */
+void qcos_config_free(qcos_config *cfg);
+
+/**
+ * Set the region (e.g. "ap-beijing"), replacing the one given to `qcos_config_new`.
+ *
+ * `region`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
+ * (NULL, bad UTF-8, malformed region). Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_region(qcos_config *cfg, const char *region);
+
+/**
+ * Set the bucket ("name-APPID", or "" for a client that only lists buckets).
+ *
+ * `bucket`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
+ * (NULL, bad UTF-8, malformed name). Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_bucket(qcos_config *cfg, const char *bucket);
+
+/**
+ * Use permanent credentials (SecretId and SecretKey of a CAM key). Default: none
+ * (requests need credentials, or a provider, or they fail with `QCOS_STATUS_AUTH`).
+ *
+ * `secret_id`, `secret_key`: copied; the key is zeroed when released and never
+ * appears in messages.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8);
+ * `QCOS_STATUS_AUTH` (empty, or containing whitespace).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_credentials(qcos_config *cfg,
+                                        const char *secret_id,
+                                        const char *secret_key);
+
+/**
+ * Use temporary credentials from STS: TmpSecretId, TmpSecretKey and the
+ * SecurityToken (sent as `x-cos-security-token`).
+ *
+ * `token`: required here (use `qcos_config_set_credentials` for permanent keys).
+ * `start_time`, `expired_time`: Unix seconds, 0 when unknown. When a provider is
+ * also set, it is asked for new credentials once `expired_time` comes within the
+ * refresh margin.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
+ * negative times); `QCOS_STATUS_AUTH` (empty id/key, expiry not after start).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_temporary_credentials(qcos_config *cfg,
+                                                  const char *secret_id,
+                                                  const char *secret_key,
+                                                  const char *token,
+                                                  int64_t start_time,
+                                                  int64_t expired_time);
+
+/**
+ * Register a credential provider: `cb(user_data, out)` is called when the client
+ * has no credentials or they expire within the refresh margin, and its result is
+ * cached. See `qcos_credentials_cb` for its contract and thread. Default: none.
+ *
+ * `cb`: required (not NULL). `user_data`: passed back to every call, never read by
+ * qcos; it must stay valid until the client made from this config and every
+ * `qcos_list` made from that client are freed (or until the config is freed, if it
+ * never becomes a client).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` or `cb` is
+ * NULL. Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_credentials_provider(qcos_config *cfg,
+                                                 qcos_credentials_cb cb,
+                                                 void *user_data);
+
+/**
+ * Fill the credentials a provider callback returns. Call it once from inside a
+ * `qcos_credentials_cb`, then return 0 from the callback.
+ *
+ * `out`: the pointer the callback received (borrowed).
+ * `secret_id`, `secret_key`: NUL-terminated UTF-8, copied (the SecretKey is kept in
+ * memory that is zeroed when released and never appears in messages).
+ * `token`: the security token of temporary credentials (copied, sent as
+ * `x-cos-security-token`), or NULL for permanent credentials.
+ * `start_time`, `expired_time`: Unix seconds of the temporary credentials'
+ * `StartTime` and `ExpiredTime`, 0 when unknown; must be 0 without a token. The
+ * client asks the provider again once `expired_time` is within the refresh margin.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
+ * negative times, times without a token); `QCOS_STATUS_AUTH` (empty id or key,
+ * whitespace in them, expiry before start). On failure `out` stays empty and the
+ * reason is also reported by the request that needed the credentials.
+ *
+ * Thread: the thread running the callback.
+ */
+qcos_status qcos_credentials_set(qcos_credentials *out,
+                                 const char *secret_id,
+                                 const char *secret_key,
+                                 const char *token,
+                                 int64_t start_time,
+                                 int64_t expired_time);
+
+/**
+ * Choose the scheme: `QCOS_PROTOCOL_HTTPS` (default) or `QCOS_PROTOCOL_HTTP`. An
+ * endpoint or domain that starts with "http://" or "https://" overrides it.
+ *
+ * `protocol`: a `qcos_protocol` value. Statuses: `QCOS_STATUS_OK`;
+ * `QCOS_STATUS_INVALID_ARGUMENT` (NULL `cfg`, unknown value).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_protocol(qcos_config *cfg, uint32_t protocol);
+
+/**
+ * Set a host template replacing "{Bucket}.cos.{Region}.myqcloud.com", e.g.
+ * "{Bucket}.cos-internal.{Region}.tencentcos.cn". Placeholders (case-insensitive):
+ * {Bucket}, {BucketName}, {AppId}, {Region}. It may start with "http://" or
+ * "https://". Default: none. NULL removes it.
+ *
+ * `domain`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
+ * (bad UTF-8, does not expand to host[:port]). Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_domain(qcos_config *cfg, const char *domain);
+
+/**
+ * Connect to this endpoint instead of the COS host: "http(s)://host[:port]", e.g.
+ * "http://127.0.0.1:9000" for a local qcos-server. Without path style the request
+ * still carries and signs the real "Host: {Bucket}.cos.{Region}.myqcloud.com", as
+ * the official SDKs' IP/Port option does. Default: none. NULL removes it.
+ *
+ * `endpoint`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
+ * (bad UTF-8, not scheme://host[:port]). Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_endpoint(qcos_config *cfg, const char *endpoint);
+
+/**
+ * Set the User-Agent header. Default "qcos/VERSION".
+ *
+ * `user_agent`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
+ * (NULL, bad UTF-8, CR/LF or other control characters).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_user_agent(qcos_config *cfg, const char *user_agent);
+
+/**
+ * Use path-style addressing: the bucket is the first path segment and Host is the
+ * endpoint's host:port. Default false (virtual-hosted).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_path_style(qcos_config *cfg, bool value);
+
+/**
+ * Use the global acceleration host {Bucket}.cos.accelerate.myqcloud.com. Default
+ * false.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_use_accelerate(qcos_config *cfg, bool value);
+
+/**
+ * Whole-request timeout in milliseconds (connect, send, receive the whole body); 0 =
+ * none. Default 0, so long transfers are not cut off; stalls are caught by the I/O
+ * timeout.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_timeout_ms(qcos_config *cfg, uint64_t value);
+
+/**
+ * Connection and TLS handshake timeout in milliseconds; 0 = none. Default 10000.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_connect_timeout_ms(qcos_config *cfg, uint64_t value);
+
+/**
+ * Longest wait for any single socket read or write, in milliseconds; 0 = none. Default
+ * 60000.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_io_timeout_ms(qcos_config *cfg, uint64_t value);
+
+/**
+ * Extra attempts for a retryable failure (network error, timeout, 5xx, SlowDown) of a
+ * request whose body can be replayed. Default 3 (4 attempts).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_max_retries(qcos_config *cfg, uint32_t value);
+
+/**
+ * First retry delay in milliseconds; it doubles each retry (capped at 10 s) with
+ * jitter. Default 200.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_retry_base_delay_ms(qcos_config *cfg, uint64_t value);
+
+/**
+ * Learn the server's clock from its Date header and sign with it; re-sign and resend
+ * once on RequestTimeTooSkewed. Default true.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_correct_clock_skew(qcos_config *cfg, bool value);
+
+/**
+ * Lifetime of each request signature in seconds; must be positive. Default 900.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_sign_expires_secs(qcos_config *cfg, int64_t value);
+
+/**
+ * Temporary credentials expiring within this many seconds are refreshed through the
+ * provider before use; must not be negative. Default 60.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_credential_refresh_margin_secs(qcos_config *cfg, int64_t value);
+
+/**
+ * Files larger than this many bytes are uploaded in parts by the transfer engine.
+ * Default 1048576 (1 MiB).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_slice_size(qcos_config *cfg, uint64_t value);
+
+/**
+ * Part size in bytes of multipart uploads, 1 MiB to 5 GiB. Default 8388608 (8 MiB).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_chunk_size(qcos_config *cfg, uint64_t value);
+
+/**
+ * Parts uploaded at once per file; at least 1. Default 2.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_chunk_parallel_limit(qcos_config *cfg, size_t value);
+
+/**
+ * Files uploaded at once by the task queue; at least 1. Default 3.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_file_parallel_limit(qcos_config *cfg, size_t value);
+
+/**
+ * Extra attempts per part, part copy and complete. Default 2.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_chunk_retry_times(qcos_config *cfg, uint32_t value);
+
+/**
+ * Sources up to this many bytes are copied with one PUT Object - Copy; larger ones in
+ * parts. Default 10485760 (10 MiB).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_copy_slice_size(qcos_config *cfg, uint64_t value);
+
+/**
+ * Part size in bytes of multipart copies, 1 MiB to 5 GiB. Default 10485760 (10 MiB).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_copy_chunk_size(qcos_config *cfg, uint64_t value);
+
+/**
+ * Upload Part - Copy calls at once; at least 1. Default 20.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_copy_chunk_parallel_limit(qcos_config *cfg, size_t value);
+
+/**
+ * Minimum interval between progress callbacks in milliseconds. Default 1000.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_progress_interval_ms(qcos_config *cfg, uint64_t value);
+
+/**
+ * Finished tasks kept in the task list. Default 10000.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_upload_queue_size(qcos_config *cfg, size_t value);
+
+/**
+ * Send Content-MD5 with PUT Object and every part, so COS checks the bytes. Default
+ * false (MD5 costs CPU).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_upload_check_content_md5(qcos_config *cfg, bool value);
+
+/**
+ * Store the hex MD5 of the whole body as the x-cos-meta-md5 metadata. Default false.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ */
+qcos_status qcos_config_set_upload_add_meta_md5(qcos_config *cfg, bool value);
 
 /**
  * Build a client from a configuration.
@@ -754,475 +1130,611 @@ qcos_status qcos_client_delete_bucket(const qcos_client *client);
 qcos_status qcos_client_list_buckets(const qcos_client *client, qcos_bucket_list **list_out);
 
 /**
- * Fill the credentials a provider callback returns. Call it once from inside a
- * `qcos_credentials_cb`, then return 0 from the callback.
+ * Create upload options with every default (no metadata, the bucket's storage
+ * class, MD5 settings from the client's config).
  *
- * `out`: the pointer the callback received (borrowed).
- * `secret_id`, `secret_key`: NUL-terminated UTF-8, copied (the SecretKey is kept in
- * memory that is zeroed when released and never appears in messages).
- * `token`: the security token of temporary credentials (copied, sent as
- * `x-cos-security-token`), or NULL for permanent credentials.
- * `start_time`, `expired_time`: Unix seconds of the temporary credentials'
- * `StartTime` and `ExpiredTime`, 0 when unknown; must be 0 without a token. The
- * client asks the provider again once `expired_time` is within the refresh margin.
+ * `opts_out`: receives the handle on success; release it with
+ * `qcos_put_options_free`.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
- * negative times, times without a token); `QCOS_STATUS_AUTH` (empty id or key,
- * whitespace in them, expiry before start). On failure `out` stays empty and the
- * reason is also reported by the request that needed the credentials.
- *
- * Thread: the thread running the callback.
- */
-qcos_status qcos_credentials_set(qcos_credentials *out,
-                                 const char *secret_id,
-                                 const char *secret_key,
-                                 const char *token,
-                                 int64_t start_time,
-                                 int64_t expired_time);
-
-/**
- * Create a configuration with every default, for `bucket` in `region`.
- *
- * `region`: a COS region id such as "ap-guangzhou" (copied).
- * `bucket`: the bucket in its long form "name-APPID" such as
- * "examplebucket-1250000000" (copied), or "" for a client that only lists buckets.
- * `cfg_out`: receives the new config on success; release it with `qcos_config_free`
- * or give it to `qcos_client_new`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when a pointer is NULL,
- * a string is not UTF-8, or the region or bucket name is malformed (the last error
- * says why, e.g. "invalid bucket: ... must end with -APPID").
- *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
  * Thread: any thread.
- *
- * ```c
- * qcos_config *cfg = NULL;
- * if (qcos_config_new("ap-guangzhou", "examplebucket-1250000000", &cfg) != QCOS_STATUS_OK)
- *     fprintf(stderr, "%s\n", qcos_last_error_message());
- * ```
  */
-qcos_status qcos_config_new(const char *region, const char *bucket, qcos_config **cfg_out);
+qcos_status qcos_put_options_new(qcos_put_options **opts_out);
 
 /**
- * Create a configuration from environment variables: `COS_REGION` (required),
- * `COS_BUCKET`, `COS_SECRET_ID` and `COS_SECRET_KEY` (both or neither),
- * `COS_SECURITY_TOKEN` (temporary credentials), `COS_ENDPOINT` (e.g.
- * "http://127.0.0.1:9000" for a local qcos-server), `COS_PATH_STYLE` ("1"/"true").
- * Unset options keep their defaults; setters may change them afterwards.
+ * Release upload options. NULL does nothing.
  *
- * `cfg_out`: receives the new config on success (release with `qcos_config_free`
- * or give to `qcos_client_new`).
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg_out` is NULL,
- * `COS_REGION` is missing, or a variable holds a bad value (the message names it);
- * `QCOS_STATUS_AUTH` for malformed credentials.
- *
- * Thread: any thread; reads the process environment.
+ * Thread: any thread, once no other thread uses `opts`.
  */
-qcos_status qcos_config_from_env(qcos_config **cfg_out);
+void qcos_put_options_free(qcos_put_options *opts);
 
 /**
- * Release a configuration that was not given to `qcos_client_new`. NULL does
- * nothing. A registered credential provider is not called.
+ * The Content-Type stored with the object, e.g. "text/plain". Default: COS's
+ * "application/octet-stream". NULL removes it.
  *
- * Thread: any thread, once no other thread uses `cfg`.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-void qcos_config_free(qcos_config *cfg);
+qcos_status qcos_put_options_set_content_type(qcos_put_options *opts, const char *value);
 
 /**
- * Set the region (e.g. "ap-beijing"), replacing the one given to `qcos_config_new`.
+ * The Cache-Control stored with the object and returned on GET. NULL removes it.
  *
- * `region`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
- * (NULL, bad UTF-8, malformed region). Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_region(qcos_config *cfg, const char *region);
+qcos_status qcos_put_options_set_cache_control(qcos_put_options *opts, const char *value);
 
 /**
- * Set the bucket ("name-APPID", or "" for a client that only lists buckets).
+ * The Content-Disposition stored with the object, e.g. "attachment; filename=a.txt".
+ * NULL removes it.
  *
- * `bucket`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
- * (NULL, bad UTF-8, malformed name). Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_bucket(qcos_config *cfg, const char *bucket);
+qcos_status qcos_put_options_set_content_disposition(qcos_put_options *opts, const char *value);
 
 /**
- * Use permanent credentials (SecretId and SecretKey of a CAM key). Default: none
- * (requests need credentials, or a provider, or they fail with `QCOS_STATUS_AUTH`).
+ * The Content-Encoding stored with the object, e.g. "gzip". NULL removes it.
  *
- * `secret_id`, `secret_key`: copied; the key is zeroed when released and never
- * appears in messages.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8);
- * `QCOS_STATUS_AUTH` (empty, or containing whitespace).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_credentials(qcos_config *cfg,
-                                        const char *secret_id,
-                                        const char *secret_key);
+qcos_status qcos_put_options_set_content_encoding(qcos_put_options *opts, const char *value);
 
 /**
- * Use temporary credentials from STS: TmpSecretId, TmpSecretKey and the
- * SecurityToken (sent as `x-cos-security-token`).
+ * The Expires header stored with the object (an HTTP date). NULL removes it.
  *
- * `token`: required here (use `qcos_config_set_credentials` for permanent keys).
- * `start_time`, `expired_time`: Unix seconds, 0 when unknown. When a provider is
- * also set, it is asked for new credentials once `expired_time` comes within the
- * refresh margin.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_expires(qcos_put_options *opts, const char *value);
+
+/**
+ * The storage class, e.g. "STANDARD", "STANDARD_IA", "ARCHIVE" (x-cos-storage-class).
+ * Default: the bucket's. NULL removes it.
+ *
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_storage_class(qcos_put_options *opts, const char *value);
+
+/**
+ * Add one `x-cos-meta-NAME: VALUE` metadata entry (user metadata, returned by GET
+ * and HEAD). Call once per entry; order is kept.
+ *
+ * `name`: the part after "x-cos-meta-", e.g. "author"; a header token (letters,
+ * digits, `-` ...). `value`: UTF-8 without CR, LF or control characters. Both copied.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, empty
+ * or invalid name, CR/LF in the value); the options are then unchanged.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, const char *value);
+
+/**
+ * Add an extra request header, e.g. "x-cos-acl: private" or "x-cos-tagging: a=b".
+ * Headers qcos computes itself (Authorization, Host, Content-Length) are refused
+ * when the request is made.
+ *
+ * `name`, `value`: copied; the name must be a header token, the value free of CR,
+ * LF and control characters.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
- * negative times); `QCOS_STATUS_AUTH` (empty id/key, expiry not after start).
- * Thread: one thread at a time per config.
+ * invalid name, CR/LF in the value). Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_temporary_credentials(qcos_config *cfg,
-                                                  const char *secret_id,
-                                                  const char *secret_key,
-                                                  const char *token,
-                                                  int64_t start_time,
-                                                  int64_t expired_time);
+qcos_status qcos_put_options_add_header(qcos_put_options *opts,
+                                        const char *name,
+                                        const char *value);
 
 /**
- * Register a credential provider: `cb(user_data, out)` is called when the client
- * has no credentials or they expire within the refresh margin, and its result is
- * cached. See `qcos_credentials_cb` for its contract and thread. Default: none.
+ * Send Content-MD5 so COS verifies the bytes (true), or not (false), overriding
+ * the config's `upload_check_content_md5` for calls with these options.
  *
- * `cb`: required (not NULL). `user_data`: passed back to every call, never read by
- * qcos; it must stay valid until the client made from this config is freed (and
- * the config, if it is freed instead).
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` or `cb` is
- * NULL. Thread: one thread at a time per config.
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_credentials_provider(qcos_config *cfg,
-                                                 qcos_credentials_cb cb,
-                                                 void *user_data);
+qcos_status qcos_put_options_set_check_content_md5(qcos_put_options *opts, bool value);
 
 /**
- * Choose the scheme: `QCOS_PROTOCOL_HTTPS` (default) or `QCOS_PROTOCOL_HTTP`. An
- * endpoint or domain that starts with "http://" or "https://" overrides it.
+ * Store the hex MD5 of the body as `x-cos-meta-md5` (true) or not (false),
+ * overriding the config's `upload_add_meta_md5` for calls with these options.
  *
- * `protocol`: a `qcos_protocol` value. Statuses: `QCOS_STATUS_OK`;
- * `QCOS_STATUS_INVALID_ARGUMENT` (NULL `cfg`, unknown value).
- * Thread: one thread at a time per config.
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_protocol(qcos_config *cfg, uint32_t protocol);
+qcos_status qcos_put_options_set_add_meta_md5(qcos_put_options *opts, bool value);
 
 /**
- * Set a host template replacing "{Bucket}.cos.{Region}.myqcloud.com", e.g.
- * "{Bucket}.cos-internal.{Region}.tencentcos.cn". Placeholders (case-insensitive):
- * {Bucket}, {BucketName}, {AppId}, {Region}. It may start with "http://" or
- * "https://". Default: none. NULL removes it.
+ * Limit the upload speed, in bits per second (`x-cos-traffic-limit`); 0 removes
+ * the limit. COS accepts 819200 to 838860800.
  *
- * `domain`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
- * (bad UTF-8, does not expand to host[:port]). Thread: one thread at a time per config.
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_domain(qcos_config *cfg, const char *domain);
+qcos_status qcos_put_options_set_traffic_limit(qcos_put_options *opts, uint64_t bits_per_second);
 
 /**
- * Connect to this endpoint instead of the COS host: "http(s)://host[:port]", e.g.
- * "http://127.0.0.1:9000" for a local qcos-server. Without path style the request
- * still carries and signs the real "Host: {Bucket}.cos.{Region}.myqcloud.com", as
- * the official SDKs' IP/Port option does. Default: none. NULL removes it.
+ * Create download options with every default (whole object, no conditions).
  *
- * `endpoint`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
- * (bad UTF-8, not scheme://host[:port]). Thread: one thread at a time per config.
+ * `opts_out`: receives the handle on success; release it with
+ * `qcos_get_options_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
+ * Thread: any thread.
  */
-qcos_status qcos_config_set_endpoint(qcos_config *cfg, const char *endpoint);
+qcos_status qcos_get_options_new(qcos_get_options **opts_out);
 
 /**
- * Set the User-Agent header. Default "qcos/VERSION".
+ * Release download options. NULL does nothing.
  *
- * `user_agent`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
- * (NULL, bad UTF-8, CR/LF or other control characters).
- * Thread: one thread at a time per config.
+ * Thread: any thread, once no other thread uses `opts`.
  */
-qcos_status qcos_config_set_user_agent(qcos_config *cfg, const char *user_agent);
+void qcos_get_options_free(qcos_get_options *opts);
 
 /**
- * Use path-style addressing: the bucket is the first path segment and Host is the
- * endpoint's host:port. Default false (virtual-hosted).
+ * Fetch only bytes `first` to `last`, both inclusive (`Range: bytes=first-last`).
+ * The answer is then 206 with a Content-Range.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL or
+ * `last < first`. Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_path_style(qcos_config *cfg, bool value);
+qcos_status qcos_get_options_set_range(qcos_get_options *opts, uint64_t first, uint64_t last);
 
 /**
- * Use the global acceleration host {Bucket}.cos.accelerate.myqcloud.com. Default
- * false.
+ * Fetch from byte `first` to the end (`Range: bytes=first-`).
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_use_accelerate(qcos_config *cfg, bool value);
+qcos_status qcos_get_options_set_range_from(qcos_get_options *opts, uint64_t first);
 
 /**
- * Whole-request timeout in milliseconds (connect, send, receive the whole body); 0 =
- * none. Default 0, so long transfers are not cut off; stalls are caught by the I/O
- * timeout.
+ * Only answer if the object's ETag matches (If-Match); otherwise the call fails with
+ * HTTP 412. NULL removes it.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_timeout_ms(qcos_config *cfg, uint64_t value);
+qcos_status qcos_get_options_set_if_match(qcos_get_options *opts, const char *value);
 
 /**
- * Connection and TLS handshake timeout in milliseconds; 0 = none. Default 10000.
+ * Only answer if the object's ETag differs (If-None-Match); otherwise HTTP 304. NULL
+ * removes it.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_connect_timeout_ms(qcos_config *cfg, uint64_t value);
+qcos_status qcos_get_options_set_if_none_match(qcos_get_options *opts, const char *value);
 
 /**
- * Longest wait for any single socket read or write, in milliseconds; 0 = none. Default
- * 60000.
+ * Only answer if modified after this HTTP date (If-Modified-Since); otherwise HTTP
+ * 304. NULL removes it.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_io_timeout_ms(qcos_config *cfg, uint64_t value);
+qcos_status qcos_get_options_set_if_modified_since(qcos_get_options *opts, const char *value);
 
 /**
- * Extra attempts for a retryable failure (network error, timeout, 5xx, SlowDown) of a
- * request whose body can be replayed. Default 3 (4 attempts).
+ * Only answer if not modified after this HTTP date (If-Unmodified-Since); otherwise
+ * HTTP 412. NULL removes it.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_max_retries(qcos_config *cfg, uint32_t value);
+qcos_status qcos_get_options_set_if_unmodified_since(qcos_get_options *opts, const char *value);
 
 /**
- * First retry delay in milliseconds; it doubles each retry (capped at 10 s) with
- * jitter. Default 200.
+ * Make COS answer with this Content-Type (the response-content-type query parameter).
+ * NULL removes it.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_retry_base_delay_ms(qcos_config *cfg, uint64_t value);
+qcos_status qcos_get_options_set_response_content_type(qcos_get_options *opts, const char *value);
 
 /**
- * Learn the server's clock from its Date header and sign with it; re-sign and resend
- * once on RequestTimeTooSkewed. Default true.
+ * Make COS answer with this Content-Disposition (response-content-disposition). NULL
+ * removes it.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_correct_clock_skew(qcos_config *cfg, bool value);
+qcos_status qcos_get_options_set_response_content_disposition(qcos_get_options *opts,
+                                                              const char *value);
 
 /**
- * Lifetime of each request signature in seconds; must be positive. Default 900.
+ * Make COS answer with this Content-Encoding (response-content-encoding). NULL removes
+ * it.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_sign_expires_secs(qcos_config *cfg, int64_t value);
+qcos_status qcos_get_options_set_response_content_encoding(qcos_get_options *opts,
+                                                           const char *value);
 
 /**
- * Temporary credentials expiring within this many seconds are refreshed through the
- * provider before use; must not be negative. Default 60.
+ * Make COS answer with this Content-Language (response-content-language). NULL removes
+ * it.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_credential_refresh_margin_secs(qcos_config *cfg, int64_t value);
+qcos_status qcos_get_options_set_response_content_language(qcos_get_options *opts,
+                                                           const char *value);
 
 /**
- * Files larger than this many bytes are uploaded in parts by the transfer engine.
- * Default 1048576 (1 MiB).
+ * Make COS answer with this Cache-Control (response-cache-control). NULL removes it.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_slice_size(qcos_config *cfg, uint64_t value);
+qcos_status qcos_get_options_set_response_cache_control(qcos_get_options *opts, const char *value);
 
 /**
- * Part size in bytes of multipart uploads, 1 MiB to 5 GiB. Default 8388608 (8 MiB).
+ * Make COS answer with this Expires (response-expires). NULL removes it.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_chunk_size(qcos_config *cfg, uint64_t value);
+qcos_status qcos_get_options_set_response_expires(qcos_get_options *opts, const char *value);
 
 /**
- * Parts uploaded at once per file; at least 1. Default 2.
+ * Address this version of the object (versioned buckets). NULL removes it.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+ * `opts`, bad UTF-8, CR/LF or control characters in `value`).
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_chunk_parallel_limit(qcos_config *cfg, size_t value);
+qcos_status qcos_get_options_set_version_id(qcos_get_options *opts, const char *value);
 
 /**
- * Files uploaded at once by the task queue; at least 1. Default 3.
+ * Limit the download speed, in bits per second (`x-cos-traffic-limit`); 0 removes
+ * the limit.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
  */
-qcos_status qcos_config_set_file_parallel_limit(qcos_config *cfg, size_t value);
+qcos_status qcos_get_options_set_traffic_limit(qcos_get_options *opts, uint64_t bits_per_second);
 
 /**
- * Extra attempts per part, part copy and complete. Default 2.
+ * The first byte of the buffer.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `buf`: borrowed; NULL gives NULL.
+ *
+ * Returns: a pointer to `qcos_buffer_len(buf)` bytes owned by `buf`, valid until
+ * `qcos_buffer_free(buf)`. It is non-NULL even for an empty buffer, but then must
+ * not be read.
+ * Thread: one thread at a time per buffer.
  */
-qcos_status qcos_config_set_chunk_retry_times(qcos_config *cfg, uint32_t value);
+const uint8_t *qcos_buffer_data(const qcos_buffer *buf);
 
 /**
- * Sources up to this many bytes are copied with one PUT Object - Copy; larger ones in
- * parts. Default 10485760 (10 MiB).
+ * The number of bytes in the buffer; 0 when `buf` is NULL.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * Thread: one thread at a time per buffer.
  */
-qcos_status qcos_config_set_copy_slice_size(qcos_config *cfg, uint64_t value);
+size_t qcos_buffer_len(const qcos_buffer *buf);
 
 /**
- * Part size in bytes of multipart copies, 1 MiB to 5 GiB. Default 10485760 (10 MiB).
+ * Release a buffer and its bytes. NULL does nothing.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * `buf`: consumed; do not use it afterwards.
+ * Thread: any thread, once no other thread uses `buf`.
  */
-qcos_status qcos_config_set_copy_chunk_size(qcos_config *cfg, uint64_t value);
+void qcos_buffer_free(qcos_buffer *buf);
 
 /**
- * Upload Part - Copy calls at once; at least 1. Default 20.
+ * The HTTP status of the answer (200, or 206 for a range); 0 when `info` is NULL.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * Thread: any.
  */
-qcos_status qcos_config_set_copy_chunk_parallel_limit(qcos_config *cfg, size_t value);
+uint16_t qcos_object_info_http_status(const qcos_object_info *info);
 
 /**
- * Minimum interval between progress callbacks in milliseconds. Default 1000.
+ * The object's size in bytes (for a GET with a range: the length of the part
+ * returned); 0 when `info` is NULL.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * Thread: any.
  */
-qcos_status qcos_config_set_progress_interval_ms(qcos_config *cfg, uint64_t value);
+uint64_t qcos_object_info_content_length(const qcos_object_info *info);
 
 /**
- * Finished tasks kept in the task list. Default 10000.
+ * Whether COS sent the object's CRC-64/ECMA (`x-cos-hash-crc64ecma`); false when
+ * `info` is NULL.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * Thread: any.
  */
-qcos_status qcos_config_set_upload_queue_size(qcos_config *cfg, size_t value);
+bool qcos_object_info_has_crc64(const qcos_object_info *info);
 
 /**
- * Send Content-MD5 with PUT Object and every part, so COS checks the bytes. Default
- * false (MD5 costs CPU).
+ * The object's CRC-64/ECMA (`x-cos-hash-crc64ecma`); 0 when absent (check
+ * `qcos_object_info_has_crc64`) or when `info` is NULL.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * Thread: any.
  */
-qcos_status qcos_config_set_upload_check_content_md5(qcos_config *cfg, bool value);
+uint64_t qcos_object_info_crc64(const qcos_object_info *info);
 
 /**
- * Store the hex MD5 of the whole body as the x-cos-meta-md5 metadata. Default false.
+ * The number of `x-cos-meta-*` metadata entries; 0 when `info` is NULL.
  *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
- * the value is out of range (the config is then unchanged).
- * Thread: one thread at a time per config.
+ * Thread: any.
  */
-qcos_status qcos_config_set_upload_add_meta_md5(qcos_config *cfg, bool value);
+size_t qcos_object_info_meta_count(const qcos_object_info *info);
 
 /**
- * The status of the last failed call on this thread, or `QCOS_STATUS_OK` when the
- * most recent status-returning call succeeded (or none was made yet).
+ * The name of metadata entry `index` (without "x-cos-meta-", lowercase), or NULL
+ * when `info` is NULL or `index >= qcos_object_info_meta_count(info)`. Owned by
+ * `info`.
  *
- * Thread: the last error is per thread; this reads the calling thread's. Reading it
- * never changes it.
+ * Thread: any.
  */
-qcos_status qcos_last_error_status(void);
+const char *qcos_object_info_meta_name(const qcos_object_info *info, size_t index);
 
 /**
- * A message describing the last failure on this thread, in English, naming the
- * argument or the COS error; "" when the last status-returning call succeeded.
+ * The value of metadata entry `index`, or NULL when `info` is NULL or `index` is
+ * out of range. Owned by `info`.
  *
- * Returns: a NUL-terminated string owned by qcos, never NULL. It stays valid until
- * the next call on this thread to a function that returns `qcos_status` (those clear
- * or replace the last error); copy it if you need it longer. Do not free it.
- * Secrets (SecretKey, security token) never appear in it.
- *
- * Thread: reads the calling thread's last error; never changes it.
+ * Thread: any.
  */
-const char *qcos_last_error_message(void);
+const char *qcos_object_info_meta_value(const qcos_object_info *info, size_t index);
 
 /**
- * The HTTP status of the last failure on this thread when it was a COS service
- * error (e.g. 404 for NoSuchKey), else 0.
+ * The value of the metadata entry named `name` (without "x-cos-meta-", compared
+ * case-insensitively), or NULL when there is none, or `info`/`name` is NULL or not
+ * UTF-8. Owned by `info`.
  *
- * Thread: reads the calling thread's last error; never changes it.
+ * Thread: any.
  */
-uint16_t qcos_last_error_http_status(void);
+const char *qcos_object_info_meta_get(const qcos_object_info *info, const char *name);
 
 /**
- * The COS error `Code` (e.g. "NoSuchKey") of the last failure on this thread, or ""
- * when it was not a service error or the answer had no code (a HEAD has no body).
+ * The number of response headers kept; 0 when `info` is NULL.
  *
- * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
- * Thread: reads the calling thread's last error; never changes it.
+ * Thread: any.
  */
-const char *qcos_last_error_code(void);
+size_t qcos_object_info_header_count(const qcos_object_info *info);
 
 /**
- * The COS `RequestId` (the `x-cos-request-id` header or the error document's
- * `RequestId`) of the last failure on this thread, or "". Quote it to Tencent Cloud
- * support.
+ * The name (lowercase) of response header `index`, or NULL when `info` is NULL or
+ * `index` is out of range. Owned by `info`.
  *
- * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
- * Thread: reads the calling thread's last error; never changes it.
+ * Thread: any.
  */
-const char *qcos_last_error_request_id(void);
+const char *qcos_object_info_header_name(const qcos_object_info *info, size_t index);
 
 /**
- * The COS `TraceId` of the last failure on this thread, or "".
+ * The value of response header `index`, or NULL when `info` is NULL or `index` is
+ * out of range. Owned by `info`.
  *
- * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
- * Thread: reads the calling thread's last error; never changes it.
+ * Thread: any.
  */
-const char *qcos_last_error_trace_id(void);
+const char *qcos_object_info_header_value(const qcos_object_info *info, size_t index);
 
 /**
- * The COS `Resource` (the bucket or object the error is about) of the last failure
- * on this thread, or "".
+ * The Content-Type. Owned by `info` (valid until it is freed); NULL only when `info`
+ * is NULL.
  *
- * Returns: a string owned by qcos, never NULL, valid as for `qcos_last_error_message`.
- * Thread: reads the calling thread's last error; never changes it.
+ * Thread: any.
  */
-const char *qcos_last_error_resource(void);
+const char *qcos_object_info_content_type(const qcos_object_info *info);
 
 /**
- * A static English description of a status code, e.g. "buffer too small".
+ * The ETag, with its quotes as COS sends it. Owned by `info` (valid until it is
+ * freed); NULL only when `info` is NULL.
  *
- * `status`: a `qcos_status` value as an integer; unknown numbers give
- * "unknown status".
- *
- * Returns: a static NUL-terminated string, never NULL; do not free it.
- * Thread: any thread; touches no state.
+ * Thread: any.
  */
-const char *qcos_status_str(uint32_t status);
+const char *qcos_object_info_etag(const qcos_object_info *info);
+
+/**
+ * The Last-Modified date (an HTTP date). Owned by `info` (valid until it is freed);
+ * NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_last_modified(const qcos_object_info *info);
+
+/**
+ * The storage class (x-cos-storage-class); "" when COS omitted it (STANDARD). Owned by
+ * `info` (valid until it is freed); NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_storage_class(const qcos_object_info *info);
+
+/**
+ * The version id (x-cos-version-id), "" when unversioned. Owned by `info` (valid until
+ * it is freed); NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_version_id(const qcos_object_info *info);
+
+/**
+ * The Content-Range of a ranged GET, e.g. "bytes 0-9/100"; "" otherwise. Owned by
+ * `info` (valid until it is freed); NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_content_range(const qcos_object_info *info);
+
+/**
+ * The x-cos-request-id of the answer. Owned by `info` (valid until it is freed); NULL
+ * only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_object_info_request_id(const qcos_object_info *info);
+
+/**
+ * Release object information. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `info`.
+ */
+void qcos_object_info_free(qcos_object_info *info);
+
+/**
+ * Whether COS sent the new object's CRC-64/ECMA; false when `result` is NULL.
+ *
+ * Thread: any.
+ */
+bool qcos_put_result_has_crc64(const qcos_put_result *result);
+
+/**
+ * The new object's CRC-64/ECMA; 0 when absent or when `result` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_put_result_crc64(const qcos_put_result *result);
+
+/**
+ * The new object's ETag, with its quotes. Owned by `result` (valid until it is freed);
+ * NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_etag(const qcos_put_result *result);
+
+/**
+ * The new object's version id; "" when unversioned. Owned by `result` (valid until it
+ * is freed); NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_version_id(const qcos_put_result *result);
+
+/**
+ * The new object's Last-Modified (copies only; "" for uploads). Owned by `result`
+ * (valid until it is freed); NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_last_modified(const qcos_put_result *result);
+
+/**
+ * The x-cos-request-id of the answer. Owned by `result` (valid until it is freed);
+ * NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_put_result_request_id(const qcos_put_result *result);
+
+/**
+ * Release an upload or copy result. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `result`.
+ */
+void qcos_put_result_free(qcos_put_result *result);
+
+/**
+ * The number of keys reported deleted (0 in quiet mode, where COS lists only
+ * failures); 0 when `result` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_delete_result_deleted_count(const qcos_delete_result *result);
+
+/**
+ * The `index`-th deleted key, or NULL when `result` is NULL or `index` is out of
+ * range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_deleted_key(const qcos_delete_result *result, size_t index);
+
+/**
+ * The number of keys that could not be deleted; 0 when `result` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_delete_result_error_count(const qcos_delete_result *result);
+
+/**
+ * The key of failure `index`, or NULL when `result` is NULL or `index` is out of
+ * range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_error_key(const qcos_delete_result *result, size_t index);
+
+/**
+ * COS's Code for failure `index` (e.g. "AccessDenied"), or NULL when `result` is
+ * NULL or `index` is out of range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_error_code(const qcos_delete_result *result, size_t index);
+
+/**
+ * COS's Message for failure `index`, or NULL when `result` is NULL or `index` is
+ * out of range. Owned by `result`.
+ *
+ * Thread: any.
+ */
+const char *qcos_delete_result_error_message(const qcos_delete_result *result, size_t index);
+
+/**
+ * Release a multi-delete result. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `result`.
+ */
+void qcos_delete_result_free(qcos_delete_result *result);
+
+/**
+ * The number of buckets; 0 when `list` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_bucket_list_count(const qcos_bucket_list *list);
+
+/**
+ * The name ("name-APPID") of bucket `index`, or NULL when `list` is NULL or `index`
+ * is out of range. Owned by `list`.
+ *
+ * Thread: any.
+ */
+const char *qcos_bucket_list_name(const qcos_bucket_list *list, size_t index);
+
+/**
+ * The region of bucket `index`, or NULL when `list` is NULL or `index` is out of
+ * range. Owned by `list`.
+ *
+ * Thread: any.
+ */
+const char *qcos_bucket_list_region(const qcos_bucket_list *list, size_t index);
+
+/**
+ * The creation date (ISO 8601) of bucket `index`, or NULL when `list` is NULL or
+ * `index` is out of range. Owned by `list`.
+ *
+ * Thread: any.
+ */
+const char *qcos_bucket_list_creation_date(const qcos_bucket_list *list, size_t index);
+
+/**
+ * Release a bucket list. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `list`.
+ */
+void qcos_bucket_list_free(qcos_bucket_list *list);
 
 /**
  * Start listing the client's bucket. No request is sent until `qcos_list_next`.
@@ -1360,1034 +1872,6 @@ const char *qcos_list_next_marker(const qcos_list *list);
  * Thread: any thread, once no other thread uses `list`.
  */
 void qcos_list_free(qcos_list *list);
-
-/**
- * Create upload options with every default (no metadata, the bucket's storage
- * class, MD5 settings from the client's config).
- *
- * `opts_out`: receives the handle on success; release it with
- * `qcos_put_options_free`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
- * Thread: any thread.
- */
-qcos_status qcos_put_options_new(qcos_put_options **opts_out);
-
-/**
- * Release upload options. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `opts`.
- */
-void qcos_put_options_free(qcos_put_options *opts);
-
-/**
- * Add one `x-cos-meta-NAME: VALUE` metadata entry (user metadata, returned by GET
- * and HEAD). Call once per entry; order is kept.
- *
- * `name`: the part after "x-cos-meta-", e.g. "author"; a header token (letters,
- * digits, `-` ...). `value`: UTF-8 without CR, LF or control characters. Both copied.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, empty
- * or invalid name, CR/LF in the value); the options are then unchanged.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, const char *value);
-
-/**
- * Add an extra request header, e.g. "x-cos-acl: private" or "x-cos-tagging: a=b".
- * Headers qcos computes itself (Authorization, Host, Content-Length) are refused
- * when the request is made.
- *
- * `name`, `value`: copied; the name must be a header token, the value free of CR,
- * LF and control characters.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
- * invalid name, CR/LF in the value). Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_add_header(qcos_put_options *opts,
-                                        const char *name,
-                                        const char *value);
-
-/**
- * Send Content-MD5 so COS verifies the bytes (true), or not (false), overriding
- * the config's `upload_check_content_md5` for calls with these options.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_check_content_md5(qcos_put_options *opts, bool value);
-
-/**
- * Store the hex MD5 of the body as `x-cos-meta-md5` (true) or not (false),
- * overriding the config's `upload_add_meta_md5` for calls with these options.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_add_meta_md5(qcos_put_options *opts, bool value);
-
-/**
- * Limit the upload speed, in bits per second (`x-cos-traffic-limit`); 0 removes
- * the limit. COS accepts 819200 to 838860800.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_traffic_limit(qcos_put_options *opts, uint64_t bits_per_second);
-
-/**
- * Create download options with every default (whole object, no conditions).
- *
- * `opts_out`: receives the handle on success; release it with
- * `qcos_get_options_free`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
- * Thread: any thread.
- */
-qcos_status qcos_get_options_new(qcos_get_options **opts_out);
-
-/**
- * Release download options. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `opts`.
- */
-void qcos_get_options_free(qcos_get_options *opts);
-
-/**
- * Fetch only bytes `first` to `last`, both inclusive (`Range: bytes=first-last`).
- * The answer is then 206 with a Content-Range.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL or
- * `last < first`. Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_range(qcos_get_options *opts, uint64_t first, uint64_t last);
-
-/**
- * Fetch from byte `first` to the end (`Range: bytes=first-`).
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_range_from(qcos_get_options *opts, uint64_t first);
-
-/**
- * Limit the download speed, in bits per second (`x-cos-traffic-limit`); 0 removes
- * the limit.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_traffic_limit(qcos_get_options *opts, uint64_t bits_per_second);
-
-/**
- * The Content-Type stored with the object, e.g. "text/plain". Default: COS's
- * "application/octet-stream". NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_content_type(qcos_put_options *opts, const char *value);
-
-/**
- * The Cache-Control stored with the object and returned on GET. NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_cache_control(qcos_put_options *opts, const char *value);
-
-/**
- * The Content-Disposition stored with the object, e.g. "attachment; filename=a.txt".
- * NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_content_disposition(qcos_put_options *opts, const char *value);
-
-/**
- * The Content-Encoding stored with the object, e.g. "gzip". NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_content_encoding(qcos_put_options *opts, const char *value);
-
-/**
- * The Expires header stored with the object (an HTTP date). NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_expires(qcos_put_options *opts, const char *value);
-
-/**
- * The storage class, e.g. "STANDARD", "STANDARD_IA", "ARCHIVE" (x-cos-storage-class).
- * Default: the bucket's. NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_put_options_set_storage_class(qcos_put_options *opts, const char *value);
-
-/**
- * Only answer if the object's ETag matches (If-Match); otherwise the call fails with
- * HTTP 412. NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_if_match(qcos_get_options *opts, const char *value);
-
-/**
- * Only answer if the object's ETag differs (If-None-Match); otherwise HTTP 304. NULL
- * removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_if_none_match(qcos_get_options *opts, const char *value);
-
-/**
- * Only answer if modified after this HTTP date (If-Modified-Since); otherwise HTTP
- * 304. NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_if_modified_since(qcos_get_options *opts, const char *value);
-
-/**
- * Only answer if not modified after this HTTP date (If-Unmodified-Since); otherwise
- * HTTP 412. NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_if_unmodified_since(qcos_get_options *opts, const char *value);
-
-/**
- * Make COS answer with this Content-Type (the response-content-type query parameter).
- * NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_content_type(qcos_get_options *opts, const char *value);
-
-/**
- * Make COS answer with this Content-Disposition (response-content-disposition). NULL
- * removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_content_disposition(qcos_get_options *opts,
-                                                              const char *value);
-
-/**
- * Make COS answer with this Content-Encoding (response-content-encoding). NULL removes
- * it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_content_encoding(qcos_get_options *opts,
-                                                           const char *value);
-
-/**
- * Make COS answer with this Content-Language (response-content-language). NULL removes
- * it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_content_language(qcos_get_options *opts,
-                                                           const char *value);
-
-/**
- * Make COS answer with this Cache-Control (response-cache-control). NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_cache_control(qcos_get_options *opts, const char *value);
-
-/**
- * Make COS answer with this Expires (response-expires). NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_response_expires(qcos_get_options *opts, const char *value);
-
-/**
- * Address this version of the object (versioned buckets). NULL removes it.
- *
- * `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
- * `opts`, bad UTF-8, CR/LF or control characters in `value`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_get_options_set_version_id(qcos_get_options *opts, const char *value);
-
-/**
- * The HTTP status of the answer (200, or 206 for a range); 0 when `info` is NULL.
- *
- * Thread: any.
- */
-uint16_t qcos_object_info_http_status(const qcos_object_info *info);
-
-/**
- * The object's size in bytes (for a GET with a range: the length of the part
- * returned); 0 when `info` is NULL.
- *
- * Thread: any.
- */
-uint64_t qcos_object_info_content_length(const qcos_object_info *info);
-
-/**
- * Whether COS sent the object's CRC-64/ECMA (`x-cos-hash-crc64ecma`); false when
- * `info` is NULL.
- *
- * Thread: any.
- */
-bool qcos_object_info_has_crc64(const qcos_object_info *info);
-
-/**
- * The object's CRC-64/ECMA (`x-cos-hash-crc64ecma`); 0 when absent (check
- * `qcos_object_info_has_crc64`) or when `info` is NULL.
- *
- * Thread: any.
- */
-uint64_t qcos_object_info_crc64(const qcos_object_info *info);
-
-/**
- * The number of `x-cos-meta-*` metadata entries; 0 when `info` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_object_info_meta_count(const qcos_object_info *info);
-
-/**
- * The name of metadata entry `index` (without "x-cos-meta-", lowercase), or NULL
- * when `info` is NULL or `index >= qcos_object_info_meta_count(info)`. Owned by
- * `info`.
- *
- * Thread: any.
- */
-const char *qcos_object_info_meta_name(const qcos_object_info *info, size_t index);
-
-/**
- * The value of metadata entry `index`, or NULL when `info` is NULL or `index` is
- * out of range. Owned by `info`.
- *
- * Thread: any.
- */
-const char *qcos_object_info_meta_value(const qcos_object_info *info, size_t index);
-
-/**
- * The value of the metadata entry named `name` (without "x-cos-meta-", compared
- * case-insensitively), or NULL when there is none, or `info`/`name` is NULL or not
- * UTF-8. Owned by `info`.
- *
- * Thread: any.
- */
-const char *qcos_object_info_meta_get(const qcos_object_info *info, const char *name);
-
-/**
- * The number of response headers kept; 0 when `info` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_object_info_header_count(const qcos_object_info *info);
-
-/**
- * The name (lowercase) of response header `index`, or NULL when `info` is NULL or
- * `index` is out of range. Owned by `info`.
- *
- * Thread: any.
- */
-const char *qcos_object_info_header_name(const qcos_object_info *info, size_t index);
-
-/**
- * The value of response header `index`, or NULL when `info` is NULL or `index` is
- * out of range. Owned by `info`.
- *
- * Thread: any.
- */
-const char *qcos_object_info_header_value(const qcos_object_info *info, size_t index);
-
-/**
- * Release object information. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `info`.
- */
-void qcos_object_info_free(qcos_object_info *info);
-
-/**
- * Whether COS sent the new object's CRC-64/ECMA; false when `result` is NULL.
- *
- * Thread: any.
- */
-bool qcos_put_result_has_crc64(const qcos_put_result *result);
-
-/**
- * The new object's CRC-64/ECMA; 0 when absent or when `result` is NULL.
- *
- * Thread: any.
- */
-uint64_t qcos_put_result_crc64(const qcos_put_result *result);
-
-/**
- * Release an upload or copy result. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `result`.
- */
-void qcos_put_result_free(qcos_put_result *result);
-
-/**
- * The number of keys reported deleted (0 in quiet mode, where COS lists only
- * failures); 0 when `result` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_delete_result_deleted_count(const qcos_delete_result *result);
-
-/**
- * The `index`-th deleted key, or NULL when `result` is NULL or `index` is out of
- * range. Owned by `result`.
- *
- * Thread: any.
- */
-const char *qcos_delete_result_deleted_key(const qcos_delete_result *result, size_t index);
-
-/**
- * The number of keys that could not be deleted; 0 when `result` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_delete_result_error_count(const qcos_delete_result *result);
-
-/**
- * The key of failure `index`, or NULL when `result` is NULL or `index` is out of
- * range. Owned by `result`.
- *
- * Thread: any.
- */
-const char *qcos_delete_result_error_key(const qcos_delete_result *result, size_t index);
-
-/**
- * COS's Code for failure `index` (e.g. "AccessDenied"), or NULL when `result` is
- * NULL or `index` is out of range. Owned by `result`.
- *
- * Thread: any.
- */
-const char *qcos_delete_result_error_code(const qcos_delete_result *result, size_t index);
-
-/**
- * COS's Message for failure `index`, or NULL when `result` is NULL or `index` is
- * out of range. Owned by `result`.
- *
- * Thread: any.
- */
-const char *qcos_delete_result_error_message(const qcos_delete_result *result, size_t index);
-
-/**
- * Release a multi-delete result. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `result`.
- */
-void qcos_delete_result_free(qcos_delete_result *result);
-
-/**
- * The number of buckets; 0 when `list` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_bucket_list_count(const qcos_bucket_list *list);
-
-/**
- * The name ("name-APPID") of bucket `index`, or NULL when `list` is NULL or `index`
- * is out of range. Owned by `list`.
- *
- * Thread: any.
- */
-const char *qcos_bucket_list_name(const qcos_bucket_list *list, size_t index);
-
-/**
- * The region of bucket `index`, or NULL when `list` is NULL or `index` is out of
- * range. Owned by `list`.
- *
- * Thread: any.
- */
-const char *qcos_bucket_list_region(const qcos_bucket_list *list, size_t index);
-
-/**
- * The creation date (ISO 8601) of bucket `index`, or NULL when `list` is NULL or
- * `index` is out of range. Owned by `list`.
- *
- * Thread: any.
- */
-const char *qcos_bucket_list_creation_date(const qcos_bucket_list *list, size_t index);
-
-/**
- * Release a bucket list. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `list`.
- */
-void qcos_bucket_list_free(qcos_bucket_list *list);
-
-/**
- * The Content-Type. Owned by `info` (valid until it is freed); NULL only when `info`
- * is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_content_type(const qcos_object_info *info);
-
-/**
- * The ETag, with its quotes as COS sends it. Owned by `info` (valid until it is
- * freed); NULL only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_etag(const qcos_object_info *info);
-
-/**
- * The Last-Modified date (an HTTP date). Owned by `info` (valid until it is freed);
- * NULL only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_last_modified(const qcos_object_info *info);
-
-/**
- * The storage class (x-cos-storage-class); "" when COS omitted it (STANDARD). Owned by
- * `info` (valid until it is freed); NULL only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_storage_class(const qcos_object_info *info);
-
-/**
- * The version id (x-cos-version-id), "" when unversioned. Owned by `info` (valid until
- * it is freed); NULL only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_version_id(const qcos_object_info *info);
-
-/**
- * The Content-Range of a ranged GET, e.g. "bytes 0-9/100"; "" otherwise. Owned by
- * `info` (valid until it is freed); NULL only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_content_range(const qcos_object_info *info);
-
-/**
- * The x-cos-request-id of the answer. Owned by `info` (valid until it is freed); NULL
- * only when `info` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_object_info_request_id(const qcos_object_info *info);
-
-/**
- * The new object's ETag, with its quotes. Owned by `result` (valid until it is freed);
- * NULL only when `result` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_put_result_etag(const qcos_put_result *result);
-
-/**
- * The new object's version id; "" when unversioned. Owned by `result` (valid until it
- * is freed); NULL only when `result` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_put_result_version_id(const qcos_put_result *result);
-
-/**
- * The new object's Last-Modified (copies only; "" for uploads). Owned by `result`
- * (valid until it is freed); NULL only when `result` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_put_result_last_modified(const qcos_put_result *result);
-
-/**
- * The x-cos-request-id of the answer. Owned by `result` (valid until it is freed);
- * NULL only when `result` is NULL.
- *
- * Thread: any.
- */
-const char *qcos_put_result_request_id(const qcos_put_result *result);
-
-/**
- * Create signing options with every default: nothing extra signed, 900 s, starting
- * now (minus 60 s), the call's default form, signed.
- *
- * `opts_out`: receives the handle; release it with `qcos_sign_options_free`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
- * Thread: any thread.
- */
-qcos_status qcos_sign_options_new(qcos_sign_options **opts_out);
-
-/**
- * Release signing options. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `opts`.
- */
-void qcos_sign_options_free(qcos_sign_options *opts);
-
-/**
- * Add a query parameter to sign (and, for `qcos_presign_url`, to put in the URL),
- * e.g. "response-content-disposition" = "attachment". A sub-resource flag such as
- * "uploads" has value "". Order is kept; names are unique (case-insensitively).
- * The names `sign` and `q-*` are reserved.
- *
- * `name`, `value`: NUL-terminated UTF-8, copied.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, empty
- * name); the options are then unchanged. Thread: one thread at a time per options.
- */
-qcos_status qcos_sign_options_add_param(qcos_sign_options *opts,
-                                        const char *name,
-                                        const char *value);
-
-/**
- * Add a header to sign, e.g. "Content-Type" = "image/png". `Host` is always signed
- * (the client's host unless given here). `qcos_presign_url` signs every header
- * added, and whoever uses the URL must send exactly these values; `qcos_sign` signs
- * those the official SDKs sign (`host`, `x-cos-*`, `content-*`, `range`, `if-*`...)
- * and ignores others such as `User-Agent`, so a request's whole header list may be
- * passed.
- *
- * `name`, `value`: NUL-terminated UTF-8, copied; a header token and a value without
- * CR, LF or control characters.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad
- * name or value); the options are then unchanged. Thread: one thread at a time per
- * options.
- */
-qcos_status qcos_sign_options_add_header(qcos_sign_options *opts,
-                                         const char *name,
-                                         const char *value);
-
-/**
- * How long the signature or URL is valid, in seconds after its start. Default 900.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, `secs` not in 1 s
- * to 100 years). Thread: one thread at a time per options.
- */
-qcos_status qcos_sign_options_set_expires(qcos_sign_options *opts, int64_t secs);
-
-/**
- * Start the window at `unix_secs` (a pinned time: tests, or a URL valid from later)
- * instead of now minus 60 s; it then ends at `unix_secs + expires`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, a time before
- * 1970 or after 9999). Thread: one thread at a time per options.
- */
-qcos_status qcos_sign_options_set_start_time(qcos_sign_options *opts, int64_t unix_secs);
-
-/**
- * Where the signature goes: a `qcos_sign_form` value. Default: `HEADER` for
- * `qcos_sign`, `QUERY` for `qcos_presign_url` (which refuses `HEADER`).
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, unknown value).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_sign_options_set_form(qcos_sign_options *opts, uint32_t form);
-
-/**
- * `qcos_presign_url` only: `false` gives a plain URL (with the parameters, without
- * signature or token) for public objects. Default `true`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_sign_options_set_signed(qcos_sign_options *opts, bool sign);
-
-/**
- * Compute the Authorization for a request that someone else will send (a browser,
- * a mini program, another service), signed with the client's credentials: every
- * query parameter and the eligible headers of `opts`, `Host`, and the security token
- * when the credentials are temporary.
- *
- * `client`: borrowed. `method`: e.g. "PUT". `key`: the object key, or "" for the
- * bucket itself. `opts`: borrowed, or NULL for defaults (header form, 900 s from
- * now). `sig_out`: receives the signature on success; release it with
- * `qcos_signature_free`.
- *
- * What to send: with the header form, `Authorization: <qcos_signature_authorization>`
- * plus every `qcos_signature_header_*` pair (`Host` when none was given in `opts`,
- * `x-cos-security-token` with temporary credentials) plus the signed headers of
- * `opts`, exactly. With the query forms, append `qcos_signature_query` to the
- * request's own query string (which must hold the parameters of `opts`).
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad
- * method or key, duplicate or reserved parameter, a start after the end);
- * `QCOS_STATUS_AUTH` (no credentials, a provider failure, temporary credentials that
- * expire before the window starts).
- *
- * Thread: any thread. It may call the client's credentials provider (on this
- * thread); no request is sent.
- *
- * ```c
- * qcos_signature *sig = NULL;
- * if (qcos_sign(client, "PUT", "uploads/a.png", NULL, &sig) == QCOS_STATUS_OK) {
- *     printf("Authorization: %s\n", qcos_signature_authorization(sig));
- *     qcos_signature_free(sig);
- * }
- * ```
- */
-qcos_status qcos_sign(const qcos_client *client,
-                      const char *method,
-                      const char *key,
-                      const qcos_sign_options *opts,
-                      qcos_signature **sig_out);
-
-/**
- * The `Authorization` string; NULL when `sig` is NULL. Owned by `sig`.
- *
- * Thread: any.
- */
-const char *qcos_signature_authorization(const qcos_signature *sig);
-
-/**
- * The query string to append for the `QUERY` and `SIGN_PARAM` forms (no leading
- * `?` or `&`), "" for the header form; NULL when `sig` is NULL. Owned by `sig`.
- *
- * Thread: any.
- */
-const char *qcos_signature_query(const qcos_signature *sig);
-
-/**
- * The number of headers the request must carry besides those of the options (header
- * form only); 0 when `sig` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_signature_header_count(const qcos_signature *sig);
-
-/**
- * The name of header `index`, or NULL when `sig` is NULL or `index` is out of
- * range. Owned by `sig`.
- *
- * Thread: any.
- */
-const char *qcos_signature_header_name(const qcos_signature *sig, size_t index);
-
-/**
- * The value of header `index`, or NULL when `sig` is NULL or `index` is out of
- * range. Owned by `sig`.
- *
- * Thread: any.
- */
-const char *qcos_signature_header_value(const qcos_signature *sig, size_t index);
-
-/**
- * When the signature becomes valid (Unix seconds); 0 when `sig` is NULL.
- *
- * Thread: any.
- */
-int64_t qcos_signature_start_time(const qcos_signature *sig);
-
-/**
- * When the signature expires (Unix seconds); 0 when `sig` is NULL. It is earlier
- * than asked when temporary credentials expire first.
- *
- * Thread: any.
- */
-int64_t qcos_signature_end_time(const qcos_signature *sig);
-
-/**
- * Release a signature (its copy of the security token is overwritten). NULL does
- * nothing.
- *
- * Thread: any thread, once no other thread uses `sig`.
- */
-void qcos_signature_free(qcos_signature *sig);
-
-/**
- * Build a presigned URL for `method` on `key` (the seed's `getObjectUrl`): anyone
- * holding it can make that one request until it expires, without credentials.
- *
- * Layout: `{scheme}://{host}/{encoded key}?{q-* fields | sign=...}[&{params of
- * opts}][&x-cos-security-token=...]`. The host follows the client's configuration
- * (default host, `domain` template, accelerate, or the endpoint with the bucket in
- * the path). Every parameter of `opts` is signed; so are `host` and every header of
- * `opts`, which the user of the URL must send. With temporary credentials the token
- * is signed and percent-encoded (a `+`, `/` or `=` survives). The SecretKey never
- * appears in the URL.
- *
- * `client`: borrowed. `method`: e.g. "GET" or "PUT". `key`: the object key ("" for
- * the bucket). `opts`: borrowed, or NULL for defaults (q-* form, 900 s). `buf`,
- * `cap`: the caller's buffer, borrowed; `(NULL, 0)` asks only for the length.
- * `len_out`: required; receives the URL's length without its NUL, on success and on
- * `QCOS_STATUS_BUFFER_TOO_SMALL` (the one case an output is written on failure; then
- * allocate `*len_out + 1` bytes and call again — the URL changes if the start time
- * is not pinned, but not its length unless a second passes a digit boundary, so
- * allocate a little more).
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_BUFFER_TOO_SMALL`;
- * `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad method/key/parameter/header,
- * the `HEADER` form); `QCOS_STATUS_AUTH` (no credentials, provider failure, expired
- * temporary credentials).
- *
- * Thread: any thread; may call the credentials provider on this thread; sends no
- * request.
- *
- * ```c
- * char url[2048]; size_t n;
- * if (qcos_presign_url(client, "GET", "report.pdf", NULL, url, sizeof url, &n) == QCOS_STATUS_OK)
- *     puts(url);
- * ```
- */
-qcos_status qcos_presign_url(const qcos_client *client,
-                             const char *method,
-                             const char *key,
-                             const qcos_sign_options *opts,
-                             char *buf,
-                             size_t cap,
-                             size_t *len_out);
-
-/**
- * Create POST policy options: no key yet (set one), no size or type limit, 900 s
- * from now.
- *
- * `opts_out`: receives the handle; release it with `qcos_post_policy_options_free`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
- * Thread: any thread.
- */
-qcos_status qcos_post_policy_options_new(qcos_post_policy_options **opts_out);
-
-/**
- * Release POST policy options. NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `opts`.
- */
-void qcos_post_policy_options_free(qcos_post_policy_options *opts);
-
-/**
- * Allow exactly this key. Replaces an earlier key or prefix.
- *
- * `key`: NUL-terminated UTF-8, copied; checked by `qcos_post_policy`.
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_post_policy_options_set_key(qcos_post_policy_options *opts, const char *key);
-
-/**
- * Allow any key starting with `prefix` ("" allows any key in the bucket). The form's
- * `key` field is then `prefix${filename}` (COS puts the uploaded file's name there);
- * the uploader may replace it with any key under the prefix. Replaces an earlier key
- * or prefix.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_post_policy_options_set_key_prefix(qcos_post_policy_options *opts,
-                                                    const char *prefix);
-
-/**
- * Limit the body to `min..=max` bytes (`content-length-range`).
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, `min > max`).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_post_policy_options_set_content_length_range(qcos_post_policy_options *opts,
-                                                              uint64_t min,
-                                                              uint64_t max);
-
-/**
- * Require exactly this `Content-Type`; it is also put in the form fields.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_post_policy_options_set_content_type(qcos_post_policy_options *opts,
-                                                      const char *content_type);
-
-/**
- * Require a `Content-Type` starting with `prefix` (e.g. "image/"); the uploader adds
- * the `Content-Type` field itself.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_post_policy_options_set_content_type_prefix(qcos_post_policy_options *opts,
-                                                             const char *prefix);
-
-/**
- * The status COS answers a successful upload with: 200, 201 or 204 (COS's default
- * is 204). Becomes a condition and a form field.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, another value).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_post_policy_options_set_success_action_status(qcos_post_policy_options *opts,
-                                                               uint16_t status);
-
-/**
- * Add an exact condition that is also a form field: `x-cos-meta-*`, other `x-cos-*`
- * (e.g. "x-cos-storage-class"), `acl`, `Cache-Control`, `Content-Disposition`,
- * `Content-Encoding`, `Expires`, `success_action_redirect`. Checked by
- * `qcos_post_policy`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8).
- * Thread: one thread at a time per options.
- */
-qcos_status qcos_post_policy_options_add_field(qcos_post_policy_options *opts,
-                                               const char *name,
-                                               const char *value);
-
-/**
- * How long the policy is valid, in seconds after its start. Default 900.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, not 1 s to 100
- * years). Thread: one thread at a time per options.
- */
-qcos_status qcos_post_policy_options_set_expires(qcos_post_policy_options *opts, int64_t secs);
-
-/**
- * Start the policy's window at `unix_secs` instead of now minus 60 s.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, before 1970 or
- * after 9999). Thread: one thread at a time per options.
- */
-qcos_status qcos_post_policy_options_set_start_time(qcos_post_policy_options *opts,
-                                                    int64_t unix_secs);
-
-/**
- * Make the form fields of a browser POST Object upload, signed with the client's
- * credentials: `key`, `policy` (Base64 of the policy JSON: expiration, bucket, key
- * or prefix, the options' conditions, `q-sign-algorithm`, `q-ak`, `q-sign-time`, and
- * the token for temporary credentials), `q-sign-algorithm`, `q-ak`, `q-key-time`,
- * `q-signature`, then `x-cos-security-token`, `Content-Type`,
- * `success_action_status` and the extra fields when they apply. The SecretKey
- * appears in none of them.
- *
- * `client`: borrowed. `opts`: borrowed, required (it names the key). `form_out`:
- * receives the form; release it with `qcos_post_form_free`.
- *
- * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, no key set, bad
- * key, prefix, content type or field, a field given twice); `QCOS_STATUS_AUTH` (no
- * credentials, provider failure, expired temporary credentials).
- *
- * Thread: any thread; may call the credentials provider on this thread.
- *
- * ```c
- * qcos_post_policy_options *po = NULL; qcos_post_form *form = NULL;
- * qcos_post_policy_options_new(&po);
- * qcos_post_policy_options_set_key_prefix(po, "uploads/2026/");
- * qcos_post_policy_options_set_content_length_range(po, 1, 10 << 20);
- * if (qcos_post_policy(client, po, &form) == QCOS_STATUS_OK) {
- *     for (size_t i = 0; i < qcos_post_form_field_count(form); i++)
- *         printf("%s=%s\n", qcos_post_form_field_name(form, i), qcos_post_form_field_value(form, i));
- *     qcos_post_form_free(form);
- * }
- * qcos_post_policy_options_free(po);
- * ```
- */
-qcos_status qcos_post_policy(const qcos_client *client,
-                             const qcos_post_policy_options *opts,
-                             qcos_post_form **form_out);
-
-/**
- * The URL to POST the form to (the bucket's root, e.g.
- * "https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/"); NULL when `form`
- * is NULL. Owned by `form`.
- *
- * Thread: any.
- */
-const char *qcos_post_form_url(const qcos_post_form *form);
-
-/**
- * The policy document (JSON) whose Base64 is the `policy` field, for logging or
- * checking; NULL when `form` is NULL. Owned by `form`.
- *
- * Thread: any.
- */
-const char *qcos_post_form_policy_json(const qcos_post_form *form);
-
-/**
- * The number of form fields; 0 when `form` is NULL.
- *
- * Thread: any.
- */
-size_t qcos_post_form_field_count(const qcos_post_form *form);
-
-/**
- * The name of field `index`, or NULL when `form` is NULL or `index` is out of range.
- * Owned by `form`.
- *
- * Thread: any.
- */
-const char *qcos_post_form_field_name(const qcos_post_form *form, size_t index);
-
-/**
- * The value of field `index`, or NULL when `form` is NULL or `index` is out of
- * range. Owned by `form`.
- *
- * Thread: any.
- */
-const char *qcos_post_form_field_value(const qcos_post_form *form, size_t index);
-
-/**
- * The value of the field named `name` (exact match, e.g. "q-signature"), or NULL
- * when there is none or `form`/`name` is NULL or not UTF-8. Owned by `form`.
- *
- * Thread: any.
- */
-const char *qcos_post_form_get(const qcos_post_form *form, const char *name);
-
-/**
- * Release a form (its copies of the token are overwritten). NULL does nothing.
- *
- * Thread: any thread, once no other thread uses `form`.
- */
-void qcos_post_form_free(qcos_post_form *form);
-
-/**
- * The library's version as text, e.g. "0.1.0" (the header's `QCOS_VERSION`).
- *
- * Compare it (or `qcos_version_number()`) with the header's macros to detect a
- * program built against one version and run against another.
- *
- * Returns: a static NUL-terminated string, never NULL; do not free it.
- * Thread: any thread.
- */
-const char *qcos_version(void);
-
-/**
- * The library's version as `major * 1000000 + minor * 1000 + patch`, equal to the
- * header's `QCOS_VERSION_NUMBER` when header and library match.
- *
- * Thread: any thread.
- */
-uint32_t qcos_version_number(void);
 
 #ifdef __cplusplus
 }  // extern "C"

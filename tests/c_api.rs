@@ -39,52 +39,48 @@ fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `target/<profile>/deps/libqcos.a`, next to this test executable.
-fn static_lib() -> PathBuf {
+/// `target/<profile>/deps/`, the directory of this test executable, where this run
+/// of cargo wrote `libqcos.a` and `libqcos.so`. (`target/<profile>/libqcos.a` is only
+/// refreshed by `cargo build`, so it may be stale: never used here.)
+fn deps_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    let deps = exe.parent().expect("the test executable's directory");
-    let candidates = [
-        deps.join("libqcos.a"),
-        deps.parent()
-            .map(|p| p.join("libqcos.a"))
-            .unwrap_or_default(),
-    ];
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "libqcos.a not found in {} (Cargo.toml must keep crate-type \"staticlib\"; \
-                 run this test through `cargo test --test c_api`)",
-                deps.display()
-            )
-        })
+    exe.parent()
+        .expect("the test executable's directory")
+        .to_path_buf()
+}
+
+fn static_lib() -> PathBuf {
+    let lib = deps_dir().join("libqcos.a");
+    assert!(
+        lib.is_file(),
+        "{} not found (Cargo.toml must keep crate-type \"staticlib\"; run this test \
+         through `cargo test --test c_api`)",
+        lib.display()
+    );
+    lib
 }
 
 /// Compile one C source with warnings as errors and link it statically.
 fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
+    build_with("cc", "-std=c11", src, out_dir)
+}
+
+/// Compile with `compiler` and language standard `std`, link statically.
+fn build_with(compiler: &str, std: &str, src: &Path, out_dir: &Path) -> PathBuf {
     let name = src.file_stem().unwrap().to_string_lossy().into_owned();
     let exe = out_dir.join(&name);
-    let out = Command::new("cc")
-        .args([
-            "-std=c11",
-            "-g",
-            "-O0",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-        ])
+    let out = Command::new(compiler)
+        .args([std, "-g", "-O0", "-Wall", "-Wextra", "-Werror", "-pedantic"])
         .arg("-I")
         .arg(manifest_dir().join("include"))
+        .args(test_hook_flags())
         .arg(src)
         .arg(static_lib())
         .args(NATIVE_STATIC_LIBS)
         .arg("-o")
         .arg(&exe)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run cc (install a C compiler): {e}"));
+        .unwrap_or_else(|e| panic!("cannot run {compiler} (install gcc and g++): {e}"));
     assert!(
         out.status.success(),
         "compiling {} failed:\n{}",
@@ -92,6 +88,40 @@ fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     exe
+}
+
+/// `qcos_test_panic` exists only in builds with debug assertions (the profile `cargo
+/// test` uses by default); under `--release` the C test leaves its panic check out
+/// and [`test_hooks_exist_only_in_debug_builds`] checks the symbol is absent.
+fn test_hook_flags() -> &'static [&'static str] {
+    if cfg!(debug_assertions) {
+        &[]
+    } else {
+        &["-DQCOS_NO_TEST_HOOKS"]
+    }
+}
+
+#[test]
+fn test_hooks_exist_only_in_debug_builds() {
+    let out = Command::new("nm")
+        .args(["-g", "--defined-only"])
+        .arg(static_lib())
+        .output()
+        .expect("run nm (binutils)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let symbols = String::from_utf8_lossy(&out.stdout);
+    let has = symbols.lines().any(|l| l.ends_with(" qcos_test_panic"));
+    assert_eq!(
+        has,
+        cfg!(debug_assertions),
+        "qcos_test_panic present: {has}"
+    );
+    // The public API is there either way.
+    assert!(symbols.lines().any(|l| l.ends_with(" qcos_client_new")));
 }
 
 struct TestServer {
@@ -195,16 +225,40 @@ fn native_static_libs_are_current() {
     );
 }
 
-/// The whole C API, end to end, from C.
-#[test]
-fn c_api_end_to_end() {
+/// `valgrind` with the leak and error settings of the suite, or a failure telling how
+/// to install it (never a silent skip).
+fn valgrind(exe: &Path) -> Command {
+    let probe = Command::new("valgrind").arg("--version").output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        panic!(
+            "valgrind is required to check the C programs for leaks and invalid reads: \
+             install it (e.g. `apt-get install valgrind`)"
+        );
+    }
+    let mut c = Command::new("valgrind");
+    c.args([
+        "--leak-check=full",
+        "--errors-for-leak-kinds=definite,indirect",
+        "--error-exitcode=1",
+        "--quiet",
+    ])
+    .arg(exe);
+    c
+}
+
+fn api_test(under_valgrind: bool) {
     let build = tempfile::tempdir().unwrap();
     let exe = build_c(&manifest_dir().join("tests/c/api_test.c"), build.path());
     let server = start_server(false);
     let scratch = tempfile::tempdir().unwrap();
     let mut env = cos_env(&server, "ctest-1250000000");
     env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
-    let out = run(Command::new(&exe), &env);
+    let cmd = if under_valgrind {
+        valgrind(&exe)
+    } else {
+        Command::new(&exe)
+    };
+    let out = run(cmd, &env);
     assert_success("tests/c/api_test.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(" 0 failed"), "{stdout}");
@@ -216,7 +270,68 @@ fn c_api_end_to_end() {
     );
 }
 
-fn quickstart(valgrind: bool) {
+/// The whole C API, end to end, from C.
+#[test]
+fn c_api_end_to_end() {
+    api_test(false);
+}
+
+/// The same program under valgrind: every path (errors included) frees what it
+/// allocates and reads nothing it should not.
+#[test]
+fn c_api_end_to_end_under_valgrind() {
+    api_test(true);
+}
+
+/// The shared library works too: the quickstart linked against `libqcos.so`.
+#[test]
+fn quickstart_links_dynamically() {
+    let deps = deps_dir();
+    assert!(
+        deps.join("libqcos.so").is_file(),
+        "libqcos.so missing in {}",
+        deps.display()
+    );
+    let build = tempfile::tempdir().unwrap();
+    let exe = build.path().join("quickstart-dyn");
+    let out = Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
+        .arg(manifest_dir().join("include"))
+        .arg(manifest_dir().join("examples/c/quickstart.c"))
+        .arg(format!("-L{}", deps.display()))
+        .arg(format!("-Wl,-rpath,{}", deps.display()))
+        .arg("-lqcos")
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = start_server(true);
+    let out = run(Command::new(&exe), &cos_env(&server, "dynamic-1250000000"));
+    assert_success("quickstart linked against libqcos.so", &out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("verified"));
+}
+
+/// The header from C++: compiled with g++ and linked against the same archive.
+#[test]
+fn cpp_program_links_and_runs() {
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_with(
+        "g++",
+        "-std=c++17",
+        &manifest_dir().join("tests/c/cpp_link.cpp"),
+        build.path(),
+    );
+    let out = run(Command::new(&exe), &[]);
+    assert_success("tests/c/cpp_link.cpp", &out);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "c++ ok\n");
+}
+
+fn quickstart(under_valgrind: bool) {
     let build = tempfile::tempdir().unwrap();
     let exe = build_c(
         &manifest_dir().join("examples/c/quickstart.c"),
@@ -224,23 +339,8 @@ fn quickstart(valgrind: bool) {
     );
     let server = start_server(true);
     let env = cos_env(&server, "quickstart-1250000000");
-    let cmd = if valgrind {
-        let probe = Command::new("valgrind").arg("--version").output();
-        if !probe.is_ok_and(|o| o.status.success()) {
-            panic!(
-                "valgrind is required to check the C example for leaks and invalid reads: \
-                 install it (e.g. `apt-get install valgrind`)"
-            );
-        }
-        let mut c = Command::new("valgrind");
-        c.args([
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect",
-            "--error-exitcode=1",
-            "--quiet",
-        ])
-        .arg(&exe);
-        c
+    let cmd = if under_valgrind {
+        valgrind(&exe)
     } else {
         Command::new(&exe)
     };

@@ -140,3 +140,29 @@ fn every_exported_function_is_declared_and_documented() {
         "test hooks must stay out of the header"
     );
 }
+
+fn screaming_snake(camel: &str) -> String {
+    let mut out = String::new();
+    for (i, ch) in camel.chars().enumerate() {
+        if ch.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(ch.to_ascii_uppercase());
+    }
+    out
+}
+
+#[test]
+fn every_status_has_its_fixed_number_in_the_header() {
+    for st in qcos::Status::ALL {
+        let line = format!(
+            "QCOS_STATUS_{} = {},",
+            screaming_snake(&format!("{st:?}")),
+            st as u32
+        );
+        assert!(
+            GENERATED.lines().any(|l| l.trim() == line),
+            "the header lacks `{line}`"
+        );
+    }
+}

@@ -80,49 +80,6 @@ fn build_credentials(
     Ok(c)
 }
 
-/// Fill the credentials a provider callback returns. Call it once from inside a
-/// `qcos_credentials_cb`, then return 0 from the callback.
-///
-/// `out`: the pointer the callback received (borrowed).
-/// `secret_id`, `secret_key`: NUL-terminated UTF-8, copied (the SecretKey is kept in
-/// memory that is zeroed when released and never appears in messages).
-/// `token`: the security token of temporary credentials (copied, sent as
-/// `x-cos-security-token`), or NULL for permanent credentials.
-/// `start_time`, `expired_time`: Unix seconds of the temporary credentials'
-/// `StartTime` and `ExpiredTime`, 0 when unknown; must be 0 without a token. The
-/// client asks the provider again once `expired_time` is within the refresh margin.
-///
-/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
-/// negative times, times without a token); `QCOS_STATUS_AUTH` (empty id or key,
-/// whitespace in them, expiry before start). On failure `out` stays empty and the
-/// reason is also reported by the request that needed the credentials.
-///
-/// Thread: the thread running the callback.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_credentials_set(
-    out: *mut qcos_credentials,
-    secret_id: *const c_char,
-    secret_key: *const c_char,
-    token: *const c_char,
-    start_time: i64,
-    expired_time: i64,
-) -> Status {
-    entry(|| {
-        let out = arg_mut(out, "out")?;
-        match build_credentials(secret_id, secret_key, token, start_time, expired_time) {
-            Ok(c) => {
-                out.creds = Some(c);
-                out.error = None;
-                Ok(())
-            }
-            Err(e) => {
-                out.error = Some(e.to_string());
-                Err(e)
-            }
-        }
-    })
-}
-
 fn new_config(cfg: Config, cfg_out: *mut *mut qcos_config) -> Result<()> {
     let out = arg_out(cfg_out, "cfg_out")?;
     out.write(into_box(qcos_config {
@@ -310,8 +267,9 @@ pub extern "C" fn qcos_config_set_temporary_credentials(
 /// cached. See `qcos_credentials_cb` for its contract and thread. Default: none.
 ///
 /// `cb`: required (not NULL). `user_data`: passed back to every call, never read by
-/// qcos; it must stay valid until the client made from this config is freed (and
-/// the config, if it is freed instead).
+/// qcos; it must stay valid until the client made from this config and every
+/// `qcos_list` made from that client are freed (or until the config is freed, if it
+/// never becomes a client).
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` or `cb` is
 /// NULL. Thread: one thread at a time per config.
@@ -328,6 +286,49 @@ pub extern "C" fn qcos_config_set_credentials_provider(
             c.credential_provider = Some(Arc::new(provider));
             Ok(())
         })
+    })
+}
+
+/// Fill the credentials a provider callback returns. Call it once from inside a
+/// `qcos_credentials_cb`, then return 0 from the callback.
+///
+/// `out`: the pointer the callback received (borrowed).
+/// `secret_id`, `secret_key`: NUL-terminated UTF-8, copied (the SecretKey is kept in
+/// memory that is zeroed when released and never appears in messages).
+/// `token`: the security token of temporary credentials (copied, sent as
+/// `x-cos-security-token`), or NULL for permanent credentials.
+/// `start_time`, `expired_time`: Unix seconds of the temporary credentials'
+/// `StartTime` and `ExpiredTime`, 0 when unknown; must be 0 without a token. The
+/// client asks the provider again once `expired_time` is within the refresh margin.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
+/// negative times, times without a token); `QCOS_STATUS_AUTH` (empty id or key,
+/// whitespace in them, expiry before start). On failure `out` stays empty and the
+/// reason is also reported by the request that needed the credentials.
+///
+/// Thread: the thread running the callback.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_credentials_set(
+    out: *mut qcos_credentials,
+    secret_id: *const c_char,
+    secret_key: *const c_char,
+    token: *const c_char,
+    start_time: i64,
+    expired_time: i64,
+) -> Status {
+    entry(|| {
+        let out = arg_mut(out, "out")?;
+        match build_credentials(secret_id, secret_key, token, start_time, expired_time) {
+            Ok(c) => {
+                out.creds = Some(c);
+                out.error = None;
+                Ok(())
+            }
+            Err(e) => {
+                out.error = Some(e.to_string());
+                Err(e)
+            }
+        }
     })
 }
 
@@ -804,4 +805,98 @@ pub extern "C" fn qcos_config_set_upload_add_meta_md5(
             Ok(())
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_cfg() -> *mut qcos_config {
+        let mut p: *mut qcos_config = std::ptr::null_mut();
+        assert_eq!(
+            qcos_config_new(
+                c"ap-guangzhou".as_ptr(),
+                c"examplebucket-1250000000".as_ptr(),
+                &mut p
+            ),
+            Status::Ok
+        );
+        p
+    }
+
+    fn chunk_size(p: *mut qcos_config) -> u64 {
+        arg_mut(p, "cfg").unwrap().inner.get().unwrap().chunk_size
+    }
+
+    #[test]
+    fn a_refused_value_leaves_the_config_unchanged() {
+        let p = new_cfg();
+        assert_eq!(qcos_config_set_chunk_size(p, 4 << 20), Status::Ok);
+        assert_eq!(chunk_size(p), 4 << 20);
+        assert_eq!(qcos_config_set_chunk_size(p, 10), Status::InvalidArgument);
+        assert_eq!(chunk_size(p), 4 << 20);
+        assert_eq!(
+            qcos_config_set_bucket(p, c"Bad_Name".as_ptr()),
+            Status::InvalidArgument
+        );
+        let bucket = arg_mut(p, "cfg")
+            .unwrap()
+            .inner
+            .get()
+            .unwrap()
+            .bucket
+            .clone();
+        assert_eq!(bucket, "examplebucket-1250000000");
+        qcos_config_free(p);
+    }
+
+    #[test]
+    fn credentials_are_built_and_checked() {
+        let p = new_cfg();
+        assert_eq!(
+            qcos_config_set_temporary_credentials(
+                p,
+                c"AKIDtmp".as_ptr(),
+                c"key".as_ptr(),
+                c"tok".as_ptr(),
+                100,
+                200
+            ),
+            Status::Ok
+        );
+        let c = arg_mut(p, "cfg")
+            .unwrap()
+            .inner
+            .get()
+            .unwrap()
+            .credentials
+            .clone()
+            .unwrap();
+        assert_eq!(c.secret_id, "AKIDtmp");
+        assert_eq!(c.security_token.as_ref().map(|t| t.expose()), Some("tok"));
+        assert_eq!((c.start_time, c.expired_time), (Some(100), Some(200)));
+        // Times without a token make no sense.
+        assert_eq!(
+            qcos_credentials_set(
+                &mut qcos_credentials::default(),
+                c"i".as_ptr(),
+                c"k".as_ptr(),
+                std::ptr::null(),
+                0,
+                5
+            ),
+            Status::InvalidArgument
+        );
+        qcos_config_free(p);
+    }
+
+    #[test]
+    fn client_new_consumes_the_config_even_on_failure() {
+        // A NULL output still consumes (frees) the config: nothing leaks, no double free.
+        let p = new_cfg();
+        assert_eq!(
+            super::super::client::qcos_client_new(p, std::ptr::null_mut()),
+            Status::InvalidArgument
+        );
+    }
 }

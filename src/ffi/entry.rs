@@ -55,7 +55,12 @@ fn guarded<T>(body: impl FnOnce() -> T) -> std::thread::Result<T> {
 pub fn entry(body: impl FnOnce() -> Result<()>) -> Status {
     last_error::clear();
     match guarded(body) {
-        Ok(Ok(())) => Status::Ok,
+        // Cleared again: a nested entry (e.g. `qcos_credentials_set` called by a
+        // provider callback during this call) may have failed and set it meanwhile.
+        Ok(Ok(())) => {
+            last_error::clear();
+            Status::Ok
+        }
         Ok(Err(e)) => {
             let s = e.status();
             last_error::set(&e);

@@ -29,7 +29,12 @@ pub(crate) fn c_string(s: &str) -> CString {
 }
 
 pub(crate) fn clear() {
-    LAST.with(|l| *l.borrow_mut() = LastError::default());
+    LAST.with(|l| {
+        let mut l = l.borrow_mut();
+        if l.status.is_some() {
+            *l = LastError::default();
+        }
+    });
 }
 
 pub(crate) fn set(e: &Error) {

@@ -13,19 +13,30 @@
 
 #![allow(non_camel_case_types)]
 
-pub mod args;
-pub mod buffer;
-pub mod callbacks;
-pub mod client;
-pub mod config;
-pub mod entry;
+// Declared in the order the header presents them (cbindgen follows it); the blank
+// lines keep rustfmt from sorting them.
+pub mod version;
+
 pub mod last_error;
-pub mod list;
+
+pub mod config;
+
+pub mod client;
+
 pub mod options;
+
+pub mod buffer;
+
 pub mod results;
+
+pub mod list;
+
 pub mod sign;
+
+pub mod args;
+pub mod callbacks;
+pub mod entry;
 #[cfg(debug_assertions)]
 pub mod testing;
-pub mod version;
 
 pub use entry::{entry, entry_value};

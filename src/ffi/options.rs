@@ -105,6 +105,123 @@ pub extern "C" fn qcos_put_options_free(opts: *mut qcos_put_options) {
     })
 }
 
+/// The Content-Type stored with the object, e.g. "text/plain". Default: COS's
+/// "application/octet-stream". NULL removes it.
+///
+/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
+/// Thread: one thread at a time per options.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_put_options_set_content_type(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
+    entry(|| {
+        let v = header_value(value, "value", "Content-Type")?;
+        put_update(opts, |o| {
+            o.content_type = v;
+            Ok(())
+        })
+    })
+}
+
+/// The Cache-Control stored with the object and returned on GET. NULL removes it.
+///
+/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
+/// Thread: one thread at a time per options.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_put_options_set_cache_control(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
+    entry(|| {
+        let v = header_value(value, "value", "Cache-Control")?;
+        put_update(opts, |o| {
+            o.cache_control = v;
+            Ok(())
+        })
+    })
+}
+
+/// The Content-Disposition stored with the object, e.g. "attachment; filename=a.txt".
+/// NULL removes it.
+///
+/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
+/// Thread: one thread at a time per options.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_put_options_set_content_disposition(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
+    entry(|| {
+        let v = header_value(value, "value", "Content-Disposition")?;
+        put_update(opts, |o| {
+            o.content_disposition = v;
+            Ok(())
+        })
+    })
+}
+
+/// The Content-Encoding stored with the object, e.g. "gzip". NULL removes it.
+///
+/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
+/// Thread: one thread at a time per options.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_put_options_set_content_encoding(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
+    entry(|| {
+        let v = header_value(value, "value", "Content-Encoding")?;
+        put_update(opts, |o| {
+            o.content_encoding = v;
+            Ok(())
+        })
+    })
+}
+
+/// The Expires header stored with the object (an HTTP date). NULL removes it.
+///
+/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
+/// Thread: one thread at a time per options.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_put_options_set_expires(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
+    entry(|| {
+        let v = header_value(value, "value", "Expires")?;
+        put_update(opts, |o| {
+            o.expires = v;
+            Ok(())
+        })
+    })
+}
+
+/// The storage class, e.g. "STANDARD", "STANDARD_IA", "ARCHIVE" (x-cos-storage-class).
+/// Default: the bucket's. NULL removes it.
+///
+/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
+/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
+/// Thread: one thread at a time per options.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_put_options_set_storage_class(
+    opts: *mut qcos_put_options,
+    value: *const c_char,
+) -> Status {
+    entry(|| {
+        let v = header_value(value, "value", "x-cos-storage-class")?;
+        put_update(opts, |o| {
+            o.storage_class = v;
+            Ok(())
+        })
+    })
+}
+
 /// Add one `x-cos-meta-NAME: VALUE` metadata entry (user metadata, returned by GET
 /// and HEAD). Call once per entry; order is kept.
 ///
@@ -279,141 +396,6 @@ pub extern "C" fn qcos_get_options_set_range_from(
     entry(|| {
         get_update(opts, |o| {
             o.range = Some((first, None));
-            Ok(())
-        })
-    })
-}
-
-/// Limit the download speed, in bits per second (`x-cos-traffic-limit`); 0 removes
-/// the limit.
-///
-/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
-/// Thread: one thread at a time per options.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_get_options_set_traffic_limit(
-    opts: *mut qcos_get_options,
-    bits_per_second: u64,
-) -> Status {
-    entry(|| {
-        get_update(opts, |o| {
-            o.traffic_limit = (bits_per_second != 0).then_some(bits_per_second);
-            Ok(())
-        })
-    })
-}
-
-/// The Content-Type stored with the object, e.g. "text/plain". Default: COS's
-/// "application/octet-stream". NULL removes it.
-///
-/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
-/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
-/// Thread: one thread at a time per options.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_content_type(
-    opts: *mut qcos_put_options,
-    value: *const c_char,
-) -> Status {
-    entry(|| {
-        let v = header_value(value, "value", "Content-Type")?;
-        put_update(opts, |o| {
-            o.content_type = v;
-            Ok(())
-        })
-    })
-}
-
-/// The Cache-Control stored with the object and returned on GET. NULL removes it.
-///
-/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
-/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
-/// Thread: one thread at a time per options.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_cache_control(
-    opts: *mut qcos_put_options,
-    value: *const c_char,
-) -> Status {
-    entry(|| {
-        let v = header_value(value, "value", "Cache-Control")?;
-        put_update(opts, |o| {
-            o.cache_control = v;
-            Ok(())
-        })
-    })
-}
-
-/// The Content-Disposition stored with the object, e.g. "attachment; filename=a.txt".
-/// NULL removes it.
-///
-/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
-/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
-/// Thread: one thread at a time per options.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_content_disposition(
-    opts: *mut qcos_put_options,
-    value: *const c_char,
-) -> Status {
-    entry(|| {
-        let v = header_value(value, "value", "Content-Disposition")?;
-        put_update(opts, |o| {
-            o.content_disposition = v;
-            Ok(())
-        })
-    })
-}
-
-/// The Content-Encoding stored with the object, e.g. "gzip". NULL removes it.
-///
-/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
-/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
-/// Thread: one thread at a time per options.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_content_encoding(
-    opts: *mut qcos_put_options,
-    value: *const c_char,
-) -> Status {
-    entry(|| {
-        let v = header_value(value, "value", "Content-Encoding")?;
-        put_update(opts, |o| {
-            o.content_encoding = v;
-            Ok(())
-        })
-    })
-}
-
-/// The Expires header stored with the object (an HTTP date). NULL removes it.
-///
-/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
-/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
-/// Thread: one thread at a time per options.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_expires(
-    opts: *mut qcos_put_options,
-    value: *const c_char,
-) -> Status {
-    entry(|| {
-        let v = header_value(value, "value", "Expires")?;
-        put_update(opts, |o| {
-            o.expires = v;
-            Ok(())
-        })
-    })
-}
-
-/// The storage class, e.g. "STANDARD", "STANDARD_IA", "ARCHIVE" (x-cos-storage-class).
-/// Default: the bucket's. NULL removes it.
-///
-/// `value`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL
-/// `opts`, bad UTF-8, CR/LF or control characters in `value`).
-/// Thread: one thread at a time per options.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_options_set_storage_class(
-    opts: *mut qcos_put_options,
-    value: *const c_char,
-) -> Status {
-    entry(|| {
-        let v = header_value(value, "value", "x-cos-storage-class")?;
-        put_update(opts, |o| {
-            o.storage_class = v;
             Ok(())
         })
     })
@@ -631,6 +613,24 @@ pub extern "C" fn qcos_get_options_set_version_id(
         let v = header_value(value, "value", "x-cos-version-id")?;
         get_update(opts, |o| {
             o.version_id = v;
+            Ok(())
+        })
+    })
+}
+
+/// Limit the download speed, in bits per second (`x-cos-traffic-limit`); 0 removes
+/// the limit.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+/// Thread: one thread at a time per options.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_get_options_set_traffic_limit(
+    opts: *mut qcos_get_options,
+    bits_per_second: u64,
+) -> Status {
+    entry(|| {
+        get_update(opts, |o| {
+            o.traffic_limit = (bits_per_second != 0).then_some(bits_per_second);
             Ok(())
         })
     })

@@ -73,6 +73,95 @@ impl From<&ObjectInfo> for qcos_object_info {
     }
 }
 
+/// What COS answered to an upload or a copy: ETag, CRC-64, version, request id.
+/// Strings are owned by the result, valid until `qcos_put_result_free`, "" when
+/// absent.
+///
+/// Methods: `qcos_put_result_etag`, `_has_crc64`, `_crc64`, `_version_id`,
+/// `_last_modified`, `_request_id`, `qcos_put_result_free`.
+///
+/// Thread: immutable; any number of threads may read it at once.
+pub struct qcos_put_result {
+    crc64: Option<u64>,
+    etag: CString,
+    version_id: CString,
+    last_modified: CString,
+    request_id: CString,
+}
+
+impl From<&PutObjectOutput> for qcos_put_result {
+    fn from(o: &PutObjectOutput) -> Self {
+        qcos_put_result {
+            crc64: o.crc64,
+            etag: s(&o.etag),
+            version_id: opt(&o.version_id),
+            last_modified: s(""),
+            request_id: s(&o.request_id),
+        }
+    }
+}
+
+impl From<&CopyObjectOutput> for qcos_put_result {
+    fn from(o: &CopyObjectOutput) -> Self {
+        qcos_put_result {
+            crc64: o.crc64,
+            etag: s(&o.etag),
+            version_id: opt(&o.version_id),
+            last_modified: s(&o.last_modified),
+            request_id: s(&o.request_id),
+        }
+    }
+}
+
+/// The outcome of `qcos_client_delete_objects`: the keys deleted and, per key that
+/// could not be deleted, COS's Code and Message. Strings are owned by the result,
+/// valid until `qcos_delete_result_free`.
+///
+/// Methods: `qcos_delete_result_deleted_count`, `_deleted_key`,
+/// `_error_count`, `_error_key`, `_error_code`, `_error_message`,
+/// `qcos_delete_result_free`.
+///
+/// Thread: immutable; any number of threads may read it at once.
+pub struct qcos_delete_result {
+    deleted: Vec<CString>,
+    errors: Vec<(CString, CString, CString)>,
+}
+
+impl From<&DeleteObjectsOutput> for qcos_delete_result {
+    fn from(o: &DeleteObjectsOutput) -> Self {
+        qcos_delete_result {
+            deleted: o.deleted.iter().map(|k| s(k)).collect(),
+            errors: o
+                .errors
+                .iter()
+                .map(|e| (s(&e.key), s(&e.code), s(&e.message)))
+                .collect(),
+        }
+    }
+}
+
+/// The buckets of the account (GET Service): name, region, creation date of each.
+/// Strings are owned by the list, valid until `qcos_bucket_list_free`.
+///
+/// Methods: `qcos_bucket_list_count`, `_name`, `_region`, `_creation_date`,
+/// `qcos_bucket_list_free`.
+///
+/// Thread: immutable; any number of threads may read it at once.
+pub struct qcos_bucket_list {
+    buckets: Vec<(CString, CString, CString)>,
+}
+
+impl From<&[BucketSummary]> for qcos_bucket_list {
+    fn from(v: &[BucketSummary]) -> Self {
+        qcos_bucket_list {
+            buckets: v
+                .iter()
+                .map(|b| (s(&b.name), s(&b.region), s(&b.creation_date)))
+                .collect(),
+        }
+    }
+}
+
 /// The HTTP status of the answer (200, or 206 for a range); 0 when `info` is NULL.
 ///
 /// Thread: any.
@@ -202,6 +291,83 @@ pub extern "C" fn qcos_object_info_header_value(
     })
 }
 
+/// The Content-Type. Owned by `info` (valid until it is freed); NULL only when `info`
+/// is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_object_info_content_type(info: *const qcos_object_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.content_type.as_ptr())
+    })
+}
+
+/// The ETag, with its quotes as COS sends it. Owned by `info` (valid until it is
+/// freed); NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_object_info_etag(info: *const qcos_object_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.etag.as_ptr())
+    })
+}
+
+/// The Last-Modified date (an HTTP date). Owned by `info` (valid until it is freed);
+/// NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_object_info_last_modified(info: *const qcos_object_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.last_modified.as_ptr())
+    })
+}
+
+/// The storage class (x-cos-storage-class); "" when COS omitted it (STANDARD). Owned by
+/// `info` (valid until it is freed); NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_object_info_storage_class(info: *const qcos_object_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.storage_class.as_ptr())
+    })
+}
+
+/// The version id (x-cos-version-id), "" when unversioned. Owned by `info` (valid until
+/// it is freed); NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_object_info_version_id(info: *const qcos_object_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.version_id.as_ptr())
+    })
+}
+
+/// The Content-Range of a ranged GET, e.g. "bytes 0-9/100"; "" otherwise. Owned by
+/// `info` (valid until it is freed); NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_object_info_content_range(info: *const qcos_object_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.content_range.as_ptr())
+    })
+}
+
+/// The x-cos-request-id of the answer. Owned by `info` (valid until it is freed); NULL
+/// only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_object_info_request_id(info: *const qcos_object_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(info, "info")?.request_id.as_ptr())
+    })
+}
+
 /// Release object information. NULL does nothing.
 ///
 /// Thread: any thread, once no other thread uses `info`.
@@ -211,46 +377,6 @@ pub extern "C" fn qcos_object_info_free(info: *mut qcos_object_info) {
         free_box(info);
         Ok(())
     })
-}
-
-/// What COS answered to an upload or a copy: ETag, CRC-64, version, request id.
-/// Strings are owned by the result, valid until `qcos_put_result_free`, "" when
-/// absent.
-///
-/// Methods: `qcos_put_result_etag`, `_has_crc64`, `_crc64`, `_version_id`,
-/// `_last_modified`, `_request_id`, `qcos_put_result_free`.
-///
-/// Thread: immutable; any number of threads may read it at once.
-pub struct qcos_put_result {
-    crc64: Option<u64>,
-    etag: CString,
-    version_id: CString,
-    last_modified: CString,
-    request_id: CString,
-}
-
-impl From<&PutObjectOutput> for qcos_put_result {
-    fn from(o: &PutObjectOutput) -> Self {
-        qcos_put_result {
-            crc64: o.crc64,
-            etag: s(&o.etag),
-            version_id: opt(&o.version_id),
-            last_modified: s(""),
-            request_id: s(&o.request_id),
-        }
-    }
-}
-
-impl From<&CopyObjectOutput> for qcos_put_result {
-    fn from(o: &CopyObjectOutput) -> Self {
-        qcos_put_result {
-            crc64: o.crc64,
-            etag: s(&o.etag),
-            version_id: opt(&o.version_id),
-            last_modified: s(&o.last_modified),
-            request_id: s(&o.request_id),
-        }
-    }
 }
 
 /// Whether COS sent the new object's CRC-64/ECMA; false when `result` is NULL.
@@ -269,6 +395,50 @@ pub extern "C" fn qcos_put_result_crc64(result: *const qcos_put_result) -> u64 {
     entry_value(0, || Ok(arg_ref(result, "result")?.crc64.unwrap_or(0)))
 }
 
+/// The new object's ETag, with its quotes. Owned by `result` (valid until it is freed);
+/// NULL only when `result` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_put_result_etag(result: *const qcos_put_result) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(result, "result")?.etag.as_ptr())
+    })
+}
+
+/// The new object's version id; "" when unversioned. Owned by `result` (valid until it
+/// is freed); NULL only when `result` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_put_result_version_id(result: *const qcos_put_result) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(result, "result")?.version_id.as_ptr())
+    })
+}
+
+/// The new object's Last-Modified (copies only; "" for uploads). Owned by `result`
+/// (valid until it is freed); NULL only when `result` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_put_result_last_modified(result: *const qcos_put_result) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(result, "result")?.last_modified.as_ptr())
+    })
+}
+
+/// The x-cos-request-id of the answer. Owned by `result` (valid until it is freed);
+/// NULL only when `result` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_put_result_request_id(result: *const qcos_put_result) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(arg_ref(result, "result")?.request_id.as_ptr())
+    })
+}
+
 /// Release an upload or copy result. NULL does nothing.
 ///
 /// Thread: any thread, once no other thread uses `result`.
@@ -278,33 +448,6 @@ pub extern "C" fn qcos_put_result_free(result: *mut qcos_put_result) {
         free_box(result);
         Ok(())
     })
-}
-
-/// The outcome of `qcos_client_delete_objects`: the keys deleted and, per key that
-/// could not be deleted, COS's Code and Message. Strings are owned by the result,
-/// valid until `qcos_delete_result_free`.
-///
-/// Methods: `qcos_delete_result_deleted_count`, `_deleted_key`,
-/// `_error_count`, `_error_key`, `_error_code`, `_error_message`,
-/// `qcos_delete_result_free`.
-///
-/// Thread: immutable; any number of threads may read it at once.
-pub struct qcos_delete_result {
-    deleted: Vec<CString>,
-    errors: Vec<(CString, CString, CString)>,
-}
-
-impl From<&DeleteObjectsOutput> for qcos_delete_result {
-    fn from(o: &DeleteObjectsOutput) -> Self {
-        qcos_delete_result {
-            deleted: o.deleted.iter().map(|k| s(k)).collect(),
-            errors: o
-                .errors
-                .iter()
-                .map(|e| (s(&e.key), s(&e.code), s(&e.message)))
-                .collect(),
-        }
-    }
 }
 
 /// The number of keys reported deleted (0 in quiet mode, where COS lists only
@@ -391,28 +534,6 @@ pub extern "C" fn qcos_delete_result_free(result: *mut qcos_delete_result) {
     })
 }
 
-/// The buckets of the account (GET Service): name, region, creation date of each.
-/// Strings are owned by the list, valid until `qcos_bucket_list_free`.
-///
-/// Methods: `qcos_bucket_list_count`, `_name`, `_region`, `_creation_date`,
-/// `qcos_bucket_list_free`.
-///
-/// Thread: immutable; any number of threads may read it at once.
-pub struct qcos_bucket_list {
-    buckets: Vec<(CString, CString, CString)>,
-}
-
-impl From<&[BucketSummary]> for qcos_bucket_list {
-    fn from(v: &[BucketSummary]) -> Self {
-        qcos_bucket_list {
-            buckets: v
-                .iter()
-                .map(|b| (s(&b.name), s(&b.region), s(&b.creation_date)))
-                .collect(),
-        }
-    }
-}
-
 /// The number of buckets; 0 when `list` is NULL.
 ///
 /// Thread: any.
@@ -471,126 +592,5 @@ pub extern "C" fn qcos_bucket_list_free(list: *mut qcos_bucket_list) {
     entry_value((), || {
         free_box(list);
         Ok(())
-    })
-}
-
-/// The Content-Type. Owned by `info` (valid until it is freed); NULL only when `info`
-/// is NULL.
-///
-/// Thread: any.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_content_type(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || {
-        Ok(arg_ref(info, "info")?.content_type.as_ptr())
-    })
-}
-
-/// The ETag, with its quotes as COS sends it. Owned by `info` (valid until it is
-/// freed); NULL only when `info` is NULL.
-///
-/// Thread: any.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_etag(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || {
-        Ok(arg_ref(info, "info")?.etag.as_ptr())
-    })
-}
-
-/// The Last-Modified date (an HTTP date). Owned by `info` (valid until it is freed);
-/// NULL only when `info` is NULL.
-///
-/// Thread: any.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_last_modified(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || {
-        Ok(arg_ref(info, "info")?.last_modified.as_ptr())
-    })
-}
-
-/// The storage class (x-cos-storage-class); "" when COS omitted it (STANDARD). Owned by
-/// `info` (valid until it is freed); NULL only when `info` is NULL.
-///
-/// Thread: any.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_storage_class(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || {
-        Ok(arg_ref(info, "info")?.storage_class.as_ptr())
-    })
-}
-
-/// The version id (x-cos-version-id), "" when unversioned. Owned by `info` (valid until
-/// it is freed); NULL only when `info` is NULL.
-///
-/// Thread: any.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_version_id(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || {
-        Ok(arg_ref(info, "info")?.version_id.as_ptr())
-    })
-}
-
-/// The Content-Range of a ranged GET, e.g. "bytes 0-9/100"; "" otherwise. Owned by
-/// `info` (valid until it is freed); NULL only when `info` is NULL.
-///
-/// Thread: any.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_content_range(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || {
-        Ok(arg_ref(info, "info")?.content_range.as_ptr())
-    })
-}
-
-/// The x-cos-request-id of the answer. Owned by `info` (valid until it is freed); NULL
-/// only when `info` is NULL.
-///
-/// Thread: any.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_object_info_request_id(info: *const qcos_object_info) -> *const c_char {
-    entry_value(std::ptr::null(), || {
-        Ok(arg_ref(info, "info")?.request_id.as_ptr())
-    })
-}
-
-/// The new object's ETag, with its quotes. Owned by `result` (valid until it is freed);
-/// NULL only when `result` is NULL.
-///
-/// Thread: any.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_result_etag(result: *const qcos_put_result) -> *const c_char {
-    entry_value(std::ptr::null(), || {
-        Ok(arg_ref(result, "result")?.etag.as_ptr())
-    })
-}
-
-/// The new object's version id; "" when unversioned. Owned by `result` (valid until it
-/// is freed); NULL only when `result` is NULL.
-///
-/// Thread: any.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_result_version_id(result: *const qcos_put_result) -> *const c_char {
-    entry_value(std::ptr::null(), || {
-        Ok(arg_ref(result, "result")?.version_id.as_ptr())
-    })
-}
-
-/// The new object's Last-Modified (copies only; "" for uploads). Owned by `result`
-/// (valid until it is freed); NULL only when `result` is NULL.
-///
-/// Thread: any.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_result_last_modified(result: *const qcos_put_result) -> *const c_char {
-    entry_value(std::ptr::null(), || {
-        Ok(arg_ref(result, "result")?.last_modified.as_ptr())
-    })
-}
-
-/// The x-cos-request-id of the answer. Owned by `result` (valid until it is freed);
-/// NULL only when `result` is NULL.
-///
-/// Thread: any.
-#[unsafe(no_mangle)]
-pub extern "C" fn qcos_put_result_request_id(result: *const qcos_put_result) -> *const c_char {
-    entry_value(std::ptr::null(), || {
-        Ok(arg_ref(result, "result")?.request_id.as_ptr())
     })
 }
