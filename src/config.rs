@@ -71,7 +71,8 @@ pub struct Config {
     /// `http(s)://host[:port]` to connect to instead of the COS host, e.g.
     /// `http://127.0.0.1:9000`. Without `path_style` the request still carries (and signs)
     /// the real virtual-hosted `Host: {Bucket}.cos.{Region}.myqcloud.com`, as the official
-    /// SDKs' IP/Port setting does. Default: none.
+    /// SDKs' IP/Port setting does. With `https://` the TLS connection is made to (and
+    /// the certificate checked for) the endpoint's host. Default: none.
     pub endpoint: Option<String>,
     /// Path-style addressing: the bucket is the first path segment (`/{bucket}/{key}`) and
     /// `Host` is the endpoint's `host[:port]` (or `cos.{Region}.myqcloud.com` without an

@@ -158,6 +158,17 @@ fn put_headers(opts: &PutObjectOptions, with_metadata: bool) -> Result<Vec<(Stri
     for (name, v) in &opts.headers {
         h.push(checked_header(name, v)?);
     }
+    let mut names: Vec<&str> = h.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::invalid(
+            "header",
+            format!(
+                "{:?} is given twice (options, meta and headers overlap)",
+                w[0]
+            ),
+        ));
+    }
     Ok(h)
 }
 

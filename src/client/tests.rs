@@ -76,6 +76,15 @@ fn put_object_refuses_bad_input_before_sending() {
         c.put_object_request("k", Body::Bytes(b""), &underscore)
             .is_err()
     );
+    let dup = PutObjectOptions {
+        content_type: Some("a/b".into()),
+        headers: vec![("Content-Type".into(), "c/d".into())],
+        ..Default::default()
+    };
+    let e = c
+        .put_object_request("k", Body::Bytes(b""), &dup)
+        .unwrap_err();
+    assert!(e.to_string().contains("twice"), "{e}");
     for hdr in ["Host", "authorization", "Content-Length"] {
         let o = PutObjectOptions {
             headers: vec![(hdr.into(), "x".into())],
