@@ -49,21 +49,41 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn md5_of_file(path: &Path) -> Result<[u8; 16]> {
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+fn md5_of_file(path: &Path, offset: u64, len: u64) -> Result<[u8; 16]> {
+    use std::io::{Seek, SeekFrom};
+    let ctx = |e| Error::io(format!("reading {}", path.display()), e);
+    let mut f = std::fs::File::open(path).map_err(ctx)?;
+    f.seek(SeekFrom::Start(offset)).map_err(ctx)?;
+    let mut f = f.take(len);
     let mut h = Md5::new();
     let mut buf = vec![0u8; 1 << 20];
+    let mut seen = 0u64;
     loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let n = f.read(&mut buf).map_err(ctx)?;
         if n == 0 {
             break;
         }
+        seen += n as u64;
         h.update(&buf[..n]);
     }
+    if seen != len {
+        return Err(ctx(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("the file has {seen} of the {len} bytes expected from offset {offset}"),
+        )));
+    }
     Ok(h.finalize().into())
+}
+
+fn file_len(p: &Path) -> Result<u64> {
+    let md = std::fs::metadata(p).map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
+    if !md.is_file() {
+        return Err(Error::invalid(
+            "path",
+            format!("{} is not a regular file", p.display()),
+        ));
+    }
+    Ok(md.len())
 }
 
 fn b64(b: &[u8]) -> String {
@@ -314,20 +334,23 @@ impl Client {
         let mut headers = put_headers(opts, true)?;
         let body = match body {
             Body::Bytes(b) => RequestBody::Bytes(Cow::Borrowed(b)),
-            Body::File(p) => {
-                let md = std::fs::metadata(p)
-                    .map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
-                if !md.is_file() {
+            Body::File(p) => RequestBody::File {
+                path: p,
+                offset: 0,
+                len: file_len(p)?,
+            },
+            Body::FileRange { path, offset, len } => {
+                let size = file_len(path)?;
+                if offset.checked_add(len).is_none_or(|end| end > size) {
                     return Err(Error::invalid(
-                        "path",
-                        format!("{} is not a regular file", p.display()),
+                        "range",
+                        format!(
+                            "{offset}+{len} is beyond the end of {} ({size} bytes)",
+                            path.display()
+                        ),
                     ));
                 }
-                RequestBody::File {
-                    path: p,
-                    offset: 0,
-                    len: md.len(),
-                }
+                RequestBody::File { path, offset, len }
             }
             Body::Reader { reader, len } => {
                 if want_md5 || want_meta_md5 {
@@ -363,7 +386,7 @@ impl Client {
         if want_md5 || want_meta_md5 {
             let digest = match &body {
                 RequestBody::Bytes(b) => md5_of(b),
-                RequestBody::File { path, .. } => md5_of_file(path)?,
+                RequestBody::File { path, offset, len } => md5_of_file(path, *offset, *len)?,
                 _ => md5_of(&[]),
             };
             if want_md5 {
