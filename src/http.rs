@@ -212,6 +212,18 @@ pub struct Address {
     pub sign_path: String,
 }
 
+impl Address {
+    /// The `host[:port]` actually connected to (named in network errors).
+    pub fn authority(&self) -> &str {
+        let rest = self
+            .url
+            .split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or(&self.url);
+        rest.split(['/', '?']).next().unwrap_or(rest)
+    }
+}
+
 /// The virtual-hosted COS host of `bucket` (domain template, accelerate or default), and
 /// the scheme a domain template may force.
 fn bucket_host(cfg: &Config, bucket: &str) -> (Option<Protocol>, String) {
@@ -707,13 +719,8 @@ impl Http {
         }
     }
 
-    fn net_error(&self, e: ureq::Error) -> Error {
-        let host = self
-            .endpoint
-            .as_ref()
-            .map(|e| e.authority())
-            .unwrap_or_else(|| "COS".into());
-        map_ureq_error(e, &host)
+    fn net_error(&self, e: ureq::Error, addr: &Address) -> Error {
+        map_ureq_error(e, addr.authority())
     }
 
     fn run<S: ureq::AsSendBody>(
@@ -813,7 +820,7 @@ impl Http {
         let sent_crc = has_body.then(|| tap.crc.finish());
         let mut resp = match result {
             Ok(r) => r,
-            Err(e) => return broken(self.net_error(e)),
+            Err(e) => return broken(self.net_error(e, addr)),
         };
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
@@ -849,7 +856,7 @@ impl Http {
             None => {
                 if method != Method::Head {
                     if let Err(e) = (&mut reader).take(BODY_LIMIT).read_to_end(&mut out.body) {
-                        return broken(self.net_error(ureq::Error::from(e)));
+                        return broken(self.net_error(ureq::Error::from(e), addr));
                     }
                 }
             }
@@ -877,7 +884,7 @@ impl Http {
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(e) => {
                             return Attempt::Broken {
-                                error: self.net_error(ureq::Error::from(e)),
+                                error: self.net_error(ureq::Error::from(e), addr),
                                 sink_touched: touched,
                             };
                         }
@@ -991,6 +998,7 @@ mod tests {
             "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"
         );
         assert_eq!(a.sign_path, "/a b/../c.txt");
+        assert_eq!(a.authority(), a.host);
 
         let ep = parse_endpoint("http://127.0.0.1:9000").unwrap();
         let a = resolve(&c, Some(&ep), &obj, "versionId=x").unwrap();
@@ -998,6 +1006,7 @@ mod tests {
             a.url,
             "http://127.0.0.1:9000/a%20b/%2E%2E/c.txt?versionId=x"
         );
+        assert_eq!(a.authority(), "127.0.0.1:9000");
         assert_eq!(
             a.host,
             "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"
