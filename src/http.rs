@@ -152,6 +152,18 @@ impl<'a> Request<'a> {
         self.body = body;
         self
     }
+    /// A copy of a request without a body (method, target, query, headers, timeout
+    /// class), e.g. to send a bodiless request again.
+    pub fn clone_without_body(&self) -> Request<'static> {
+        Request {
+            method: self.method,
+            target: self.target.clone(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            body: RequestBody::Empty,
+            long_running: self.long_running,
+        }
+    }
     /// The value of a header set on the request.
     pub fn header_value(&self, name: &str) -> Option<&str> {
         self.headers
@@ -319,7 +331,7 @@ pub fn signed_headers(
     if let Some(tok) = &creds.security_token {
         headers.push(("x-cos-security-token".into(), tok.expose().to_string()));
     }
-    if retry {
+    if retry && req.header_value("x-cos-sdk-retry").is_none() {
         headers.push(("x-cos-sdk-retry".into(), "true".into()));
     }
     let params: Vec<(&str, &str)> = req

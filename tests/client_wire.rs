@@ -183,24 +183,69 @@ fn complete_with_error_inside_200_after_whitespace_fails() {
     assert!(seen[0].header("content-md5").is_some());
 }
 
-#[test]
-fn copy_with_error_inside_200_fails() {
-    let r = response(
+fn copy_error_200() -> String {
+    response(
         "200 OK",
         &[("x-cos-request-id", "c1")],
         "<Error><Code>InternalError</Code><Message>copy failed</Message></Error>",
-    );
-    let (endpoint, _seen, handle) = scripted(vec![r]);
-    let c = client(&endpoint);
-    let src = qcos::CopySource {
+    )
+}
+
+fn src() -> qcos::CopySource {
+    qcos::CopySource {
         bucket: "src-1250000000".into(),
         region: "ap-beijing".into(),
         key: "a".into(),
         version_id: None,
-    };
+    }
+}
+
+#[test]
+fn copy_with_error_inside_200_fails_after_retries() {
+    let (endpoint, seen, handle) = scripted(vec![copy_error_200(), copy_error_200()]);
+    let mut cfg = Config::new("ap-guangzhou", "wire-1250000000");
+    cfg.endpoint = Some(endpoint);
+    cfg.credentials = Some(Credentials::new("AKIDwire", "wireSecret"));
+    cfg.retry_base_delay_ms = 1;
+    cfg.max_retries = 1;
+    let c = Client::new(cfg).unwrap();
     let e = c
-        .copy_object("b", &src, &qcos::CopyObjectOptions::default())
+        .copy_object("b", &src(), &qcos::CopyObjectOptions::default())
         .unwrap_err();
     handle.join().unwrap();
-    assert_eq!(e.service().map(|s| s.code.as_str()), Some("InternalError"));
+    let s = e.service().unwrap();
+    assert_eq!(
+        (s.http_status, s.code.as_str(), s.request_id.as_str()),
+        (200, "InternalError", "c1")
+    );
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn copy_with_temporary_error_inside_200_is_sent_again() {
+    let ok = response(
+        "200 OK",
+        &[("x-cos-request-id", "c2")],
+        "<CopyPartResult><ETag>\"abc\"</ETag><LastModified>2024-01-01T00:00:00Z</LastModified></CopyPartResult>",
+    );
+    let (endpoint, seen, handle) = scripted(vec![copy_error_200(), ok]);
+    let c = client(&endpoint);
+    let part = c
+        .upload_part_copy("b", "UP", 3, &src(), Some((0, 99)))
+        .unwrap();
+    handle.join().unwrap();
+    assert_eq!(part.etag, "\"abc\"");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].head[0], "PUT /b?partNumber=3&uploadId=UP HTTP/1.1");
+    assert_eq!(
+        seen[0].header("x-cos-copy-source-range").as_deref(),
+        Some("bytes=0-99")
+    );
+    assert_eq!(
+        seen[0].header("x-cos-copy-source").as_deref(),
+        Some("src-1250000000.cos.ap-beijing.myqcloud.com/a")
+    );
+    assert!(seen[0].header("x-cos-sdk-retry").is_none());
+    assert_eq!(seen[1].header("x-cos-sdk-retry").as_deref(), Some("true"));
 }

@@ -733,8 +733,7 @@ impl Client {
         src: &CopySource,
         opts: &CopyObjectOptions,
     ) -> Result<CopyObjectOutput> {
-        let resp = self.inner.send(self.copy_object_request(key, src, opts)?)?;
-        let r = xml::parse_copy_result(&resp.body, resp.status)?;
+        let (resp, r) = self.send_copy(|| self.copy_object_request(key, src, opts))?;
         Ok(CopyObjectOutput {
             etag: r.etag,
             crc64: parse_crc(&resp)?.or(r.crc64),
@@ -744,6 +743,42 @@ impl Client {
                 .or_else(|| opt_header(&resp, "x-cos-version-id")),
             request_id: resp.request_id(),
         })
+    }
+
+    /// Send a copy request and parse its result. COS may answer a copy with an `<Error>`
+    /// inside a 200; when that error is temporary (InternalError, SlowDown,
+    /// ServiceUnavailable) the copy is sent again (it has no body), with the same backoff
+    /// and retry count as any retryable failure.
+    fn send_copy(
+        &self,
+        build: impl Fn() -> Result<Request<'static>>,
+    ) -> Result<(Response, xml::CopyResult)> {
+        let mut retries = 0;
+        loop {
+            let mut req = build()?;
+            if retries > 0 {
+                req.headers.push(("x-cos-sdk-retry".into(), "true".into()));
+            }
+            let resp = self.inner.send(req)?;
+            match xml::parse_copy_result(&resp.body, resp.status) {
+                Ok(r) => return Ok((resp, r)),
+                Err(Error::Service(mut s)) => {
+                    if s.request_id.is_empty() {
+                        s.request_id = resp.request_id();
+                    }
+                    if s.is_retryable() && retries < self.config().max_retries {
+                        retries += 1;
+                        std::thread::sleep(crate::http::backoff_delay(
+                            self.config().retry_base_delay_ms,
+                            retries,
+                        ));
+                        continue;
+                    }
+                    return Err(Error::Service(s));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// One page of GET Bucket.
@@ -864,8 +899,7 @@ impl Client {
             }
             req = req.header("x-cos-copy-source-range", format!("bytes={a}-{b}"));
         }
-        let resp = self.inner.send(req)?;
-        let r = xml::parse_copy_result(&resp.body, resp.status)?;
+        let (resp, r) = self.send_copy(|| Ok(req.clone_without_body()))?;
         Ok(PartOutput {
             etag: r.etag,
             crc64: parse_crc(&resp)?.or(r.crc64),
