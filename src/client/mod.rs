@@ -660,7 +660,9 @@ impl Client {
 
     /// GET Object into a file, atomically: the body goes to a temporary file in the same
     /// directory, which is fsynced and renamed over `path` only after the whole body
-    /// arrived (and, for a full-object GET, its CRC-64 matched). On any failure the
+    /// arrived (and, for a full-object GET, its CRC-64 matched). A body broken midway
+    /// (network error, timeout) is downloaded again from the start, pinned with
+    /// `If-Match` to the same ETag, up to `max_retries` times. On any failure the
     /// temporary file is removed and an existing `path` is left untouched.
     pub fn get_object_to_file(
         &self,
@@ -668,21 +670,44 @@ impl Client {
         path: &Path,
         opts: &GetObjectOptions,
     ) -> Result<ObjectInfo> {
-        let req = self.get_object_request(key, opts)?;
+        self.get_object_request(key, opts)?;
         let mut sink = FileSink::create(path)?;
-        let result = self.inner.send_to(req, &mut sink).and_then(|resp| {
-            check_download_crc(&resp, opts.range.is_some(), key)?;
-            Ok(resp)
-        });
-        match result {
-            Ok(resp) => {
-                let info = object_info(&resp)?;
-                sink.commit()?;
-                Ok(info)
+        let mut retries = 0;
+        let mut pinned: Option<String> = None;
+        loop {
+            // A download restarted after a broken body must read the same object.
+            let mut o = opts.clone();
+            if o.if_match.is_none() {
+                o.if_match = pinned.clone();
             }
-            Err(e) => {
-                sink.discard();
+            let req = self.get_object_request(key, &o)?;
+            let result = self.inner.send_to(req, &mut sink).and_then(|resp| {
+                check_download_crc(&resp, opts.range.is_some(), key)?;
+                Ok(resp)
+            });
+            match result {
+                Ok(resp) => {
+                    let info = object_info(&resp)?;
+                    sink.commit()?;
+                    return Ok(info);
+                }
+                // The HTTP layer retries failures before the first body byte; a body
+                // broken midway is restarted here, into the emptied temporary file.
                 Err(e)
+                    if e.is_retryable() && sink.touched && retries < self.config().max_retries =>
+                {
+                    retries += 1;
+                    pinned = sink.etag.clone().filter(|t| !t.is_empty());
+                    sink.reset()?;
+                    std::thread::sleep(crate::http::backoff_delay(
+                        self.config().retry_base_delay_ms,
+                        retries,
+                    ));
+                }
+                Err(e) => {
+                    sink.discard();
+                    return Err(e);
+                }
             }
         }
     }
