@@ -359,8 +359,8 @@ pub fn signed_headers(
 /// The signature window for `now` (server-corrected Unix seconds): back-dated 60 s, valid
 /// `expires` seconds, and kept inside the credentials' own validity.
 pub fn key_time_for(now: i64, expires: i64, creds: &Credentials) -> KeyTime {
-    let mut start = now - 60;
-    let mut end = now + expires;
+    let mut start = now.saturating_sub(60);
+    let mut end = now.saturating_add(expires);
     if let Some(s) = creds.start_time {
         if s <= now {
             start = start.max(s);
@@ -400,7 +400,13 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     let h: i64 = hms.next()?.parse().ok()?;
     let m: i64 = hms.next()?.parse().ok()?;
     let sec: i64 = hms.next()?.parse().ok()?;
-    if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+    if it.next()? != "GMT"
+        || !(1..=31).contains(&day)
+        || !(1900..=9999).contains(&year)
+        || !(0..=23).contains(&h)
+        || !(0..=59).contains(&m)
+        || !(0..=60).contains(&sec)
+    {
         return None;
     }
     // Days from civil (Howard Hinnant's algorithm).
@@ -623,7 +629,7 @@ impl Http {
 
     /// Server-corrected Unix time.
     pub fn now(&self) -> i64 {
-        (self.clock)() + self.clock_offset()
+        (self.clock)().saturating_add(self.clock_offset())
     }
 
     /// Address of a target with this client's settings.
@@ -645,7 +651,7 @@ impl Http {
         let local = (self.clock)();
         let current = self.clock_offset();
         let wanted = server - local;
-        if (wanted - current).abs() >= 30 || (force && wanted != current) {
+        if wanted.saturating_sub(current).saturating_abs() >= 30 || (force && wanted != current) {
             self.skew.store(wanted, Ordering::Relaxed);
             return true;
         }
@@ -1136,6 +1142,7 @@ mod tests {
                 end: 1900
             }
         );
+        assert_eq!(key_time_for(1000, i64::MAX, &c).end, i64::MAX);
         let t = Credentials::temporary("i", "k", "t", Some(990), 1500);
         assert_eq!(
             key_time_for(1000, 900, &t),
@@ -1158,6 +1165,8 @@ mod tests {
             Some(1583020799)
         );
         for bad in [
+            "Sun, 06 Nov 99999999999999999 08:49:37 GMT",
+            "Sun, 06 Nov 1994 -8:49:37 GMT",
             "",
             "yesterday",
             "Sun, 06 Nov 1994 08:49:37 UTC",
