@@ -219,6 +219,9 @@ impl Config {
             }
         }
         cfg.endpoint = get("COS_ENDPOINT");
+        if let Some(ep) = &cfg.endpoint {
+            cfg.protocol = parse_endpoint(ep)?.protocol;
+        }
         if let Some(p) = get("COS_PATH_STYLE") {
             cfg.path_style = matches!(p.to_ascii_lowercase().as_str(), "1" | "true" | "yes");
         }
@@ -580,6 +583,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(c.bucket, "b-1");
+        assert_eq!(c.protocol, Protocol::Http);
         let cred = c.credentials.as_ref().unwrap();
         assert_eq!(cred.security_token.as_ref().unwrap().expose(), "tok");
         assert!(!format!("{c:?}").contains("SeKr1t"));

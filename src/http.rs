@@ -466,7 +466,16 @@ impl CredentialCache {
             .lock()
             .map_err(|_| Error::Internal("credential cache lock poisoned".into()))?;
         if let Some(c) = cached.as_ref() {
-            if !c.expires_within(now, self.margin) || self.provider.is_none() {
+            if !c.expires_within(now, self.margin) {
+                return Ok(c.clone());
+            }
+            if self.provider.is_none() {
+                if let Some(e) = c.expired_time.filter(|e| *e <= now) {
+                    return Err(Error::Auth(format!(
+                        "the temporary credentials expired at {e} (now {now}); \
+                         configure a credential provider to refresh them"
+                    )));
+                }
                 return Ok(c.clone());
             }
         }
@@ -1262,6 +1271,14 @@ mod tests {
             e.to_string().contains("provider failed: sts unreachable"),
             "{e}"
         );
+        let stale = CredentialCache {
+            provider: None,
+            cached: Mutex::new(Some(Credentials::temporary("i", "k", "t", None, 100))),
+            margin: 60,
+        };
+        assert!(stale.get(50).is_ok(), "inside the margin but still valid");
+        let e = stale.get(100).unwrap_err();
+        assert!(e.to_string().contains("expired at 100"), "{e}");
         let none = CredentialCache {
             provider: None,
             cached: Mutex::new(None),
