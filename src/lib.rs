@@ -10,5 +10,6 @@ pub mod auth;
 pub mod crc64;
 pub mod encode;
 pub mod error;
+pub mod transfer;
 
 pub use error::{Error, Result, ServiceError, Status};
