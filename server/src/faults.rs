@@ -1,0 +1,265 @@
+//! Fault injection and per-operation counters, scriptable from tests.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// What a firing rule does to the request it matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Answer with this status and an error document with this code and message; the
+    /// request is not carried out.
+    Status {
+        http_status: u16,
+        code: String,
+        message: String,
+    },
+    /// Close the connection without reading the request body or answering; the request
+    /// is not carried out.
+    ResetBeforeBody,
+    /// A request with a body: read about half of it, then close the connection (nothing
+    /// is stored). A request without a body: carry it out, send the response headers and
+    /// half of the response body, then close.
+    ResetMidBody,
+    /// Wait this long before handling the request (then handle it normally).
+    Stall(Duration),
+    /// Carry out the request, then answer with a wrong `x-cos-hash-crc64ecma` (header, and
+    /// `<CRC64>` in XML bodies).
+    WrongCrc64,
+    /// Carry out the request, then answer with a wrong `ETag` (header, and `<ETag>` in XML
+    /// bodies).
+    WrongEtag,
+    /// Carry out the request, then answer with a body that is not well-formed XML.
+    MalformedXml,
+    /// Carry out the request, then send the full `Content-Length` but only half of the
+    /// body, and close the connection.
+    TruncatedBody,
+}
+
+/// One scripted fault. A request matches when every given filter matches; the rule
+/// fires on its `nth` match (1 = the first) and on the `times - 1` matches after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultRule {
+    /// HTTP method, compared case-insensitively (`PUT`, `GET`, ...).
+    pub method: Option<String>,
+    /// Substring of the request path (matched against the raw and the decoded path).
+    pub path_contains: Option<String>,
+    /// Substring of the query string (matched against the raw and the decoded query).
+    pub query_contains: Option<String>,
+    /// 1 = the first matching request (0 is treated as 1).
+    pub nth: u32,
+    /// How many consecutive matches fire (0 = every match from `nth` on).
+    pub times: u32,
+    pub action: FaultAction,
+}
+
+impl FaultRule {
+    /// A rule that fires once, on the first request (add filters with the builders).
+    pub fn new(action: FaultAction) -> Self {
+        FaultRule {
+            method: None,
+            path_contains: None,
+            query_contains: None,
+            nth: 1,
+            times: 1,
+            action,
+        }
+    }
+    pub fn method(mut self, m: &str) -> Self {
+        self.method = Some(m.to_string());
+        self
+    }
+    pub fn path_contains(mut self, s: &str) -> Self {
+        self.path_contains = Some(s.to_string());
+        self
+    }
+    pub fn query_contains(mut self, s: &str) -> Self {
+        self.query_contains = Some(s.to_string());
+        self
+    }
+    pub fn nth(mut self, n: u32) -> Self {
+        self.nth = n;
+        self
+    }
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = n;
+        self
+    }
+}
+
+struct RuleState {
+    rule: FaultRule,
+    matched: u64,
+    fired: u64,
+}
+
+/// The server's fault rules, evaluated in order for every request.
+#[derive(Default)]
+pub struct Faults {
+    rules: Mutex<Vec<RuleState>>,
+}
+
+/// What a request looks like to the fault matcher.
+pub(crate) struct FaultProbe<'a> {
+    pub method: &'a str,
+    pub raw_path: &'a str,
+    pub path: &'a str,
+    pub raw_query: &'a str,
+    pub query: &'a str,
+}
+
+impl Faults {
+    /// Append a rule.
+    pub fn add(&self, rule: FaultRule) {
+        lock(&self.rules).push(RuleState {
+            rule,
+            matched: 0,
+            fired: 0,
+        });
+    }
+
+    /// Remove every rule.
+    pub fn clear(&self) {
+        lock(&self.rules).clear();
+    }
+
+    /// How many times rule number `index` (in order of `add`) has fired.
+    pub fn fired(&self, index: usize) -> u64 {
+        lock(&self.rules).get(index).map(|r| r.fired).unwrap_or(0)
+    }
+
+    /// Every matching rule counts the request; the first rule for which this is one of
+    /// its firing matches gives the action.
+    pub(crate) fn check(&self, p: &FaultProbe<'_>) -> Option<FaultAction> {
+        let mut rules = lock(&self.rules);
+        let mut action = None;
+        for st in rules.iter_mut() {
+            let r = &st.rule;
+            if let Some(m) = &r.method
+                && !m.eq_ignore_ascii_case(p.method)
+            {
+                continue;
+            }
+            if let Some(s) = &r.path_contains
+                && !p.raw_path.contains(s.as_str())
+                && !p.path.contains(s.as_str())
+            {
+                continue;
+            }
+            if let Some(s) = &r.query_contains
+                && !p.raw_query.contains(s.as_str())
+                && !p.query.contains(s.as_str())
+            {
+                continue;
+            }
+            st.matched += 1;
+            let first = r.nth.max(1) as u64;
+            let fires =
+                st.matched >= first && (r.times == 0 || st.matched < first + r.times as u64);
+            if fires && action.is_none() {
+                st.fired += 1;
+                action = Some(r.action.clone());
+            }
+        }
+        action
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A snapshot of the server's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Requests per operation: `put_object`, `get_object`, `head_object`,
+    /// `delete_object`, `delete_multiple`, `copy_object`, `list_objects`, `head_bucket`,
+    /// `put_bucket`, `delete_bucket`, `list_buckets`, `initiate`, `upload_part`,
+    /// `upload_part_copy`, `complete`, `abort`, `list_parts`, `list_uploads`,
+    /// `not_implemented`. Every request routed to an operation counts, whatever its
+    /// outcome (auth failures and injected faults included).
+    pub ops: BTreeMap<String, u64>,
+    /// All requests parsed.
+    pub requests: u64,
+    /// Requests answered with a status ≥ 400.
+    pub errors: u64,
+    /// Fault rules fired.
+    pub faults_fired: u64,
+    /// Request body bytes read.
+    pub bytes_in: u64,
+    /// Response body bytes written.
+    pub bytes_out: u64,
+}
+
+impl Stats {
+    /// The count for one operation (0 if it never ran).
+    pub fn get(&self, op: &str) -> u64 {
+        self.ops.get(op).copied().unwrap_or(0)
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct StatsCell(Mutex<Stats>);
+
+impl StatsCell {
+    pub fn update(&self, f: impl FnOnce(&mut Stats)) {
+        f(&mut lock(&self.0));
+    }
+    pub fn op(&self, name: &str) {
+        let mut s = lock(&self.0);
+        s.requests += 1;
+        *s.ops.entry(name.to_string()).or_insert(0) += 1;
+    }
+    pub fn snapshot(&self) -> Stats {
+        lock(&self.0).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe<'a>(method: &'a str, path: &'a str, query: &'a str) -> FaultProbe<'a> {
+        FaultProbe {
+            method,
+            raw_path: path,
+            path,
+            raw_query: query,
+            query,
+        }
+    }
+
+    #[test]
+    fn nth_and_times() {
+        let f = Faults::default();
+        f.add(
+            FaultRule::new(FaultAction::ResetBeforeBody)
+                .method("put")
+                .query_contains("partNumber=2")
+                .nth(2)
+                .times(2),
+        );
+        let p = probe("PUT", "/k", "partNumber=2&uploadId=x");
+        assert_eq!(f.check(&probe("GET", "/k", "partNumber=2")), None);
+        assert_eq!(f.check(&probe("PUT", "/k", "partNumber=3")), None);
+        assert_eq!(f.check(&p), None);
+        assert_eq!(f.check(&p), Some(FaultAction::ResetBeforeBody));
+        assert_eq!(f.check(&p), Some(FaultAction::ResetBeforeBody));
+        assert_eq!(f.check(&p), None);
+        assert_eq!(f.fired(0), 2);
+        f.clear();
+        assert_eq!(f.check(&p), None);
+    }
+
+    #[test]
+    fn first_firing_rule_wins_and_times_zero_is_forever() {
+        let f = Faults::default();
+        f.add(FaultRule::new(FaultAction::WrongEtag).path_contains("/a"));
+        f.add(FaultRule::new(FaultAction::WrongCrc64).times(0));
+        let p = probe("GET", "/a", "");
+        assert_eq!(f.check(&p), Some(FaultAction::WrongEtag));
+        for _ in 0..5 {
+            assert_eq!(f.check(&p), Some(FaultAction::WrongCrc64));
+        }
+    }
+}

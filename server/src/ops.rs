@@ -1,0 +1,1985 @@
+//! Connection loop, routing, authentication, fault injection and the COS operations.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
+
+use base64::Engine;
+use md5::{Digest, Md5};
+use qcos::crc64::{self, Crc64};
+use qcos::encode::{MAX_KEY_BYTES, percent_decode, uri_encode, validate_bucket};
+
+use crate::Shared;
+use crate::faults::{FaultAction, FaultProbe};
+use crate::http::{self, BUF, Body, HeadError, Request, Response, ResponseBody};
+use crate::store::{NewMeta, ObjectMeta, StoreError, Upload};
+use crate::util::{hex, http_date, iso_date, parse_http_date, request_id, unhex, xml_escape};
+
+const XML_DECL: &str = "<?xml version='1.0' encoding='utf-8' ?>\n";
+const OWNER_ID: &str = "qcs::cam::uin/100000000001:uin/100000000001";
+const OWNER_NAME: &str = "100000000001";
+const MIN_PART: u64 = 1024 * 1024;
+const MAX_XML_BODY: u64 = 2 * 1024 * 1024;
+const STORAGE_CLASSES: [&str; 8] = [
+    "STANDARD",
+    "STANDARD_IA",
+    "INTELLIGENT_TIERING",
+    "ARCHIVE",
+    "DEEP_ARCHIVE",
+    "MAZ_STANDARD",
+    "MAZ_STANDARD_IA",
+    "MAZ_INTELLIGENT_TIERING",
+];
+/// Query parameters that name a sub-resource this server does not implement.
+const UNSUPPORTED_SUBRESOURCES: [&str; 28] = [
+    "acl",
+    "cors",
+    "tagging",
+    "lifecycle",
+    "policy",
+    "versioning",
+    "versions",
+    "website",
+    "logging",
+    "referer",
+    "replication",
+    "restore",
+    "append",
+    "select",
+    "inventory",
+    "domain",
+    "origin",
+    "encryption",
+    "accelerate",
+    "intelligenttiering",
+    "object-lock",
+    "retention",
+    "location",
+    "notification",
+    "symlink",
+    "rename",
+    "torrent",
+    "inventory-configuration",
+];
+
+/// A COS error: HTTP status, code, message.
+#[derive(Debug, Clone)]
+pub struct CosError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+pub fn err(status: u16, code: &str, message: impl Into<String>) -> CosError {
+    CosError {
+        status,
+        code: code.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Why a handler did not produce a response.
+pub enum Fail {
+    Cos(CosError),
+    /// The connection broke (or a fault reset it): close without answering.
+    Abort,
+}
+
+impl From<CosError> for Fail {
+    fn from(e: CosError) -> Self {
+        Fail::Cos(e)
+    }
+}
+
+type HResult = Result<Response, Fail>;
+
+fn internal(e: impl std::fmt::Display) -> Fail {
+    Fail::Cos(err(500, "InternalError", format!("storage error: {e}")))
+}
+
+fn store_err(e: StoreError) -> Fail {
+    match e {
+        StoreError::NoSuchBucket => err(404, "NoSuchBucket", "The specified bucket does not exist.").into(),
+        StoreError::NoSuchKey => err(404, "NoSuchKey", "The specified key does not exist.").into(),
+        StoreError::NoSuchUpload => err(
+            404,
+            "NoSuchUpload",
+            "The specified multipart upload does not exist. The upload ID might be invalid, or the upload might have been aborted or completed.",
+        )
+        .into(),
+        StoreError::BucketExists => err(
+            409,
+            "BucketAlreadyOwnedByYou",
+            "The bucket you tried to create already exists, and you own it.",
+        )
+        .into(),
+        StoreError::BucketNotEmpty => err(
+            409,
+            "BucketNotEmpty",
+            "The bucket you tried to delete is not empty (objects or unfinished multipart uploads remain).",
+        )
+        .into(),
+        StoreError::Io(e) => internal(e),
+    }
+}
+
+// ------------------------------------------------------------------------------------
+// Connection loop
+
+pub(crate) fn serve_connection(sh: &Arc<Shared>, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let Ok(mut w) = stream.try_clone() else {
+        return;
+    };
+    let mut r: crate::ConnReader = BufReader::with_capacity(BUF, stream);
+    let mut buf: Vec<u8> = Vec::new();
+    while !sh.is_stopping() {
+        let req = match http::read_head(&mut r) {
+            Ok(req) => req,
+            Err(HeadError::Closed) => break,
+            Err(HeadError::Bad(msg)) => {
+                let resp = error_response(sh, &err(400, "InvalidRequest", msg), "", &request_id());
+                let _ = http::write_response(&mut w, resp, false, false, None, &mut buf);
+                break;
+            }
+        };
+        if !handle_request(sh, req, &mut r, &mut w, &mut buf) || sh.is_stopping() {
+            break;
+        }
+    }
+    let _ = w.shutdown(Shutdown::Both);
+}
+
+/// A trace id derived from the request id (COS sends a longer opaque one).
+fn trace_id(rid: &str) -> String {
+    let raw = format!("{rid}/{}", crate::util::unique());
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(raw)
+}
+
+fn error_response(_sh: &Shared, e: &CosError, resource: &str, rid: &str) -> Response {
+    let trace = trace_id(rid);
+    let body = format!(
+        "{XML_DECL}<Error>\n\t<Code>{}</Code>\n\t<Message>{}</Message>\n\t<Resource>{}</Resource>\n\t<RequestId>{}</RequestId>\n\t<TraceId>{}</TraceId>\n</Error>",
+        xml_escape(&e.code),
+        xml_escape(&e.message),
+        xml_escape(resource),
+        xml_escape(rid),
+        xml_escape(&trace)
+    );
+    Response::xml(e.status, body).header("x-cos-trace-id", trace)
+}
+
+/// Where a request is addressed.
+struct Target {
+    bucket: Option<String>,
+    key: String,
+    /// Decoded paths the client may have signed.
+    sign_paths: Vec<String>,
+}
+
+fn host_without_port(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match host.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+fn resolve_target(req: &Request) -> Result<Target, CosError> {
+    let path = percent_decode(&req.raw_path).ok_or_else(|| {
+        err(
+            400,
+            "InvalidURI",
+            "The request path has a malformed percent-escape or is not UTF-8.",
+        )
+    })?;
+    let host = host_without_port(req.header("host").unwrap_or("")).to_ascii_lowercase();
+    let first = host.split('.').next().unwrap_or("");
+    let virtual_hosted = host.contains('.') && validate_bucket(first).is_ok();
+    if virtual_hosted {
+        let key = path.strip_prefix('/').unwrap_or(&path).to_string();
+        return Ok(Target {
+            bucket: Some(first.to_string()),
+            key,
+            sign_paths: vec![path],
+        });
+    }
+    let rest = path.strip_prefix('/').unwrap_or(&path);
+    if rest.is_empty() {
+        return Ok(Target {
+            bucket: None,
+            key: String::new(),
+            sign_paths: vec![path],
+        });
+    }
+    let (bucket, key) = match rest.split_once('/') {
+        Some((b, k)) => (b.to_string(), k.to_string()),
+        None => (rest.to_string(), String::new()),
+    };
+    Ok(Target {
+        bucket: Some(bucket),
+        sign_paths: vec![path.clone(), format!("/{key}")],
+        key,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    ListBuckets,
+    ListObjects,
+    HeadBucket,
+    PutBucket,
+    DeleteBucket,
+    ListUploads,
+    DeleteMultiple,
+    PutObject,
+    CopyObject,
+    GetObject,
+    HeadObject,
+    DeleteObject,
+    Initiate,
+    UploadPart,
+    UploadPartCopy,
+    Complete,
+    Abort,
+    ListParts,
+    NotImplemented,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::ListBuckets => "list_buckets",
+            Op::ListObjects => "list_objects",
+            Op::HeadBucket => "head_bucket",
+            Op::PutBucket => "put_bucket",
+            Op::DeleteBucket => "delete_bucket",
+            Op::ListUploads => "list_uploads",
+            Op::DeleteMultiple => "delete_multiple",
+            Op::PutObject => "put_object",
+            Op::CopyObject => "copy_object",
+            Op::GetObject => "get_object",
+            Op::HeadObject => "head_object",
+            Op::DeleteObject => "delete_object",
+            Op::Initiate => "initiate",
+            Op::UploadPart => "upload_part",
+            Op::UploadPartCopy => "upload_part_copy",
+            Op::Complete => "complete",
+            Op::Abort => "abort",
+            Op::ListParts => "list_parts",
+            Op::NotImplemented => "not_implemented",
+        }
+    }
+}
+
+fn classify(req: &Request, t: &Target) -> Op {
+    let m = req.method.as_str();
+    let unsupported = req
+        .query
+        .iter()
+        .any(|(k, _)| UNSUPPORTED_SUBRESOURCES.contains(&k.as_str()));
+    if t.bucket.is_none() {
+        return if m == "GET" && !unsupported {
+            Op::ListBuckets
+        } else {
+            Op::NotImplemented
+        };
+    }
+    if unsupported {
+        return Op::NotImplemented;
+    }
+    if t.key.is_empty() {
+        if req.has_param("uploads") {
+            return if m == "GET" {
+                Op::ListUploads
+            } else {
+                Op::NotImplemented
+            };
+        }
+        if req.has_param("delete") {
+            return if m == "POST" {
+                Op::DeleteMultiple
+            } else {
+                Op::NotImplemented
+            };
+        }
+        return match m {
+            "GET" => Op::ListObjects,
+            "HEAD" => Op::HeadBucket,
+            "PUT" => Op::PutBucket,
+            "DELETE" => Op::DeleteBucket,
+            _ => Op::NotImplemented,
+        };
+    }
+    if req.has_param("uploads") {
+        return if m == "POST" {
+            Op::Initiate
+        } else {
+            Op::NotImplemented
+        };
+    }
+    if req.has_param("uploadId") {
+        return match m {
+            "PUT" if req.has_param("partNumber") => {
+                if req.header("x-cos-copy-source").is_some() {
+                    Op::UploadPartCopy
+                } else {
+                    Op::UploadPart
+                }
+            }
+            "POST" => Op::Complete,
+            "DELETE" => Op::Abort,
+            "GET" => Op::ListParts,
+            _ => Op::NotImplemented,
+        };
+    }
+    if req.has_param("delete") {
+        return Op::NotImplemented;
+    }
+    match m {
+        "PUT" if req.header("x-cos-copy-source").is_some() => Op::CopyObject,
+        "PUT" => Op::PutObject,
+        "GET" => Op::GetObject,
+        "HEAD" => Op::HeadObject,
+        "DELETE" => Op::DeleteObject,
+        _ => Op::NotImplemented,
+    }
+}
+
+/// Handle one request on the connection. Returns whether to keep the connection.
+fn handle_request(
+    sh: &Arc<Shared>,
+    req: Request,
+    r: &mut crate::ConnReader,
+    w: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> bool {
+    let rid = request_id();
+    let head_only = req.method == "HEAD";
+    let framing = http::body_framing(&req);
+    let (declared, chunked) = framing.clone().unwrap_or((None, false));
+    let wclone = match w.try_clone() {
+        Ok(c) => c,
+        Err(_) => return false,
+    };
+    let mut body = Body::new(r, &wclone, &req, declared, chunked);
+
+    let target = resolve_target(&req);
+    let resource = match &target {
+        Ok(t) => resource_of(sh, t),
+        Err(_) => String::new(),
+    };
+    let op = match &target {
+        Ok(t) => classify(&req, t),
+        Err(_) => Op::NotImplemented,
+    };
+    sh.stats.op(op.name());
+
+    let decoded_query = req
+        .query
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => format!("{k}={v}"),
+            None => k.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let decoded_path = target
+        .as_ref()
+        .ok()
+        .and_then(|t| t.sign_paths.first().cloned())
+        .unwrap_or_default();
+    let fault = sh.faults.check(&FaultProbe {
+        method: &req.method,
+        raw_path: &req.raw_path,
+        path: &decoded_path,
+        raw_query: &req.raw_query,
+        query: &decoded_query,
+    });
+    if fault.is_some() {
+        sh.stats.update(|s| s.faults_fired += 1);
+    }
+    let mut body_limit: Option<f64> = None;
+    let mut result: Option<HResult> = None;
+    match &fault {
+        Some(FaultAction::ResetBeforeBody) => {
+            let _ = w.shutdown(Shutdown::Both);
+            return false;
+        }
+        Some(FaultAction::Stall(d)) => sh.sleep(*d),
+        Some(FaultAction::Status {
+            http_status,
+            code,
+            message,
+        }) => {
+            result = Some(Err(Fail::Cos(err(*http_status, code, message.clone()))));
+        }
+        Some(FaultAction::ResetMidBody) => {
+            if body.is_chunked() || body.declared_len().unwrap_or(0) > 0 {
+                body.fail_after = Some(match body.declared_len() {
+                    Some(n) => n / 2,
+                    None => 64 * 1024,
+                });
+            } else {
+                body_limit = Some(0.5);
+            }
+        }
+        Some(FaultAction::TruncatedBody) => body_limit = Some(0.5),
+        _ => {}
+    }
+
+    let result = match result {
+        Some(r) => r,
+        None => (|| -> HResult {
+            let t = target.map_err(Fail::Cos)?;
+            if let Err(e) = framing {
+                return Err(err(400, "InvalidArgument", e).into());
+            }
+            if op == Op::NotImplemented && t.bucket.is_some() {
+                // Unsupported sub-resources are refused whether or not the caller signed.
+                return Err(err(
+                    501,
+                    "NotImplemented",
+                    format!(
+                        "{} {} is not implemented by qcos-server.",
+                        req.method,
+                        if req.raw_query.is_empty() {
+                            req.raw_path.clone()
+                        } else {
+                            format!("{}?{}", req.raw_path, req.raw_query)
+                        }
+                    ),
+                )
+                .into());
+            }
+            let paths: Vec<&str> = t.sign_paths.iter().map(|s| s.as_str()).collect();
+            if let Err(e) = sh.verifier.verify(&req, &paths, sh.now()) {
+                let (status, code, msg) = e.describe();
+                return Err(err(status, code, msg).into());
+            }
+            let mut cx = Cx {
+                sh,
+                req: &req,
+                bucket: t.bucket.clone().unwrap_or_default(),
+                key: t.key.clone(),
+                buf,
+            };
+            cx.dispatch(op, &mut body)
+        })(),
+    };
+
+    let mut resp = match result {
+        Ok(resp) => resp,
+        Err(Fail::Abort) => {
+            let _ = w.shutdown(Shutdown::Both);
+            return false;
+        }
+        Err(Fail::Cos(e)) => error_response(sh, &e, &resource, &rid),
+    };
+    match &fault {
+        Some(FaultAction::WrongCrc64) => corrupt_crc(&mut resp),
+        Some(FaultAction::WrongEtag) => corrupt_etag(&mut resp),
+        Some(FaultAction::MalformedXml) => corrupt_xml(&mut resp),
+        _ => {}
+    }
+    resp.set_header("x-cos-request-id", rid.clone());
+    resp.set_header("Server", "tencent-cos");
+    resp.set_header("Date", http_date(sh.now()));
+
+    // Keep the connection only if the request body is fully read (or cheap to skip).
+    let mut keep = req.keep_alive() && body_limit.is_none() && !body.is_broken();
+    if keep && !body.is_done() {
+        keep = !body.continue_pending() && body.drain(1024 * 1024);
+    }
+    let status = resp.status;
+    let limit = body_limit.map(|f| (resp.body.len() as f64 * f) as u64);
+    if sh.log {
+        eprintln!(
+            "qcos-server: {} {}{}{} -> {} ({})",
+            req.method,
+            req.raw_path,
+            if req.raw_query.is_empty() { "" } else { "?" },
+            req.raw_query,
+            status,
+            op.name()
+        );
+    }
+    let consumed = body.consumed();
+    let written = http::write_response(w, resp, head_only, keep, limit, buf);
+    sh.stats.update(|s| {
+        s.bytes_in += consumed;
+        if status >= 400 {
+            s.errors += 1;
+        }
+        if let Ok(n) = &written {
+            s.bytes_out += n;
+        }
+    });
+    if written.is_err() || limit.is_some() {
+        let _ = w.shutdown(Shutdown::Both);
+        return false;
+    }
+    keep
+}
+
+fn resource_of(sh: &Shared, t: &Target) -> String {
+    match &t.bucket {
+        Some(b) => format!("{b}.cos.{}.myqcloud.com/{}", sh.region, t.key),
+        None => format!("service.cos.myqcloud.com/{}", t.key),
+    }
+}
+
+fn corrupt_crc(resp: &mut Response) {
+    let wrong = |v: &str| {
+        crc64::parse_header(v)
+            .map_or(1, |c| c ^ 0x5A5A_5A5A_5A5A_5A5A)
+            .to_string()
+    };
+    let new = wrong(resp.get_header("x-cos-hash-crc64ecma").unwrap_or("0"));
+    resp.set_header("x-cos-hash-crc64ecma", new);
+    replace_element(resp, "CRC64", |v| wrong(v));
+}
+
+fn corrupt_etag(resp: &mut Response) {
+    let wrong = |v: &str| {
+        if v.trim_matches('"') == "0123456789abcdef0123456789abcdef" {
+            "\"fedcba9876543210fedcba9876543210\"".to_string()
+        } else {
+            "\"0123456789abcdef0123456789abcdef\"".to_string()
+        }
+    };
+    let new = wrong(resp.get_header("ETag").unwrap_or(""));
+    resp.set_header("ETag", new);
+    replace_element(resp, "ETag", |v| xml_escape(&wrong(v)));
+}
+
+fn replace_element(resp: &mut Response, name: &str, f: impl Fn(&str) -> String) {
+    let ResponseBody::Bytes(b) = &mut resp.body else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(b) else {
+        return;
+    };
+    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(&open) {
+        let after = &rest[i + open.len()..];
+        let Some(j) = after.find(&close) else { break };
+        out.push_str(&rest[..i + open.len()]);
+        out.push_str(&f(&after[..j]));
+        rest = &after[j..];
+    }
+    out.push_str(rest);
+    *b = out.into_bytes();
+}
+
+fn corrupt_xml(resp: &mut Response) {
+    match &mut resp.body {
+        ResponseBody::Bytes(b) => {
+            b.truncate(b.len() / 2);
+            b.extend_from_slice(b"<<</broken");
+        }
+        ResponseBody::Empty => {
+            resp.body = ResponseBody::Bytes(b"<?xml version='1.0'?><Result><Broken".to_vec());
+            resp.set_header("Content-Type", "application/xml");
+        }
+        ResponseBody::File { .. } => {}
+    }
+}
+
+// ------------------------------------------------------------------------------------
+// Operations
+
+struct Cx<'a> {
+    sh: &'a Shared,
+    req: &'a Request,
+    bucket: String,
+    key: String,
+    buf: &'a mut Vec<u8>,
+}
+
+/// Bytes received into a temporary file.
+struct Received {
+    tmp: std::path::PathBuf,
+    size: u64,
+    md5: [u8; 16],
+    crc: u64,
+}
+
+fn md5_etag(md5: &[u8]) -> String {
+    format!("\"{}\"", hex(md5))
+}
+
+fn xml_ok(body: String) -> Response {
+    Response::xml(200, format!("{XML_DECL}{body}"))
+}
+
+fn el(name: &str, v: &str) -> String {
+    format!("<{name}>{}</{name}>", xml_escape(v))
+}
+
+fn etag_list_matches(list: &str, etag: &str) -> bool {
+    let bare = etag.trim_matches('"');
+    list.split(',').any(|t| {
+        let t = t.trim();
+        let t = t.strip_prefix("W/").unwrap_or(t);
+        t == "*" || t.trim_matches('"') == bare
+    })
+}
+
+/// Evaluate If-Match / If-Unmodified-Since / If-None-Match / If-Modified-Since in the
+/// RFC 9110 order. `prefix` is `""` or `x-cos-copy-source-`. Returns the failing status.
+fn check_conditions(req: &Request, prefix: &str, obj: &ObjectMeta) -> Option<u16> {
+    let h = |n: &str| req.header(&format!("{prefix}{n}"));
+    let not_modified = if prefix.is_empty() { 304 } else { 412 };
+    if let Some(v) = h("if-match") {
+        if !etag_list_matches(v, &obj.etag) {
+            return Some(412);
+        }
+    } else if let Some(t) = h("if-unmodified-since").and_then(parse_http_date)
+        && obj.last_modified > t
+    {
+        return Some(412);
+    }
+    if let Some(v) = h("if-none-match") {
+        if etag_list_matches(v, &obj.etag) {
+            return Some(not_modified);
+        }
+    } else if let Some(t) = h("if-modified-since").and_then(parse_http_date)
+        && obj.last_modified <= t
+    {
+        return Some(not_modified);
+    }
+    None
+}
+
+/// Parse `bytes=a-b`, `bytes=a-`, `bytes=-n` against `size`. `Ok(None)` = ignore the
+/// header (malformed or several ranges), `Err` = unsatisfiable.
+fn parse_range(v: &str, size: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(spec) = v.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((a, b)) = spec.trim().split_once('-') else {
+        return Ok(None);
+    };
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_empty() {
+        let Ok(n) = b.parse::<u64>() else {
+            return Ok(None);
+        };
+        if n == 0 || size == 0 {
+            return Err(());
+        }
+        return Ok(Some((size.saturating_sub(n), size - 1)));
+    }
+    let Ok(first) = a.parse::<u64>() else {
+        return Ok(None);
+    };
+    let last = if b.is_empty() {
+        u64::MAX
+    } else {
+        match b.parse::<u64>() {
+            Ok(l) if l >= first => l,
+            _ => return Ok(None),
+        }
+    };
+    if first >= size {
+        return Err(());
+    }
+    Ok(Some((first, last.min(size - 1))))
+}
+
+/// `x-cos-copy-source`: `<bucket>.cos.<region>.myqcloud.com/<encoded key>[?versionId=..]`,
+/// also `/<bucket>/<key>` or `<host:port>/<bucket>/<key>` for path-style servers.
+fn parse_copy_source(v: &str) -> Result<(String, String), CosError> {
+    let bad = || {
+        err(
+            400,
+            "InvalidArgument",
+            format!(
+                "x-cos-copy-source {v:?} must look like <bucket>.cos.<region>.myqcloud.com/<url-encoded key>"
+            ),
+        )
+    };
+    let mut s = v.trim();
+    for scheme in ["http://", "https://"] {
+        if let Some(rest) = s.strip_prefix(scheme) {
+            s = rest;
+        }
+    }
+    let s = s.split('?').next().unwrap_or(s);
+    let s = s.strip_prefix('/').unwrap_or(s);
+    let (host, path) = s.split_once('/').ok_or_else(bad)?;
+    let host_l = host_without_port(host).to_ascii_lowercase();
+    let first = host_l.split('.').next().unwrap_or("");
+    let (bucket, key) = if host_l.contains('.') && validate_bucket(first).is_ok() {
+        (first.to_string(), path.to_string())
+    } else if validate_bucket(host).is_ok() {
+        (host.to_string(), path.to_string())
+    } else {
+        let (b, k) = path.split_once('/').ok_or_else(bad)?;
+        (b.to_string(), k.to_string())
+    };
+    let key = percent_decode(&key).ok_or_else(bad)?;
+    if key.is_empty() || validate_bucket(&bucket).is_err() {
+        return Err(bad());
+    }
+    Ok((bucket, key))
+}
+
+fn parse_md5_header(req: &Request) -> Result<Option<[u8; 16]>, CosError> {
+    let Some(v) = req.header("content-md5") else {
+        return Ok(None);
+    };
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(v.trim())
+        .map_err(|_| {
+            err(
+                400,
+                "InvalidDigest",
+                "The Content-MD5 you specified is not valid Base64.",
+            )
+        })?;
+    let arr: [u8; 16] = raw.try_into().map_err(|_| {
+        err(
+            400,
+            "InvalidDigest",
+            "The Content-MD5 you specified is not 16 bytes of MD5.",
+        )
+    })?;
+    Ok(Some(arr))
+}
+
+fn storage_class_of(req: &Request) -> Result<String, CosError> {
+    match req.header("x-cos-storage-class") {
+        None => Ok("STANDARD".into()),
+        Some(v) => {
+            let up = v.trim().to_ascii_uppercase();
+            if STORAGE_CLASSES.contains(&up.as_str()) {
+                Ok(up)
+            } else {
+                Err(err(
+                    400,
+                    "InvalidStorageClass",
+                    format!("The storage class {v:?} is not valid."),
+                ))
+            }
+        }
+    }
+}
+
+/// Object metadata from request headers.
+fn meta_from_request(req: &Request) -> Result<NewMeta, CosError> {
+    let mut headers = Vec::new();
+    let mut meta_bytes = 0usize;
+    for (k, v) in &req.headers {
+        let l = k.to_ascii_lowercase();
+        let stored = matches!(
+            l.as_str(),
+            "content-type"
+                | "cache-control"
+                | "content-disposition"
+                | "content-encoding"
+                | "content-language"
+                | "expires"
+        );
+        if l.starts_with("x-cos-meta-") {
+            if l.len() == "x-cos-meta-".len() || l.contains('_') {
+                return Err(err(
+                    400,
+                    "InvalidArgument",
+                    format!("Invalid user metadata header name {k:?}."),
+                ));
+            }
+            meta_bytes += l.len() - "x-cos-meta-".len() + v.len();
+            headers.push((l, v.clone()));
+        } else if stored && !v.is_empty() {
+            headers.push((l, v.clone()));
+        }
+    }
+    if meta_bytes > 2048 {
+        return Err(err(
+            400,
+            "MetadataTooLarge",
+            "User metadata (x-cos-meta-*) exceeds 2 KB.",
+        ));
+    }
+    Ok(NewMeta {
+        headers,
+        storage_class: storage_class_of(req)?,
+    })
+}
+
+fn parse_xml(text: &[u8]) -> Result<roxmltree::Document<'_>, CosError> {
+    let s = std::str::from_utf8(text)
+        .map_err(|_| err(400, "MalformedXML", "The XML body is not UTF-8."))?;
+    roxmltree::Document::parse(s).map_err(|e| {
+        err(
+            400,
+            "MalformedXML",
+            format!("The XML you provided was not well-formed: {e}"),
+        )
+    })
+}
+
+fn child_text<'a>(n: roxmltree::Node<'a, 'a>, name: &str) -> Option<&'a str> {
+    n.children()
+        .find(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(name))
+        .map(|c| c.text().unwrap_or(""))
+}
+
+fn encode_if(url: bool, s: &str) -> String {
+    if url { uri_encode(s) } else { s.to_string() }
+}
+
+fn parse_max(req: &Request, name: &str, default: usize, max: usize) -> Result<usize, CosError> {
+    match req.param(name) {
+        None | Some("") => Ok(default),
+        Some(v) => v.parse::<usize>().map(|n| n.min(max)).map_err(|_| {
+            err(
+                400,
+                "InvalidArgument",
+                format!("{name} {v:?} is not a non-negative integer."),
+            )
+        }),
+    }
+}
+
+impl Cx<'_> {
+    fn dispatch(&mut self, op: Op, body: &mut Body<'_>) -> HResult {
+        if op == Op::NotImplemented {
+            return Err(err(
+                501,
+                "NotImplemented",
+                format!(
+                    "{} {} is not implemented by qcos-server.",
+                    self.req.method, self.req.raw_path
+                ),
+            )
+            .into());
+        }
+        if !matches!(op, Op::ListBuckets | Op::PutBucket | Op::DeleteBucket) {
+            if self.sh.auto_create_buckets
+                && !self.sh.store.bucket_exists(&self.bucket)
+                && validate_bucket(&self.bucket).is_ok()
+            {
+                match self.sh.store.create_bucket(&self.bucket) {
+                    Ok(()) | Err(StoreError::BucketExists) => {}
+                    Err(e) => return Err(store_err(e)),
+                }
+            }
+            if !self.sh.store.bucket_exists(&self.bucket) {
+                return Err(store_err(StoreError::NoSuchBucket));
+            }
+        }
+        if !self.key.is_empty() && self.key.len() > MAX_KEY_BYTES {
+            return Err(err(
+                400,
+                "KeyTooLong",
+                format!("The object key is longer than {MAX_KEY_BYTES} bytes."),
+            )
+            .into());
+        }
+        match op {
+            Op::ListBuckets => self.list_buckets(),
+            Op::ListObjects => self.list_objects(),
+            Op::HeadBucket => {
+                Ok(Response::new(200).header("x-cos-bucket-region", self.sh.region.clone()))
+            }
+            Op::PutBucket => self.put_bucket(body),
+            Op::DeleteBucket => {
+                self.sh
+                    .store
+                    .delete_bucket(&self.bucket)
+                    .map_err(store_err)?;
+                Ok(Response::new(204))
+            }
+            Op::ListUploads => self.list_uploads(),
+            Op::DeleteMultiple => self.delete_multiple(body),
+            Op::PutObject => self.put_object(body),
+            Op::CopyObject => self.copy_object(),
+            Op::GetObject => self.get_object(false),
+            Op::HeadObject => self.get_object(true),
+            Op::DeleteObject => {
+                self.sh
+                    .store
+                    .delete_object(&self.bucket, &self.key)
+                    .map_err(store_err)?;
+                Ok(Response::new(204))
+            }
+            Op::Initiate => self.initiate(),
+            Op::UploadPart => self.upload_part(body),
+            Op::UploadPartCopy => self.upload_part_copy(),
+            Op::Complete => self.complete(body),
+            Op::Abort => {
+                let id = self.req.param("uploadId").unwrap_or("");
+                self.sh
+                    .store
+                    .get_upload(&self.bucket, &self.key, id)
+                    .map_err(store_err)?;
+                self.sh.store.remove_upload(id).map_err(store_err)?;
+                Ok(Response::new(204))
+            }
+            Op::ListParts => self.list_parts(),
+            Op::NotImplemented => unreachable!("handled above"),
+        }
+    }
+
+    fn buffer(&mut self) -> &mut [u8] {
+        if self.buf.len() < BUF {
+            self.buf.resize(BUF, 0);
+        }
+        &mut self.buf[..BUF]
+    }
+
+    /// Stream a request body into a temporary file, hashing it on the way.
+    fn receive(&mut self, body: &mut Body<'_>) -> Result<Received, Fail> {
+        let (tmp, mut file) = self.sh.store.tmp_file().map_err(internal)?;
+        let result = (|| -> Result<(u64, [u8; 16], u64), Fail> {
+            let mut md5 = Md5::new();
+            let mut crc = Crc64::new();
+            let mut size = 0u64;
+            loop {
+                let buf = self.buffer();
+                let n = match body.read(buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(_) => return Err(Fail::Abort),
+                };
+                let chunk = &self.buf[..n];
+                md5.update(chunk);
+                crc.update(chunk);
+                file.write_all(chunk).map_err(internal)?;
+                size += n as u64;
+            }
+            Ok((size, md5.finalize().into(), crc.finish()))
+        })();
+        drop(file);
+        match result {
+            Ok((size, md5, crc)) => Ok(Received {
+                tmp,
+                size,
+                md5,
+                crc,
+            }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    /// Receive a body and check it against Content-MD5.
+    fn receive_checked(&mut self, body: &mut Body<'_>) -> Result<Received, Fail> {
+        if !body.is_framed() {
+            return Err(err(
+                411,
+                "MissingContentLength",
+                "You must provide the Content-Length HTTP header.",
+            )
+            .into());
+        }
+        let want = parse_md5_header(self.req)?;
+        let got = self.receive(body)?;
+        if let Some(want) = want
+            && want != got.md5
+        {
+            let _ = std::fs::remove_file(&got.tmp);
+            return Err(err(
+                400,
+                "BadDigest",
+                "The Content-MD5 you specified did not match what was received.",
+            )
+            .into());
+        }
+        Ok(got)
+    }
+
+    /// Read a small (XML) body into memory.
+    fn small_body(&mut self, body: &mut Body<'_>) -> Result<Vec<u8>, Fail> {
+        if body.declared_len().unwrap_or(0) > MAX_XML_BODY {
+            return Err(err(400, "XMLSizeLimit", "The XML body is too large.").into());
+        }
+        let mut out = Vec::new();
+        match body.by_ref().take(MAX_XML_BODY + 1).read_to_end(&mut out) {
+            Ok(_) if out.len() as u64 > MAX_XML_BODY => {
+                Err(err(400, "XMLSizeLimit", "The XML body is too large.").into())
+            }
+            Ok(_) => Ok(out),
+            Err(_) => Err(Fail::Abort),
+        }
+    }
+
+    fn list_buckets(&mut self) -> HResult {
+        let mut x = String::from("<ListAllMyBucketsResult>");
+        x.push_str(&format!(
+            "<Owner>{}{}</Owner><Buckets>",
+            el("ID", OWNER_ID),
+            el("DisplayName", OWNER_NAME)
+        ));
+        for (name, created) in self.sh.store.list_buckets() {
+            x.push_str(&format!(
+                "<Bucket>{}{}{}<BucketType>cos</BucketType></Bucket>",
+                el("Name", &name),
+                el("Location", &self.sh.region),
+                el("CreationDate", &iso_date(created))
+            ));
+        }
+        x.push_str("</Buckets></ListAllMyBucketsResult>");
+        Ok(xml_ok(x))
+    }
+
+    fn put_bucket(&mut self, body: &mut Body<'_>) -> HResult {
+        if let Err(e) = validate_bucket(&self.bucket) {
+            return Err(err(400, "InvalidBucketName", e.to_string()).into());
+        }
+        // An optional CreateBucketConfiguration body: read and check it is XML.
+        let b = self.small_body(body)?;
+        if !b.iter().all(|c| c.is_ascii_whitespace()) {
+            parse_xml(&b)?;
+        }
+        self.sh
+            .store
+            .create_bucket(&self.bucket)
+            .map_err(store_err)?;
+        Ok(Response::new(200).header("Location", format!("/{}", self.bucket)))
+    }
+
+    fn list_objects(&mut self) -> HResult {
+        let req = self.req;
+        let url = match req.param("encoding-type") {
+            None | Some("") => false,
+            Some(v) if v.eq_ignore_ascii_case("url") => true,
+            Some(v) => {
+                return Err(err(
+                    400,
+                    "InvalidArgument",
+                    format!("encoding-type {v:?} is not supported (only url)."),
+                )
+                .into());
+            }
+        };
+        let prefix = req.param("prefix").unwrap_or("").to_string();
+        let delimiter = req.param("delimiter").unwrap_or("").to_string();
+        let marker = req.param("marker").unwrap_or("").to_string();
+        let max_keys = parse_max(req, "max-keys", 1000, 1000)?;
+
+        let mut contents: Vec<Arc<ObjectMeta>> = Vec::new();
+        let mut prefixes: Vec<String> = Vec::new();
+        let mut truncated = false;
+        let mut last = String::new();
+        {
+            let st = self.sh.store.lock();
+            let b = st
+                .buckets
+                .get(&self.bucket)
+                .ok_or_else(|| store_err(StoreError::NoSuchBucket))?;
+            use std::ops::Bound;
+            let start = if marker.as_str() > prefix.as_str() {
+                Bound::Excluded(marker.clone())
+            } else {
+                Bound::Included(prefix.clone())
+            };
+            for (k, obj) in b.objects.range((start, Bound::Unbounded)) {
+                if !k.starts_with(&prefix) {
+                    break;
+                }
+                let cp = if delimiter.is_empty() {
+                    None
+                } else {
+                    k[prefix.len()..]
+                        .find(&delimiter)
+                        .map(|i| k[..prefix.len() + i + delimiter.len()].to_string())
+                };
+                if let Some(cp) = cp {
+                    if prefixes.last() == Some(&cp) || cp == marker {
+                        continue;
+                    }
+                    if contents.len() + prefixes.len() >= max_keys {
+                        truncated = true;
+                        break;
+                    }
+                    last = cp.clone();
+                    prefixes.push(cp);
+                } else {
+                    if contents.len() + prefixes.len() >= max_keys {
+                        truncated = true;
+                        break;
+                    }
+                    last = k.clone();
+                    contents.push(obj.clone());
+                }
+            }
+        }
+        let e = |s: &str| xml_escape(&encode_if(url, s));
+        let mut x = String::with_capacity(256 + contents.len() * 300);
+        x.push_str("<ListBucketResult>");
+        x.push_str(&format!("<Name>{}</Name>", xml_escape(&self.bucket)));
+        if url {
+            x.push_str("<EncodingType>url</EncodingType>");
+        }
+        x.push_str(&format!(
+            "<Prefix>{}</Prefix><Marker>{}</Marker><MaxKeys>{max_keys}</MaxKeys>",
+            e(&prefix),
+            e(&marker)
+        ));
+        if !delimiter.is_empty() {
+            x.push_str(&format!("<Delimiter>{}</Delimiter>", e(&delimiter)));
+        }
+        x.push_str(&format!("<IsTruncated>{truncated}</IsTruncated>"));
+        if truncated {
+            x.push_str(&format!("<NextMarker>{}</NextMarker>", e(&last)));
+        }
+        for o in &contents {
+            x.push_str(&format!(
+                "<Contents><Key>{}</Key><LastModified>{}</LastModified><ETag>{}</ETag><Size>{}</Size><Owner>{}{}</Owner><StorageClass>{}</StorageClass></Contents>",
+                e(&o.key),
+                iso_date(o.last_modified),
+                xml_escape(&o.etag),
+                o.size,
+                el("ID", OWNER_NAME),
+                el("DisplayName", OWNER_NAME),
+                xml_escape(&o.storage_class)
+            ));
+        }
+        for p in &prefixes {
+            x.push_str(&format!(
+                "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>",
+                e(p)
+            ));
+        }
+        x.push_str("</ListBucketResult>");
+        Ok(xml_ok(x))
+    }
+
+    fn put_object(&mut self, body: &mut Body<'_>) -> HResult {
+        let meta = meta_from_request(self.req)?;
+        let got = self.receive_checked(body)?;
+        let obj = self
+            .sh
+            .store
+            .commit_object(
+                &self.bucket,
+                &self.key,
+                &got.tmp,
+                got.size,
+                md5_etag(&got.md5),
+                Some(got.crc),
+                meta,
+            )
+            .map_err(store_err)?;
+        Ok(Response::new(200)
+            .header("ETag", obj.etag.clone())
+            .header("x-cos-hash-crc64ecma", got.crc.to_string()))
+    }
+
+    /// The object and an open handle on its data (retrying if it was replaced meanwhile).
+    fn open_object(&self, bucket: &str, key: &str) -> Result<(Arc<ObjectMeta>, File), Fail> {
+        for _ in 0..5 {
+            let obj = self.sh.store.get_object(bucket, key).map_err(store_err)?;
+            match File::open(&obj.data) {
+                Ok(f) => return Ok((obj, f)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(internal(e)),
+            }
+        }
+        Err(internal("object data keeps changing"))
+    }
+
+    fn object_headers(&self, resp: &mut Response, obj: &ObjectMeta) {
+        let mut has_ct = false;
+        for (k, v) in &obj.headers {
+            has_ct |= k == "content-type";
+            resp.headers.push((k.clone(), v.clone()));
+        }
+        if !has_ct {
+            resp.headers
+                .push(("Content-Type".into(), "application/octet-stream".into()));
+        }
+        resp.headers.push(("ETag".into(), obj.etag.clone()));
+        resp.headers
+            .push(("Last-Modified".into(), http_date(obj.last_modified)));
+        if let Some(c) = obj.crc64 {
+            resp.headers
+                .push(("x-cos-hash-crc64ecma".into(), c.to_string()));
+        }
+        if obj.storage_class != "STANDARD" {
+            resp.headers
+                .push(("x-cos-storage-class".into(), obj.storage_class.clone()));
+        }
+    }
+
+    fn get_object(&mut self, head: bool) -> HResult {
+        let (obj, file) = self.open_object(&self.bucket, &self.key)?;
+        if let Some(status) = check_conditions(self.req, "", &obj) {
+            if status == 304 {
+                let mut r = Response::new(304);
+                r.headers.push(("ETag".into(), obj.etag.clone()));
+                r.headers
+                    .push(("Last-Modified".into(), http_date(obj.last_modified)));
+                return Ok(r);
+            }
+            return Err(err(
+                412,
+                "PreconditionFailed",
+                "At least one of the preconditions you specified did not hold.",
+            )
+            .into());
+        }
+        let range = match self.req.header("range") {
+            Some(v) => parse_range(v, obj.size).map_err(|_| {
+                err(
+                    416,
+                    "InvalidRange",
+                    format!(
+                        "The requested range {v:?} is not satisfiable (object size {}).",
+                        obj.size
+                    ),
+                )
+            })?,
+            None => None,
+        };
+        let (status, offset, len) = match range {
+            Some((a, b)) => (206, a, b - a + 1),
+            None => (200, 0, obj.size),
+        };
+        let mut resp = Response::new(status);
+        self.object_headers(&mut resp, &obj);
+        resp.headers.push(("Accept-Ranges".into(), "bytes".into()));
+        if let Some((a, b)) = range {
+            resp.headers.push((
+                "Content-Range".into(),
+                format!("bytes {a}-{b}/{}", obj.size),
+            ));
+        }
+        for (param, header) in [
+            ("response-content-type", "Content-Type"),
+            ("response-content-language", "Content-Language"),
+            ("response-expires", "Expires"),
+            ("response-cache-control", "Cache-Control"),
+            ("response-content-disposition", "Content-Disposition"),
+            ("response-content-encoding", "Content-Encoding"),
+        ] {
+            if let Some(v) = self.req.param(param) {
+                if v.contains(['\r', '\n']) {
+                    return Err(err(
+                        400,
+                        "InvalidArgument",
+                        format!("{param} contains a line break."),
+                    )
+                    .into());
+                }
+                resp.set_header(header, v);
+            }
+        }
+        resp.body = if head && len == 0 {
+            ResponseBody::Empty
+        } else {
+            ResponseBody::File { file, offset, len }
+        };
+        Ok(resp)
+    }
+
+    fn copy_source(&self) -> Result<(Arc<ObjectMeta>, File), Fail> {
+        let v = self.req.header("x-cos-copy-source").unwrap_or("");
+        let (sb, sk) = parse_copy_source(v)?;
+        let (obj, file) = self.open_object(&sb, &sk)?;
+        if check_conditions(self.req, "x-cos-copy-source-", &obj).is_some() {
+            return Err(err(
+                412,
+                "PreconditionFailed",
+                "A copy-source precondition did not hold.",
+            )
+            .into());
+        }
+        Ok((obj, file))
+    }
+
+    fn copy_object(&mut self) -> HResult {
+        let v = self.req.header("x-cos-copy-source").unwrap_or("");
+        let (sb, sk) = parse_copy_source(v)?;
+        let directive = self
+            .req
+            .header("x-cos-metadata-directive")
+            .unwrap_or("Copy");
+        let replace = if directive.eq_ignore_ascii_case("copy") {
+            false
+        } else if directive.eq_ignore_ascii_case("replaced") {
+            true
+        } else {
+            return Err(err(
+                400,
+                "InvalidArgument",
+                format!("x-cos-metadata-directive {directive:?} must be Copy or Replaced."),
+            )
+            .into());
+        };
+        if sb == self.bucket && sk == self.key && !replace {
+            return Err(err(
+                400,
+                "InvalidRequest",
+                "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata (use x-cos-metadata-directive: Replaced).",
+            )
+            .into());
+        }
+        let (src, mut file) = self.copy_source()?;
+        let meta = if replace {
+            meta_from_request(self.req)?
+        } else {
+            NewMeta {
+                headers: src.headers.clone(),
+                storage_class: storage_class_of(self.req)?,
+            }
+        };
+        let (tmp, mut out) = self.sh.store.tmp_file().map_err(internal)?;
+        let copied = io::copy(&mut file, &mut out);
+        drop(out);
+        match copied {
+            Ok(n) if n == src.size => {}
+            Ok(_) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(internal("the source changed during the copy"));
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(internal(e));
+            }
+        }
+        let obj = self
+            .sh
+            .store
+            .commit_object(
+                &self.bucket,
+                &self.key,
+                &tmp,
+                src.size,
+                src.etag.clone(),
+                src.crc64,
+                meta,
+            )
+            .map_err(store_err)?;
+        let mut x = String::from("<CopyObjectResult>");
+        x.push_str(&el("ETag", &obj.etag));
+        if let Some(c) = obj.crc64 {
+            x.push_str(&el("CRC64", &c.to_string()));
+        }
+        x.push_str(&el("LastModified", &iso_date(obj.last_modified)));
+        x.push_str("</CopyObjectResult>");
+        let mut r = xml_ok(x);
+        if let Some(c) = obj.crc64 {
+            r.set_header("x-cos-hash-crc64ecma", c.to_string());
+        }
+        Ok(r)
+    }
+
+    fn initiate(&mut self) -> HResult {
+        let meta = meta_from_request(self.req)?;
+        let id = self
+            .sh
+            .store
+            .create_upload(&self.bucket, &self.key, meta)
+            .map_err(store_err)?;
+        Ok(xml_ok(format!(
+            "<InitiateMultipartUploadResult>{}{}{}</InitiateMultipartUploadResult>",
+            el("Bucket", &self.bucket),
+            el("Key", &self.key),
+            el("UploadId", &id)
+        )))
+    }
+
+    fn part_target(&self) -> Result<(Upload, u32), Fail> {
+        let id = self.req.param("uploadId").unwrap_or("");
+        let n = self.req.param("partNumber").unwrap_or("");
+        let number = match n.parse::<u32>() {
+            Ok(v) if (1..=10000).contains(&v) => v,
+            _ => {
+                return Err(err(
+                    400,
+                    "InvalidArgument",
+                    format!("partNumber {n:?} must be an integer from 1 to 10000."),
+                )
+                .into());
+            }
+        };
+        let up = self
+            .sh
+            .store
+            .get_upload(&self.bucket, &self.key, id)
+            .map_err(store_err)?;
+        Ok((up, number))
+    }
+
+    fn upload_part(&mut self, body: &mut Body<'_>) -> HResult {
+        let (up, number) = self.part_target()?;
+        if body.is_chunked() {
+            // COS requires Content-Length on Upload Part; accept chunked anyway.
+        }
+        let got = self.receive_checked(body)?;
+        let part = self
+            .sh
+            .store
+            .commit_part(
+                &up.id,
+                number,
+                &got.tmp,
+                got.size,
+                md5_etag(&got.md5),
+                got.crc,
+            )
+            .map_err(store_err)?;
+        Ok(Response::new(200)
+            .header("ETag", part.etag)
+            .header("x-cos-hash-crc64ecma", got.crc.to_string()))
+    }
+
+    fn upload_part_copy(&mut self) -> HResult {
+        let (up, number) = self.part_target()?;
+        let (src, mut file) = self.copy_source()?;
+        let (offset, len) = match self.req.header("x-cos-copy-source-range") {
+            None => (0, src.size),
+            Some(v) => {
+                let bad = || {
+                    err(
+                        400,
+                        "InvalidArgument",
+                        format!(
+                            "x-cos-copy-source-range {v:?} must be bytes=first-last within the source ({} bytes).",
+                            src.size
+                        ),
+                    )
+                };
+                let spec = v.trim().strip_prefix("bytes=").ok_or_else(bad)?;
+                let (a, b) = spec.split_once('-').ok_or_else(bad)?;
+                let a: u64 = a.trim().parse().map_err(|_| bad())?;
+                let b: u64 = b.trim().parse().map_err(|_| bad())?;
+                if a > b || b >= src.size {
+                    return Err(bad().into());
+                }
+                (a, b - a + 1)
+            }
+        };
+        use std::io::Seek;
+        file.seek(io::SeekFrom::Start(offset)).map_err(internal)?;
+        let (tmp, mut out) = self.sh.store.tmp_file().map_err(internal)?;
+        let mut md5 = Md5::new();
+        let mut crc = Crc64::new();
+        let mut left = len;
+        let res = (|| -> io::Result<()> {
+            while left > 0 {
+                let want = left.min(BUF as u64) as usize;
+                let buf = self.buffer();
+                let n = file.read(&mut buf[..want])?;
+                if n == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "source shrank",
+                    ));
+                }
+                let chunk = &self.buf[..n];
+                md5.update(chunk);
+                crc.update(chunk);
+                out.write_all(chunk)?;
+                left -= n as u64;
+            }
+            Ok(())
+        })();
+        drop(out);
+        if let Err(e) = res {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(internal(e));
+        }
+        let md5: [u8; 16] = md5.finalize().into();
+        let crc = crc.finish();
+        let part = self
+            .sh
+            .store
+            .commit_part(&up.id, number, &tmp, len, md5_etag(&md5), crc)
+            .map_err(store_err)?;
+        let x = format!(
+            "<CopyPartResult>{}{}{}</CopyPartResult>",
+            el("ETag", &part.etag),
+            el("CRC64", &crc.to_string()),
+            el("LastModified", &iso_date(part.last_modified))
+        );
+        let mut r = xml_ok(x);
+        r.set_header("x-cos-hash-crc64ecma", crc.to_string());
+        Ok(r)
+    }
+
+    fn complete(&mut self, body: &mut Body<'_>) -> HResult {
+        let id = self.req.param("uploadId").unwrap_or("").to_string();
+        let up = self
+            .sh
+            .store
+            .get_upload(&self.bucket, &self.key, &id)
+            .map_err(store_err)?;
+        let text = self.small_body(body)?;
+        let doc = parse_xml(&text)?;
+        let root = doc.root_element();
+        if !root
+            .tag_name()
+            .name()
+            .eq_ignore_ascii_case("CompleteMultipartUpload")
+        {
+            return Err(err(
+                400,
+                "MalformedXML",
+                "The root element must be CompleteMultipartUpload.",
+            )
+            .into());
+        }
+        let mut listed: Vec<(u32, String)> = Vec::new();
+        for p in root
+            .children()
+            .filter(|c| c.is_element() && c.tag_name().name() == "Part")
+        {
+            let n = child_text(p, "PartNumber")
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .ok_or_else(|| {
+                    err(
+                        400,
+                        "MalformedXML",
+                        "Every Part needs a numeric PartNumber.",
+                    )
+                })?;
+            let etag = child_text(p, "ETag")
+                .ok_or_else(|| err(400, "MalformedXML", "Every Part needs an ETag."))?;
+            listed.push((n, etag.trim().to_string()));
+        }
+        if listed.is_empty() {
+            return Err(err(400, "MalformedXML", "The request lists no parts.").into());
+        }
+        if listed.len() > 10000 {
+            return Err(err(400, "InvalidArgument", "At most 10000 parts are allowed.").into());
+        }
+        for w in listed.windows(2) {
+            if w[1].0 <= w[0].0 {
+                return Err(err(
+                    400,
+                    "InvalidPartOrder",
+                    "The list of parts was not in ascending order.",
+                )
+                .into());
+            }
+            if w[1].0 != w[0].0 + 1 {
+                return Err(err(
+                    400,
+                    "InvalidPart",
+                    format!(
+                        "Part numbers must be consecutive: {} follows {}.",
+                        w[1].0, w[0].0
+                    ),
+                )
+                .into());
+            }
+        }
+        let mut parts = Vec::with_capacity(listed.len());
+        for (i, (n, etag)) in listed.iter().enumerate() {
+            let part = up.parts.get(n).ok_or_else(|| {
+                err(
+                    400,
+                    "InvalidPart",
+                    format!("Part {n} has not been uploaded."),
+                )
+            })?;
+            if !etag
+                .trim_matches('"')
+                .eq_ignore_ascii_case(part.etag.trim_matches('"'))
+            {
+                return Err(err(
+                    400,
+                    "InvalidPart",
+                    format!("The ETag given for part {n} does not match the uploaded part."),
+                )
+                .into());
+            }
+            if i + 1 < listed.len() && part.size < MIN_PART {
+                return Err(err(
+                    400,
+                    "EntityTooSmall",
+                    format!(
+                        "Part {n} is {} bytes; every part except the last must be at least 1 MB.",
+                        part.size
+                    ),
+                )
+                .into());
+            }
+            parts.push(part.clone());
+        }
+        // Merge the parts into one file (copy_file_range under the hood on Linux).
+        let (tmp, mut out) = self.sh.store.tmp_file().map_err(internal)?;
+        let mut size = 0u64;
+        let mut crc = 0u64;
+        let mut md5s = Md5::new();
+        let res = (|| -> io::Result<()> {
+            for p in &parts {
+                let mut f = File::open(&p.data)?;
+                let n = io::copy(&mut f, &mut out)?;
+                if n != p.size {
+                    return Err(io::Error::other(format!(
+                        "part {} changed while merging",
+                        p.number
+                    )));
+                }
+                size += n;
+                crc = crc64::combine(crc, p.crc64, p.size);
+                md5s.update(unhex(p.etag.trim_matches('"')).unwrap_or_default());
+            }
+            Ok(())
+        })();
+        drop(out);
+        if let Err(e) = res {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(internal(e));
+        }
+        let etag = format!("\"{}-{}\"", hex(&md5s.finalize()), parts.len());
+        let obj = self
+            .sh
+            .store
+            .commit_object(
+                &self.bucket,
+                &self.key,
+                &tmp,
+                size,
+                etag,
+                Some(crc),
+                up.meta.clone(),
+            )
+            .map_err(store_err)?;
+        let _ = self.sh.store.remove_upload(&id);
+        let x = format!(
+            "<CompleteMultipartUploadResult>{}{}{}{}</CompleteMultipartUploadResult>",
+            el(
+                "Location",
+                &format!(
+                    "http://{}.cos.{}.myqcloud.com/{}",
+                    self.bucket, self.sh.region, self.key
+                )
+            ),
+            el("Bucket", &self.bucket),
+            el("Key", &self.key),
+            el("ETag", &obj.etag)
+        );
+        let mut r = xml_ok(x);
+        r.set_header("x-cos-hash-crc64ecma", crc.to_string());
+        Ok(r)
+    }
+
+    fn list_parts(&mut self) -> HResult {
+        let req = self.req;
+        let id = req.param("uploadId").unwrap_or("");
+        let up = self
+            .sh
+            .store
+            .get_upload(&self.bucket, &self.key, id)
+            .map_err(store_err)?;
+        let url = matches!(req.param("encoding-type"), Some(v) if v.eq_ignore_ascii_case("url"));
+        let max = parse_max(req, "max-parts", 1000, 1000)?;
+        let marker: u32 = match req.param("part-number-marker") {
+            None | Some("") => 0,
+            Some(v) => v.parse().map_err(|_| {
+                err(
+                    400,
+                    "InvalidArgument",
+                    format!("part-number-marker {v:?} is not a number."),
+                )
+            })?,
+        };
+        let mut after = up.parts.range(marker.saturating_add(1)..);
+        let page: Vec<_> = after.by_ref().take(max).map(|(_, p)| p.clone()).collect();
+        let truncated = after.next().is_some();
+        let mut x = String::from("<ListPartsResult>");
+        x.push_str(&el("Bucket", &self.bucket));
+        if url {
+            x.push_str("<Encoding-type>url</Encoding-type>");
+        }
+        x.push_str(&el("Key", &encode_if(url, &self.key)));
+        x.push_str(&el("UploadId", &up.id));
+        x.push_str(&format!(
+            "<Initiator>{}{}</Initiator><Owner>{}{}</Owner>",
+            el("ID", OWNER_ID),
+            el("DisplayName", OWNER_NAME),
+            el("ID", OWNER_ID),
+            el("DisplayName", OWNER_NAME)
+        ));
+        x.push_str(&el("StorageClass", &up.meta.storage_class));
+        x.push_str(&el("PartNumberMarker", &marker.to_string()));
+        if let Some(last) = page.last() {
+            x.push_str(&el("NextPartNumberMarker", &last.number.to_string()));
+        }
+        x.push_str(&el("MaxParts", &max.to_string()));
+        x.push_str(&el("IsTruncated", &truncated.to_string()));
+        for p in &page {
+            x.push_str(&format!(
+                "<Part>{}{}{}{}</Part>",
+                el("PartNumber", &p.number.to_string()),
+                el("LastModified", &iso_date(p.last_modified)),
+                el("ETag", &p.etag),
+                el("Size", &p.size.to_string())
+            ));
+        }
+        x.push_str("</ListPartsResult>");
+        Ok(xml_ok(x))
+    }
+
+    fn list_uploads(&mut self) -> HResult {
+        let req = self.req;
+        let url = match req.param("encoding-type") {
+            None | Some("") => false,
+            Some(v) if v.eq_ignore_ascii_case("url") => true,
+            Some(v) => {
+                return Err(err(
+                    400,
+                    "InvalidArgument",
+                    format!("encoding-type {v:?} is not supported (only url)."),
+                )
+                .into());
+            }
+        };
+        let prefix = req.param("prefix").unwrap_or("").to_string();
+        let delimiter = req.param("delimiter").unwrap_or("").to_string();
+        let key_marker = req.param("key-marker").unwrap_or("").to_string();
+        let id_marker = req.param("upload-id-marker").unwrap_or("").to_string();
+        let max = parse_max(req, "max-uploads", 1000, 1000)?;
+        let all = self
+            .sh
+            .store
+            .list_uploads(&self.bucket)
+            .map_err(store_err)?;
+        let mut uploads: Vec<&Upload> = Vec::new();
+        let mut prefixes: Vec<String> = Vec::new();
+        let mut truncated = false;
+        let mut next = (String::new(), String::new());
+        for u in &all {
+            if !u.key.starts_with(&prefix) {
+                continue;
+            }
+            if !key_marker.is_empty() {
+                let after = if id_marker.is_empty() {
+                    u.key > key_marker
+                } else {
+                    u.key > key_marker || (u.key == key_marker && u.id > id_marker)
+                };
+                if !after {
+                    continue;
+                }
+            }
+            let cp = if delimiter.is_empty() {
+                None
+            } else {
+                u.key[prefix.len()..]
+                    .find(&delimiter)
+                    .map(|i| u.key[..prefix.len() + i + delimiter.len()].to_string())
+            };
+            if let Some(cp) = cp {
+                if prefixes.last() == Some(&cp) || (cp == key_marker) {
+                    continue;
+                }
+                if uploads.len() + prefixes.len() >= max {
+                    truncated = true;
+                    break;
+                }
+                next = (cp.clone(), String::new());
+                prefixes.push(cp);
+            } else {
+                if uploads.len() + prefixes.len() >= max {
+                    truncated = true;
+                    break;
+                }
+                next = (u.key.clone(), u.id.clone());
+                uploads.push(u);
+            }
+        }
+        let e = |s: &str| xml_escape(&encode_if(url, s));
+        let mut x = String::from("<ListMultipartUploadsResult>");
+        x.push_str(&el("Bucket", &self.bucket));
+        if url {
+            x.push_str("<Encoding-Type>url</Encoding-Type>");
+        }
+        x.push_str(&format!("<KeyMarker>{}</KeyMarker>", e(&key_marker)));
+        x.push_str(&el("UploadIdMarker", &id_marker));
+        if truncated {
+            x.push_str(&format!("<NextKeyMarker>{}</NextKeyMarker>", e(&next.0)));
+            x.push_str(&el("NextUploadIdMarker", &next.1));
+        }
+        x.push_str(&el("MaxUploads", &max.to_string()));
+        x.push_str(&el("IsTruncated", &truncated.to_string()));
+        x.push_str(&format!("<Prefix>{}</Prefix>", e(&prefix)));
+        if !delimiter.is_empty() {
+            x.push_str(&format!("<Delimiter>{}</Delimiter>", e(&delimiter)));
+        }
+        for u in &uploads {
+            x.push_str(&format!(
+                "<Upload><Key>{}</Key>{}{}<Initiator>{}{}</Initiator><Owner>{}{}</Owner>{}</Upload>",
+                e(&u.key),
+                el("UploadId", &u.id),
+                el("StorageClass", &u.meta.storage_class),
+                el("ID", OWNER_ID),
+                el("DisplayName", OWNER_NAME),
+                el("ID", OWNER_ID),
+                el("DisplayName", OWNER_NAME),
+                el("Initiated", &iso_date(u.initiated))
+            ));
+        }
+        for p in &prefixes {
+            x.push_str(&format!(
+                "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>",
+                e(p)
+            ));
+        }
+        x.push_str("</ListMultipartUploadsResult>");
+        Ok(xml_ok(x))
+    }
+
+    fn delete_multiple(&mut self, body: &mut Body<'_>) -> HResult {
+        let want = parse_md5_header(self.req)?.ok_or_else(|| {
+            err(
+                400,
+                "InvalidRequest",
+                "Missing required header for this request: Content-MD5.",
+            )
+        })?;
+        let text = self.small_body(body)?;
+        let got: [u8; 16] = Md5::digest(&text).into();
+        if got != want {
+            return Err(err(
+                400,
+                "BadDigest",
+                "The Content-MD5 you specified did not match what was received.",
+            )
+            .into());
+        }
+        let doc = parse_xml(&text)?;
+        let root = doc.root_element();
+        if root.tag_name().name() != "Delete" {
+            return Err(err(400, "MalformedXML", "The root element must be Delete.").into());
+        }
+        let quiet = child_text(root, "Quiet")
+            .map(|v| v.trim().eq_ignore_ascii_case("true"))
+            .unwrap_or(false);
+        let mut keys = Vec::new();
+        for o in root
+            .children()
+            .filter(|c| c.is_element() && c.tag_name().name() == "Object")
+        {
+            let k = child_text(o, "Key")
+                .ok_or_else(|| err(400, "MalformedXML", "Every Object needs a Key."))?;
+            keys.push(k.to_string());
+        }
+        if keys.is_empty() || keys.len() > 1000 {
+            return Err(err(
+                400,
+                "MalformedXML",
+                "Delete must list between 1 and 1000 objects.",
+            )
+            .into());
+        }
+        let mut x = String::from("<DeleteResult>");
+        for k in &keys {
+            if k.is_empty() || k.len() > MAX_KEY_BYTES {
+                x.push_str(&format!(
+                    "<Error>{}{}{}</Error>",
+                    el("Key", k),
+                    el("Code", "InvalidArgument"),
+                    el("Message", "The key is empty or too long.")
+                ));
+                continue;
+            }
+            match self.sh.store.delete_object(&self.bucket, k) {
+                Ok(_) => {
+                    if !quiet {
+                        x.push_str(&format!("<Deleted>{}</Deleted>", el("Key", k)));
+                    }
+                }
+                Err(e) => {
+                    let (code, msg) = match e {
+                        StoreError::NoSuchBucket => (
+                            "NoSuchBucket",
+                            "The specified bucket does not exist.".to_string(),
+                        ),
+                        other => ("InternalError", format!("{other:?}")),
+                    };
+                    x.push_str(&format!(
+                        "<Error>{}{}{}</Error>",
+                        el("Key", k),
+                        el("Code", code),
+                        el("Message", &msg)
+                    ));
+                }
+            }
+        }
+        x.push_str("</DeleteResult>");
+        Ok(xml_ok(x))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-9", 100), Ok(Some((0, 9))));
+        assert_eq!(parse_range("bytes=90-", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range("bytes=-10", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range("bytes=-1000", 100), Ok(Some((0, 99))));
+        assert_eq!(parse_range("bytes=50-1000", 100), Ok(Some((50, 99))));
+        assert_eq!(parse_range("bytes=100-", 100), Err(()));
+        assert_eq!(parse_range("bytes=0-0", 0), Err(()));
+        assert_eq!(parse_range("bytes=5-1", 100), Ok(None));
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), Ok(None));
+        assert_eq!(parse_range("items=0-1", 100), Ok(None));
+    }
+
+    #[test]
+    fn copy_source_forms() {
+        assert_eq!(
+            parse_copy_source("src-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b/c%2Bd.txt")
+                .unwrap(),
+            ("src-1250000000".into(), "a b/c+d.txt".into())
+        );
+        assert_eq!(
+            parse_copy_source("127.0.0.1:9000/src-1250000000/k?versionId=x").unwrap(),
+            ("src-1250000000".into(), "k".into())
+        );
+        assert_eq!(
+            parse_copy_source("/src-1250000000/dir/k").unwrap(),
+            ("src-1250000000".into(), "dir/k".into())
+        );
+        assert!(parse_copy_source("nothing").is_err());
+        assert!(parse_copy_source("src-1250000000.cos.ap-guangzhou.myqcloud.com/").is_err());
+    }
+
+    #[test]
+    fn etag_lists() {
+        assert!(etag_list_matches("\"abc\"", "\"abc\""));
+        assert!(etag_list_matches("x, W/\"abc\"", "\"abc\""));
+        assert!(etag_list_matches("*", "\"abc\""));
+        assert!(!etag_list_matches("\"abd\"", "\"abc\""));
+    }
+
+    #[test]
+    fn element_replacement() {
+        let mut r = Response::xml(
+            200,
+            "<A><ETag>&quot;x&quot;</ETag><CRC64>5</CRC64></A>".into(),
+        );
+        corrupt_crc(&mut r);
+        let ResponseBody::Bytes(b) = &r.body else {
+            panic!()
+        };
+        let s = String::from_utf8(b.clone()).unwrap();
+        assert!(
+            s.contains(&format!("<CRC64>{}</CRC64>", 5u64 ^ 0x5A5A_5A5A_5A5A_5A5A)),
+            "{s}"
+        );
+    }
+}

@@ -1,0 +1,652 @@
+//! On-disk storage with an in-memory index.
+//!
+//! Layout under the data directory:
+//! ```text
+//! tmp/                                 uploads in progress (cleared at start)
+//! buckets/{bucket}/bucket.meta         creation time
+//! buckets/{bucket}/o/{h2}/{h}.meta     object metadata, h = sha1(key); names its data file
+//! buckets/{bucket}/o/{h2}/{h}.{gen}.data
+//! uploads/{id}/upload.meta             multipart upload (bucket, key, metadata)
+//! uploads/{id}/part-{n}.meta           part metadata; names its data file
+//! uploads/{id}/part-{n}.{gen}.data
+//! ```
+//! Data is written to `tmp/`, renamed to a fresh `{gen}` name, and only then does the
+//! metadata file (written aside and renamed over) switch to it, so an interrupted write
+//! leaves the previous object intact. At start the index is rebuilt from the `.meta`
+//! files and unreferenced data files are removed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use qcos::encode::{percent_decode, uri_encode};
+
+use crate::util::{unique, unix_now};
+
+/// Stored metadata of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    pub key: String,
+    pub size: u64,
+    /// With its double quotes.
+    pub etag: String,
+    pub crc64: Option<u64>,
+    pub last_modified: i64,
+    /// Stored response headers, lowercase names: content-type, cache-control,
+    /// content-disposition, content-encoding, content-language, expires, x-cos-meta-*.
+    pub headers: Vec<(String, String)>,
+    pub storage_class: String,
+    pub data: PathBuf,
+}
+
+/// Metadata that comes with a new object (from PUT, Initiate or Copy).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewMeta {
+    pub headers: Vec<(String, String)>,
+    pub storage_class: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PartMeta {
+    pub number: u32,
+    pub size: u64,
+    pub etag: String,
+    pub crc64: u64,
+    pub last_modified: i64,
+    pub data: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub id: String,
+    pub bucket: String,
+    pub key: String,
+    pub initiated: i64,
+    pub meta: NewMeta,
+    pub parts: BTreeMap<u32, PartMeta>,
+    dir: PathBuf,
+}
+
+pub struct Bucket {
+    pub created: i64,
+    pub objects: BTreeMap<String, Arc<ObjectMeta>>,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub buckets: BTreeMap<String, Bucket>,
+    pub uploads: HashMap<String, Upload>,
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    NoSuchBucket,
+    NoSuchKey,
+    NoSuchUpload,
+    BucketExists,
+    BucketNotEmpty,
+    Io(io::Error),
+}
+
+impl From<io::Error> for StoreError {
+    fn from(e: io::Error) -> Self {
+        StoreError::Io(e)
+    }
+}
+
+pub type SResult<T> = Result<T, StoreError>;
+
+pub struct Store {
+    root: PathBuf,
+    state: Mutex<State>,
+}
+
+fn enc(s: &str) -> String {
+    uri_encode(s)
+}
+
+fn write_meta_file(path: &Path, tmp_dir: &Path, lines: &[(String, String)]) -> io::Result<()> {
+    let mut text = String::with_capacity(256);
+    for (k, v) in lines {
+        text.push_str(k);
+        text.push('=');
+        text.push_str(&enc(v));
+        text.push('\n');
+    }
+    let tmp = tmp_dir.join(format!("{}.meta", unique()));
+    {
+        let mut f = File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+    }
+    fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })
+}
+
+fn read_meta_file(path: &Path) -> Option<Vec<(String, String)>> {
+    let text = fs::read_to_string(path).ok()?;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let (k, v) = line.split_once('=')?;
+        out.push((k.to_string(), percent_decode(v)?));
+    }
+    Some(out)
+}
+
+fn field<'a>(lines: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    lines
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn meta_lines(m: &NewMeta) -> Vec<(String, String)> {
+    let mut v = vec![("storage_class".to_string(), m.storage_class.clone())];
+    for (k, val) in &m.headers {
+        v.push(("h".to_string(), format!("{}:{}", enc(k), val)));
+    }
+    v
+}
+
+fn parse_new_meta(lines: &[(String, String)]) -> NewMeta {
+    let mut m = NewMeta {
+        storage_class: field(lines, "storage_class")
+            .unwrap_or("STANDARD")
+            .to_string(),
+        headers: Vec::new(),
+    };
+    for (k, v) in lines {
+        if k == "h"
+            && let Some((n, val)) = v.split_once(':')
+            && let Some(n) = percent_decode(n)
+        {
+            m.headers.push((n, val.to_string()));
+        }
+    }
+    m
+}
+
+fn key_hash(key: &str) -> String {
+    qcos::auth::hex_sha1(key.as_bytes())
+}
+
+impl Store {
+    /// Open (or create) a store and rebuild its index.
+    pub fn open(root: &Path) -> io::Result<Store> {
+        fs::create_dir_all(root)?;
+        let tmp = root.join("tmp");
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp)?;
+        }
+        fs::create_dir_all(&tmp)?;
+        fs::create_dir_all(root.join("buckets"))?;
+        fs::create_dir_all(root.join("uploads"))?;
+        let store = Store {
+            root: root.to_path_buf(),
+            state: Mutex::new(State::default()),
+        };
+        store.rebuild()?;
+        Ok(store)
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    fn bucket_dir(&self, bucket: &str) -> PathBuf {
+        self.root.join("buckets").join(bucket)
+    }
+
+    /// A fresh temporary file for incoming data.
+    pub fn tmp_file(&self) -> io::Result<(PathBuf, File)> {
+        let p = self.tmp_dir().join(format!("{}.data", unique()));
+        let f = File::create(&p)?;
+        Ok((p, f))
+    }
+
+    fn rebuild(&self) -> io::Result<()> {
+        let mut st = self.lock();
+        for entry in fs::read_dir(self.root.join("buckets"))? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let dir = entry.path();
+            let Some(lines) = read_meta_file(&dir.join("bucket.meta")) else {
+                eprintln!(
+                    "qcos-server: ignoring {}: no readable bucket.meta",
+                    dir.display()
+                );
+                continue;
+            };
+            let created = field(&lines, "created")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut objects = BTreeMap::new();
+            let odir = dir.join("o");
+            if odir.exists() {
+                for sub in fs::read_dir(&odir)? {
+                    let sub = sub?.path();
+                    if !sub.is_dir() {
+                        continue;
+                    }
+                    let mut referenced = Vec::new();
+                    let mut datas = Vec::new();
+                    for f in fs::read_dir(&sub)? {
+                        let p = f?.path();
+                        let fname = p
+                            .file_name()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned();
+                        if fname.ends_with(".data") {
+                            datas.push(p);
+                        } else if fname.ends_with(".meta") {
+                            match Self::load_object(&sub, &p) {
+                                Some(m) => {
+                                    referenced.push(m.data.clone());
+                                    objects.insert(m.key.clone(), Arc::new(m));
+                                }
+                                None => {
+                                    eprintln!(
+                                        "qcos-server: dropping unreadable object metadata {}",
+                                        p.display()
+                                    );
+                                    let _ = fs::remove_file(&p);
+                                }
+                            }
+                        }
+                    }
+                    for d in datas {
+                        if !referenced.contains(&d) {
+                            let _ = fs::remove_file(&d);
+                        }
+                    }
+                }
+            }
+            st.buckets.insert(name, Bucket { created, objects });
+        }
+        for entry in fs::read_dir(self.root.join("uploads"))? {
+            let dir = entry?.path();
+            let id = dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let Some(lines) = read_meta_file(&dir.join("upload.meta")) else {
+                let _ = fs::remove_dir_all(&dir);
+                continue;
+            };
+            let (Some(bucket), Some(key)) = (field(&lines, "bucket"), field(&lines, "key")) else {
+                let _ = fs::remove_dir_all(&dir);
+                continue;
+            };
+            let mut up = Upload {
+                id: id.clone(),
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+                initiated: field(&lines, "initiated")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+                meta: parse_new_meta(&lines),
+                parts: BTreeMap::new(),
+                dir: dir.clone(),
+            };
+            let mut referenced = Vec::new();
+            let mut datas = Vec::new();
+            for f in fs::read_dir(&dir)? {
+                let p = f?.path();
+                let fname = p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                if fname.ends_with(".data") {
+                    datas.push(p);
+                } else if fname.starts_with("part-") && fname.ends_with(".meta") {
+                    if let Some(part) = Self::load_part(&dir, &p) {
+                        referenced.push(part.data.clone());
+                        up.parts.insert(part.number, part);
+                    } else {
+                        let _ = fs::remove_file(&p);
+                    }
+                }
+            }
+            for d in datas {
+                if !referenced.contains(&d) {
+                    let _ = fs::remove_file(&d);
+                }
+            }
+            if st.buckets.contains_key(&up.bucket) {
+                st.uploads.insert(id, up);
+            } else {
+                let _ = fs::remove_dir_all(&dir);
+            }
+        }
+        Ok(())
+    }
+
+    fn load_object(dir: &Path, meta: &Path) -> Option<ObjectMeta> {
+        let lines = read_meta_file(meta)?;
+        let data = dir.join(field(&lines, "data")?);
+        let size: u64 = field(&lines, "size")?.parse().ok()?;
+        if fs::metadata(&data).ok()?.len() != size {
+            return None;
+        }
+        let nm = parse_new_meta(&lines);
+        Some(ObjectMeta {
+            key: field(&lines, "key")?.to_string(),
+            size,
+            etag: field(&lines, "etag")?.to_string(),
+            crc64: field(&lines, "crc64").and_then(|v| v.parse().ok()),
+            last_modified: field(&lines, "last_modified")?.parse().ok()?,
+            headers: nm.headers,
+            storage_class: nm.storage_class,
+            data,
+        })
+    }
+
+    fn load_part(dir: &Path, meta: &Path) -> Option<PartMeta> {
+        let lines = read_meta_file(meta)?;
+        let data = dir.join(field(&lines, "data")?);
+        let size: u64 = field(&lines, "size")?.parse().ok()?;
+        if fs::metadata(&data).ok()?.len() != size {
+            return None;
+        }
+        Some(PartMeta {
+            number: field(&lines, "number")?.parse().ok()?,
+            size,
+            etag: field(&lines, "etag")?.to_string(),
+            crc64: field(&lines, "crc64")?.parse().ok()?,
+            last_modified: field(&lines, "last_modified")?.parse().ok()?,
+            data,
+        })
+    }
+
+    // ---- buckets ----
+
+    pub fn create_bucket(&self, name: &str) -> SResult<()> {
+        let mut st = self.lock();
+        if st.buckets.contains_key(name) {
+            return Err(StoreError::BucketExists);
+        }
+        let dir = self.bucket_dir(name);
+        fs::create_dir_all(dir.join("o"))?;
+        let created = unix_now();
+        write_meta_file(
+            &dir.join("bucket.meta"),
+            &self.tmp_dir(),
+            &[("created".into(), created.to_string())],
+        )?;
+        st.buckets.insert(
+            name.to_string(),
+            Bucket {
+                created,
+                objects: BTreeMap::new(),
+            },
+        );
+        Ok(())
+    }
+
+    pub fn delete_bucket(&self, name: &str) -> SResult<()> {
+        let mut st = self.lock();
+        let b = st.buckets.get(name).ok_or(StoreError::NoSuchBucket)?;
+        if !b.objects.is_empty() || st.uploads.values().any(|u| u.bucket == name) {
+            return Err(StoreError::BucketNotEmpty);
+        }
+        fs::remove_dir_all(self.bucket_dir(name))?;
+        st.buckets.remove(name);
+        Ok(())
+    }
+
+    pub fn bucket_exists(&self, name: &str) -> bool {
+        self.lock().buckets.contains_key(name)
+    }
+
+    /// `(name, created)` of every bucket, sorted by name.
+    pub fn list_buckets(&self) -> Vec<(String, i64)> {
+        self.lock()
+            .buckets
+            .iter()
+            .map(|(k, b)| (k.clone(), b.created))
+            .collect()
+    }
+
+    // ---- objects ----
+
+    pub fn get_object(&self, bucket: &str, key: &str) -> SResult<Arc<ObjectMeta>> {
+        let st = self.lock();
+        let b = st.buckets.get(bucket).ok_or(StoreError::NoSuchBucket)?;
+        b.objects.get(key).cloned().ok_or(StoreError::NoSuchKey)
+    }
+
+    /// Move the data in `tmp` into place as object `key` and switch its metadata.
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        tmp: &Path,
+        size: u64,
+        etag: String,
+        crc64: Option<u64>,
+        meta: NewMeta,
+    ) -> SResult<Arc<ObjectMeta>> {
+        let h = key_hash(key);
+        let dir = self.bucket_dir(bucket).join("o").join(&h[..2]);
+        if !self.bucket_exists(bucket) {
+            let _ = fs::remove_file(tmp);
+            return Err(StoreError::NoSuchBucket);
+        }
+        fs::create_dir_all(&dir)?;
+        let data_name = format!("{h}.{}.data", unique());
+        let data = dir.join(&data_name);
+        fs::rename(tmp, &data)?;
+        let now = unix_now();
+        let obj = ObjectMeta {
+            key: key.to_string(),
+            size,
+            etag,
+            crc64,
+            last_modified: now,
+            headers: meta.headers.clone(),
+            storage_class: meta.storage_class.clone(),
+            data: data.clone(),
+        };
+        let mut lines = vec![
+            ("key".to_string(), key.to_string()),
+            ("data".to_string(), data_name),
+            ("size".to_string(), size.to_string()),
+            ("etag".to_string(), obj.etag.clone()),
+            ("last_modified".to_string(), now.to_string()),
+        ];
+        if let Some(c) = crc64 {
+            lines.push(("crc64".into(), c.to_string()));
+        }
+        lines.extend(meta_lines(&meta));
+        let obj = Arc::new(obj);
+        let old = {
+            let mut st = self.lock();
+            let Some(b) = st.buckets.get_mut(bucket) else {
+                drop(st);
+                let _ = fs::remove_file(&data);
+                return Err(StoreError::NoSuchBucket);
+            };
+            if let Err(e) = write_meta_file(&dir.join(format!("{h}.meta")), &self.tmp_dir(), &lines)
+            {
+                drop(st);
+                let _ = fs::remove_file(&data);
+                return Err(e.into());
+            }
+            b.objects.insert(key.to_string(), obj.clone())
+        };
+        if let Some(old) = old
+            && old.data != obj.data
+        {
+            let _ = fs::remove_file(&old.data);
+        }
+        Ok(obj)
+    }
+
+    /// Remove an object. Missing keys are fine (Ok(false)).
+    pub fn delete_object(&self, bucket: &str, key: &str) -> SResult<bool> {
+        let old = {
+            let mut st = self.lock();
+            let b = st.buckets.get_mut(bucket).ok_or(StoreError::NoSuchBucket)?;
+            let Some(old) = b.objects.remove(key) else {
+                return Ok(false);
+            };
+            let h = key_hash(key);
+            let meta = self
+                .bucket_dir(bucket)
+                .join("o")
+                .join(&h[..2])
+                .join(format!("{h}.meta"));
+            if let Err(e) = fs::remove_file(&meta)
+                && e.kind() != io::ErrorKind::NotFound
+            {
+                b.objects.insert(key.to_string(), old);
+                return Err(e.into());
+            }
+            old
+        };
+        let _ = fs::remove_file(&old.data);
+        Ok(true)
+    }
+
+    // ---- multipart ----
+
+    pub fn create_upload(&self, bucket: &str, key: &str, meta: NewMeta) -> SResult<String> {
+        if !self.bucket_exists(bucket) {
+            return Err(StoreError::NoSuchBucket);
+        }
+        let id = unique();
+        let dir = self.root.join("uploads").join(&id);
+        fs::create_dir_all(&dir)?;
+        let initiated = unix_now();
+        let mut lines = vec![
+            ("bucket".to_string(), bucket.to_string()),
+            ("key".to_string(), key.to_string()),
+            ("initiated".to_string(), initiated.to_string()),
+        ];
+        lines.extend(meta_lines(&meta));
+        write_meta_file(&dir.join("upload.meta"), &self.tmp_dir(), &lines)?;
+        let up = Upload {
+            id: id.clone(),
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            initiated,
+            meta,
+            parts: BTreeMap::new(),
+            dir,
+        };
+        self.lock().uploads.insert(id.clone(), up);
+        Ok(id)
+    }
+
+    /// The upload `id` if it belongs to `bucket`/`key`.
+    pub fn get_upload(&self, bucket: &str, key: &str, id: &str) -> SResult<Upload> {
+        let st = self.lock();
+        if !st.buckets.contains_key(bucket) {
+            return Err(StoreError::NoSuchBucket);
+        }
+        match st.uploads.get(id) {
+            Some(u) if u.bucket == bucket && u.key == key => Ok(u.clone()),
+            _ => Err(StoreError::NoSuchUpload),
+        }
+    }
+
+    pub fn commit_part(
+        &self,
+        upload_id: &str,
+        number: u32,
+        tmp: &Path,
+        size: u64,
+        etag: String,
+        crc64: u64,
+    ) -> SResult<PartMeta> {
+        let dir = {
+            let st = self.lock();
+            match st.uploads.get(upload_id) {
+                Some(u) => u.dir.clone(),
+                None => {
+                    let _ = fs::remove_file(tmp);
+                    return Err(StoreError::NoSuchUpload);
+                }
+            }
+        };
+        let data_name = format!("part-{number}.{}.data", unique());
+        let data = dir.join(&data_name);
+        fs::rename(tmp, &data)?;
+        let now = unix_now();
+        let part = PartMeta {
+            number,
+            size,
+            etag,
+            crc64,
+            last_modified: now,
+            data,
+        };
+        let lines = vec![
+            ("number".to_string(), number.to_string()),
+            ("data".to_string(), data_name),
+            ("size".to_string(), size.to_string()),
+            ("etag".to_string(), part.etag.clone()),
+            ("crc64".to_string(), crc64.to_string()),
+            ("last_modified".to_string(), now.to_string()),
+        ];
+        let old = {
+            let mut st = self.lock();
+            let Some(up) = st.uploads.get_mut(upload_id) else {
+                drop(st);
+                let _ = fs::remove_file(&part.data);
+                return Err(StoreError::NoSuchUpload);
+            };
+            if let Err(e) = write_meta_file(
+                &dir.join(format!("part-{number}.meta")),
+                &self.tmp_dir(),
+                &lines,
+            ) {
+                drop(st);
+                let _ = fs::remove_file(&part.data);
+                return Err(e.into());
+            }
+            up.parts.insert(number, part.clone())
+        };
+        if let Some(old) = old {
+            let _ = fs::remove_file(&old.data);
+        }
+        Ok(part)
+    }
+
+    /// Forget an upload and delete its parts.
+    pub fn remove_upload(&self, id: &str) -> SResult<()> {
+        let up = self
+            .lock()
+            .uploads
+            .remove(id)
+            .ok_or(StoreError::NoSuchUpload)?;
+        let _ = fs::remove_dir_all(&up.dir);
+        Ok(())
+    }
+
+    /// Uploads of a bucket sorted by (key, id).
+    pub fn list_uploads(&self, bucket: &str) -> SResult<Vec<Upload>> {
+        let st = self.lock();
+        if !st.buckets.contains_key(bucket) {
+            return Err(StoreError::NoSuchBucket);
+        }
+        let mut v: Vec<Upload> = st
+            .uploads
+            .values()
+            .filter(|u| u.bucket == bucket)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
+        Ok(v)
+    }
+}
