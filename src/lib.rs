@@ -7,9 +7,20 @@
 #![deny(unsafe_code)]
 
 pub mod auth;
+pub mod client;
+pub mod config;
 pub mod crc64;
 pub mod encode;
 pub mod error;
+pub mod http;
 pub mod transfer;
+pub mod xml;
 
+pub use client::{
+    Body, BucketInfo, BucketSummary, Client, CompleteOutput, CopyObjectOptions, CopyObjectOutput,
+    CopySource, DeleteError, DeleteObjectsOutput, GetObjectOptions, ListObjectsOptions,
+    ListObjectsPage, ListObjectsPages, ObjectInfo, ObjectSummary, PartInfo, PartOutput,
+    PutObjectOptions, PutObjectOutput, UploadInfo, UploadPartOptions,
+};
+pub use config::{Config, Protocol};
 pub use error::{Error, Result, ServiceError, Status};

@@ -121,7 +121,12 @@ fn upload_sizes_around_the_part_boundaries() {
     let path = env.file("small", &bytes);
     let puts = env.ops("put_object");
     let out = c
-        .upload_file("small", UploadSource::File(&path), &UploadOptions::default(), None)
+        .upload_file(
+            "small",
+            UploadSource::File(&path),
+            &UploadOptions::default(),
+            None,
+        )
         .unwrap();
     assert_eq!(out.parts, 0);
     assert_eq!(env.ops("put_object") - puts, 1);
@@ -144,11 +149,19 @@ fn parts_go_up_in_parallel() {
     );
     let t = Instant::now();
     let out = c
-        .upload_file("p", UploadSource::File(&path), &UploadOptions::default(), None)
+        .upload_file(
+            "p",
+            UploadSource::File(&path),
+            &UploadOptions::default(),
+            None,
+        )
         .unwrap();
     let took = t.elapsed();
     assert_eq!(out.parts, 6);
-    assert!(took < Duration::from_millis(2400), "parts were not parallel: {took:?}");
+    assert!(
+        took < Duration::from_millis(2400),
+        "parts were not parallel: {took:?}"
+    );
     assert_eq!(get(&c, "p"), bytes);
 }
 
@@ -169,10 +182,19 @@ fn resume_after_a_part_fails_past_its_retries_sends_only_missing_parts() {
         .times(0),
     );
     let e = c
-        .upload_file("r", UploadSource::File(&path), &UploadOptions::default(), None)
+        .upload_file(
+            "r",
+            UploadSource::File(&path),
+            &UploadOptions::default(),
+            None,
+        )
         .unwrap_err();
     assert_eq!(e.status(), Status::Service, "{e}");
-    assert_eq!(env.server.faults().fired(0), 2, "1 attempt + chunk_retry_times 1");
+    assert_eq!(
+        env.server.faults().fired(0),
+        2,
+        "1 attempt + chunk_retry_times 1"
+    );
     let uploads = c.list_multipart_uploads("r").unwrap();
     assert_eq!(uploads.len(), 1, "the upload is kept for resume");
     let first = c.list_parts("r", &uploads[0].upload_id).unwrap();
@@ -181,13 +203,25 @@ fn resume_after_a_part_fails_past_its_retries_sends_only_missing_parts() {
     env.server.faults().clear();
     let before = env.ops("upload_part");
     let out = c
-        .upload_file("r", UploadSource::File(&path), &UploadOptions::default(), None)
+        .upload_file(
+            "r",
+            UploadSource::File(&path),
+            &UploadOptions::default(),
+            None,
+        )
         .unwrap();
     let sent = env.ops("upload_part") - before;
     assert_eq!(out.parts, 11);
     assert_eq!(out.resumed_parts as usize, first.len());
-    assert_eq!(sent, 11 - first.len() as u64, "only the missing parts are sent");
-    assert_eq!(out.upload_id.as_deref(), Some(uploads[0].upload_id.as_str()));
+    assert_eq!(
+        sent,
+        11 - first.len() as u64,
+        "only the missing parts are sent"
+    );
+    assert_eq!(
+        out.upload_id.as_deref(),
+        Some(uploads[0].upload_id.as_str())
+    );
     assert_eq!(get(&c, "r"), bytes);
     assert!(c.list_multipart_uploads("r").unwrap().is_empty());
 }
@@ -198,7 +232,10 @@ fn cancel_with_both_leftover_choices() {
     let c = env.client_with(|c| c.chunk_parallel_limit = 2);
     let bytes = data(8 * MIB, 3);
     let path = env.file("c", &bytes);
-    for (key, choice) in [("keep", Leftover::KeepForResume), ("abort", Leftover::Abort)] {
+    for (key, choice) in [
+        ("keep", Leftover::KeepForResume),
+        ("abort", Leftover::Abort),
+    ] {
         let caller = std::thread::current().id();
         let mut cb = |p: &Progress| {
             assert_eq!(std::thread::current().id(), caller);
@@ -225,7 +262,12 @@ fn cancel_with_both_leftover_choices() {
     }
     // The kept one resumes.
     let out = c
-        .upload_file("keep", UploadSource::File(&path), &UploadOptions::default(), None)
+        .upload_file(
+            "keep",
+            UploadSource::File(&path),
+            &UploadOptions::default(),
+            None,
+        )
         .unwrap();
     assert!(out.resumed_parts >= 2);
     assert_eq!(get(&c, "keep"), bytes);
@@ -244,7 +286,12 @@ fn an_injected_crc_mismatch_is_an_integrity_error() {
             .times(0),
     );
     let e = c
-        .upload_file("x", UploadSource::File(&path), &UploadOptions::default(), None)
+        .upload_file(
+            "x",
+            UploadSource::File(&path),
+            &UploadOptions::default(),
+            None,
+        )
         .unwrap_err();
     assert_eq!(e.status(), Status::Integrity, "{e}");
     env.server.faults().clear();
@@ -256,17 +303,29 @@ fn an_injected_crc_mismatch_is_an_integrity_error() {
             .times(0),
     );
     let e = c
-        .upload_file("y", UploadSource::File(&path), &UploadOptions::default(), None)
+        .upload_file(
+            "y",
+            UploadSource::File(&path),
+            &UploadOptions::default(),
+            None,
+        )
         .unwrap_err();
     assert_eq!(e.status(), Status::Integrity, "{e}");
     env.server.faults().clear();
     // On a single PUT.
-    env.server
-        .faults()
-        .add(FaultRule::new(FaultAction::WrongCrc64).method("PUT").times(0));
+    env.server.faults().add(
+        FaultRule::new(FaultAction::WrongCrc64)
+            .method("PUT")
+            .times(0),
+    );
     let small = env.file("s", &data(100, 5));
     let e = c
-        .upload_file("z", UploadSource::File(&small), &UploadOptions::default(), None)
+        .upload_file(
+            "z",
+            UploadSource::File(&small),
+            &UploadOptions::default(),
+            None,
+        )
         .unwrap_err();
     assert_eq!(e.status(), Status::Integrity, "{e}");
 }
@@ -280,11 +339,19 @@ fn streaming_upload_of_unknown_length() {
         let mut r = &bytes[..];
         let key = format!("stream/{n}");
         let out = c
-            .upload_file(&key, UploadSource::Stream(&mut r), &UploadOptions::default(), None)
+            .upload_file(
+                &key,
+                UploadSource::Stream(&mut r),
+                &UploadOptions::default(),
+                None,
+            )
             .unwrap();
         assert_eq!(out.size, n as u64);
         assert_eq!(get(&c, &key), bytes);
-        assert_eq!(out.parts as usize, if n <= MIB { 0 } else { n.div_ceil(MIB) });
+        assert_eq!(
+            out.parts as usize,
+            if n <= MIB { 0 } else { n.div_ceil(MIB) }
+        );
     }
     // A reader of known length.
     let bytes = data(2 * MIB + 3, 20);
@@ -310,8 +377,13 @@ fn ranged_parallel_download_matches_byte_for_byte() {
     let c = env.client();
     let bytes = data(7 * MIB + 123, 6);
     let src = env.file("src", &bytes);
-    c.upload_file("d", UploadSource::File(&src), &UploadOptions::default(), None)
-        .unwrap();
+    c.upload_file(
+        "d",
+        UploadSource::File(&src),
+        &UploadOptions::default(),
+        None,
+    )
+    .unwrap();
     let gets = env.ops("get_object");
     let dest = env.dir.path().join("out/dest.bin");
     std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
@@ -328,7 +400,10 @@ fn ranged_parallel_download_matches_byte_for_byte() {
     assert!(out.crc64_verified);
     assert_eq!(env.ops("get_object") - gets, 8);
     assert_eq!(last.unwrap().loaded, bytes.len() as u64);
-    assert_eq!(std::fs::read_dir(dest.parent().unwrap()).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(dest.parent().unwrap()).unwrap().count(),
+        1
+    );
 
     let mut buf = vec![0u8; bytes.len()];
     let out = c
@@ -350,7 +425,10 @@ fn ranged_parallel_download_matches_byte_for_byte() {
         .unwrap_err();
     assert_ne!(e.status(), Status::Ok);
     assert!(!dest2.exists());
-    assert_eq!(std::fs::read_dir(dest.parent().unwrap()).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(dest.parent().unwrap()).unwrap().count(),
+        1
+    );
 }
 
 #[test]
@@ -371,8 +449,13 @@ fn copy_below_and_above_copy_slice_size() {
         },
         ..UploadOptions::default()
     };
-    c.upload_file("small", UploadSource::File(&env.file("s", &small)), &opts, None)
-        .unwrap();
+    c.upload_file(
+        "small",
+        UploadSource::File(&env.file("s", &small)),
+        &opts,
+        None,
+    )
+    .unwrap();
     c.upload_file("big", UploadSource::File(&env.file("b", &big)), &opts, None)
         .unwrap();
     let src = |k: &str| CopySource {
@@ -398,6 +481,10 @@ fn copy_below_and_above_copy_slice_size() {
     assert_eq!(get(&c, "big2"), big);
     let info = c.head_object("big2", &GetObjectOptions::default()).unwrap();
     assert_eq!(info.content_type, "text/plain");
-    assert!(info.meta.contains(&("origin".into(), "test".into())), "{:?}", info.meta);
+    assert!(
+        info.meta.contains(&("origin".into(), "test".into())),
+        "{:?}",
+        info.meta
+    );
     assert_eq!(info.crc64, Some(qcos::crc64::checksum(&big)));
 }

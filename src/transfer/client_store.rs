@@ -11,8 +11,8 @@ use super::copy::{CopyOptions, CopyOutput, slice_copy};
 use super::download::{DownloadOptions, DownloadOutput, download_file, download_to_buffer};
 use super::run::ProgressFn;
 use super::store::{
-    CopySource, MultipartStore, ObjectAttrs, PartWritten, RemoteObject, RemotePart,
-    RemoteUpload, TransferConfig, Written,
+    CopySource, MultipartStore, ObjectAttrs, PartWritten, RemoteObject, RemotePart, RemoteUpload,
+    TransferConfig, Written,
 };
 use super::upload::{UploadOptions, UploadOutput, UploadSource, upload};
 use crate::client::{
@@ -75,7 +75,9 @@ fn response_crc(resp: &crate::http::Response) -> Result<Option<u64>> {
     match resp.header("x-cos-hash-crc64ecma") {
         None | Some("") => Ok(None),
         Some(v) => crc64::parse_header(v).map(Some).ok_or_else(|| {
-            Error::Protocol(format!("x-cos-hash-crc64ecma {v:?} is not a decimal number"))
+            Error::Protocol(format!(
+                "x-cos-hash-crc64ecma {v:?} is not a decimal number"
+            ))
         }),
     }
 }
@@ -243,7 +245,7 @@ impl MultipartStore for Client {
             metadata_directive_replace: replace.is_some(),
             put: replace.map(put_options).unwrap_or_default(),
         };
-        let o = Client::copy_object(self, key, &to_client_source(src), &opts)?;
+        let o = Client::copy_object(self, key, src, &opts)?;
         Ok(Written {
             etag: o.etag,
             crc64: o.crc64,
@@ -259,27 +261,11 @@ impl MultipartStore for Client {
         src: &CopySource,
         range: (u64, u64),
     ) -> Result<PartWritten> {
-        let o = Client::upload_part_copy(
-            self,
-            key,
-            upload_id,
-            number,
-            &to_client_source(src),
-            Some(range),
-        )?;
+        let o = Client::upload_part_copy(self, key, upload_id, number, src, Some(range))?;
         Ok(PartWritten {
             etag: o.etag,
             crc64: o.crc64,
         })
-    }
-}
-
-fn to_client_source(src: &CopySource) -> crate::client::CopySource {
-    crate::client::CopySource {
-        bucket: src.bucket.clone(),
-        region: src.region.clone(),
-        key: src.key.clone(),
-        version_id: src.version_id.clone(),
     }
 }
 

@@ -16,6 +16,7 @@
 //! more after success; returning `false` cancels (the call then returns
 //! `Error::Cancelled`, after the parts in flight have finished their current request).
 
+mod client_store;
 mod copy;
 mod download;
 mod run;

@@ -120,14 +120,8 @@ pub struct RemoteObject {
     pub attrs: ObjectAttrs,
 }
 
-/// The source of a copy (`x-cos-copy-source`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CopySource {
-    pub bucket: String,
-    pub region: String,
-    pub key: String,
-    pub version_id: Option<String>,
-}
+/// The source of a copy (`x-cos-copy-source`): the client's type.
+pub use crate::client::CopySource;
 
 /// The operations the transfer engine needs. See the module documentation.
 pub trait MultipartStore: Sync {

@@ -1,0 +1,188 @@
+//! Options and outputs of the client operations (all `Default + Debug + Clone`).
+
+use std::io::Read;
+use std::path::Path;
+
+pub use crate::xml::{
+    BucketSummary, DeleteError, DeleteObjectsOutput, ListObjectsPage, ObjectSummary, PartInfo,
+    UploadInfo,
+};
+
+/// The body of a PUT Object or Upload Part.
+pub enum Body<'a> {
+    /// Bytes in memory (retried on failure).
+    Bytes(&'a [u8]),
+    /// A whole file (reopened for each attempt, so retried on failure).
+    File(&'a Path),
+    /// A reader that delivers exactly `len` bytes. Sent once: not retried. When an MD5 is
+    /// asked for (`check_content_md5` / `add_meta_md5`) the reader is read into memory
+    /// first, which makes the request replayable too.
+    Reader {
+        reader: &'a mut (dyn Read + Send),
+        len: u64,
+    },
+}
+
+impl std::fmt::Debug for Body<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Body::File(p) => write!(f, "File({})", p.display()),
+            Body::Reader { len, .. } => write!(f, "Reader({len} bytes)"),
+        }
+    }
+}
+
+/// Options of PUT Object and Initiate Multipart Upload.
+#[derive(Debug, Clone, Default)]
+pub struct PutObjectOptions {
+    /// `Content-Type`; default `application/octet-stream`.
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_encoding: Option<String>,
+    pub expires: Option<String>,
+    /// `x-cos-storage-class`, e.g. `STANDARD_IA`.
+    pub storage_class: Option<String>,
+    /// User metadata: names without the `x-cos-meta-` prefix.
+    pub meta: Vec<(String, String)>,
+    /// Extra request headers (validated; `Host`, `Authorization`, `Content-Length` refused).
+    pub headers: Vec<(String, String)>,
+    /// Send `Content-MD5`; `None` = `Config::upload_check_content_md5`.
+    pub check_content_md5: Option<bool>,
+    /// Add `x-cos-meta-md5` (hex MD5 of the body); `None` = `Config::upload_add_meta_md5`.
+    pub add_meta_md5: Option<bool>,
+    /// `x-cos-traffic-limit` in bit/s (819200..=838860800).
+    pub traffic_limit: Option<u64>,
+}
+
+/// Answer of PUT Object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PutObjectOutput {
+    pub etag: String,
+    /// `x-cos-hash-crc64ecma` (already checked against the bytes sent).
+    pub crc64: Option<u64>,
+    pub version_id: Option<String>,
+    pub request_id: String,
+}
+
+/// Options of GET and HEAD Object.
+#[derive(Debug, Clone, Default)]
+pub struct GetObjectOptions {
+    /// `(first, last)` byte positions, inclusive; `last = None` reads to the end.
+    pub range: Option<(u64, Option<u64>)>,
+    pub if_match: Option<String>,
+    pub if_none_match: Option<String>,
+    pub if_modified_since: Option<String>,
+    pub if_unmodified_since: Option<String>,
+    pub response_content_type: Option<String>,
+    pub response_content_disposition: Option<String>,
+    pub response_content_encoding: Option<String>,
+    pub response_content_language: Option<String>,
+    pub response_cache_control: Option<String>,
+    pub response_expires: Option<String>,
+    pub version_id: Option<String>,
+    /// `x-cos-traffic-limit` in bit/s.
+    pub traffic_limit: Option<u64>,
+}
+
+/// What GET/HEAD Object report about an object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// 200, or 206 for a range.
+    pub http_status: u16,
+    /// `Content-Length` (of the range, for a 206).
+    pub content_length: u64,
+    pub content_type: String,
+    pub etag: String,
+    pub last_modified: String,
+    /// `x-cos-hash-crc64ecma` of the whole object.
+    pub crc64: Option<u64>,
+    pub storage_class: Option<String>,
+    pub version_id: Option<String>,
+    pub content_range: Option<String>,
+    /// `x-cos-meta-*` (names without the prefix, lowercase).
+    pub meta: Vec<(String, String)>,
+    /// Every response header (names lowercase).
+    pub headers: Vec<(String, String)>,
+    pub request_id: String,
+}
+
+/// The source of a copy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopySource {
+    pub bucket: String,
+    pub region: String,
+    pub key: String,
+    pub version_id: Option<String>,
+}
+
+/// Options of PUT Object - Copy.
+#[derive(Debug, Clone, Default)]
+pub struct CopyObjectOptions {
+    /// `x-cos-metadata-directive: Replaced` (use `put`'s metadata) instead of `Copy`.
+    /// Required to change metadata of an object copied onto itself.
+    pub metadata_directive_replace: bool,
+    /// Metadata and headers for the destination; content type, cache control,
+    /// disposition, encoding, expires and `meta` apply only when replacing.
+    /// `storage_class` and `headers` always apply.
+    pub put: PutObjectOptions,
+}
+
+/// Answer of PUT Object - Copy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopyObjectOutput {
+    pub etag: String,
+    pub crc64: Option<u64>,
+    pub last_modified: String,
+    pub version_id: Option<String>,
+    pub request_id: String,
+}
+
+/// Options of GET Bucket.
+#[derive(Debug, Clone, Default)]
+pub struct ListObjectsOptions {
+    pub prefix: String,
+    /// Usually `/`; empty = no grouping.
+    pub delimiter: String,
+    /// Start after this key.
+    pub marker: String,
+    /// Page size (1..=1000; COS default 1000).
+    pub max_keys: Option<u32>,
+}
+
+/// Answer of HEAD Bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BucketInfo {
+    /// `x-cos-bucket-region`, when sent.
+    pub region: Option<String>,
+    pub request_id: String,
+}
+
+/// Options of Upload Part.
+#[derive(Debug, Clone, Default)]
+pub struct UploadPartOptions {
+    /// Send `Content-MD5` of the part.
+    pub content_md5: bool,
+    /// `x-cos-traffic-limit` in bit/s.
+    pub traffic_limit: Option<u64>,
+}
+
+/// Answer of Upload Part and Upload Part - Copy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartOutput {
+    pub etag: String,
+    /// The part's CRC-64 (for Upload Part, already checked against the bytes sent).
+    pub crc64: Option<u64>,
+}
+
+/// Answer of Complete Multipart Upload.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompleteOutput {
+    pub etag: String,
+    /// CRC-64 of the whole object (present when every part had one).
+    pub crc64: Option<u64>,
+    pub location: String,
+    pub version_id: Option<String>,
+    pub request_id: String,
+}

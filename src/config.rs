@@ -1,0 +1,590 @@
+//! Client configuration: where to connect, how to authenticate, timeouts, retries, and
+//! the transfer options the multipart engine reads. Pure: no I/O except [`Config::from_env`],
+//! which reads environment variables.
+//!
+//! Every default is documented on its field. The transfer defaults follow the seed SDK
+//! (cos-js-sdk-v5) except where a native client on a small machine measured better
+//! (see `PERFORMANCE.md`): `chunk_size` 8 MiB and `chunk_parallel_limit` 2.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::auth::{CredentialProvider, Credentials, Secret};
+use crate::encode::{validate_bucket, validate_region};
+use crate::error::{Error, Result};
+
+/// URL scheme used to reach COS. Default [`Protocol::Https`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// Plain HTTP (for local servers such as qcos-server).
+    Http,
+    /// HTTPS through rustls (real COS).
+    #[default]
+    Https,
+}
+
+impl Protocol {
+    /// `"http"` or `"https"`.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Protocol::Http => "http",
+            Protocol::Https => "https",
+        }
+    }
+    /// Port used when none is given.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Protocol::Http => 80,
+            Protocol::Https => 443,
+        }
+    }
+}
+
+/// One mebibyte.
+pub const MIB: u64 = 1024 * 1024;
+
+/// Everything a [`crate::Client`] needs. Build with [`Config::new`] and set fields.
+#[derive(Clone)]
+pub struct Config {
+    /// Region id such as `ap-guangzhou` (required; checked by `encode::validate_region`).
+    pub region: String,
+    /// Bucket in the long form `name-APPID` (checked by `encode::validate_bucket`).
+    /// May be empty for a client that only lists buckets (GET Service); bucket and object
+    /// operations then fail with `InvalidArgument`.
+    pub bucket: String,
+    /// Permanent or temporary credentials. With a `credential_provider` too, these are
+    /// used first and the provider is asked once they expire within
+    /// `credential_refresh_margin_secs`.
+    pub credentials: Option<Credentials>,
+    /// Called lazily when there are no credentials or they expire within
+    /// `credential_refresh_margin_secs`; the result is cached.
+    pub credential_provider: Option<Arc<dyn CredentialProvider>>,
+    /// Scheme for the default and `domain` hosts. Default `Https`. An `endpoint` carries
+    /// its own scheme, which wins.
+    pub protocol: Protocol,
+    /// Host template replacing `{Bucket}.cos.{Region}.myqcloud.com`. Placeholders
+    /// (case-insensitive, `{x}` or `{{x}}`): `{Bucket}` (name-APPID), `{BucketName}`,
+    /// `{AppId}`, `{Region}`; other `{...}` are removed. May start with `http://` or
+    /// `https://`, which then overrides `protocol`. Default: none.
+    pub domain: Option<String>,
+    /// `http(s)://host[:port]` to connect to instead of the COS host, e.g.
+    /// `http://127.0.0.1:9000`. Without `path_style` the request still carries (and signs)
+    /// the real virtual-hosted `Host: {Bucket}.cos.{Region}.myqcloud.com`, as the official
+    /// SDKs' IP/Port setting does. Default: none.
+    pub endpoint: Option<String>,
+    /// Path-style addressing: the bucket is the first path segment (`/{bucket}/{key}`) and
+    /// `Host` is the endpoint's `host[:port]` (or `cos.{Region}.myqcloud.com` without an
+    /// endpoint). Default false.
+    pub path_style: bool,
+    /// Use the global acceleration host `{Bucket}.cos.accelerate.myqcloud.com`. Default false.
+    pub use_accelerate: bool,
+    /// Whole-request timeout in milliseconds (connect, send, receive the whole body);
+    /// 0 = none. Default 0, as in the seed SDK: large transfers must not be cut off by a
+    /// fixed budget; stalls are caught by `io_timeout_ms`.
+    pub timeout_ms: u64,
+    /// Connection (and TLS handshake) timeout in milliseconds; 0 = none. Default 10000.
+    pub connect_timeout_ms: u64,
+    /// Longest wait for any single socket read or write, in milliseconds; 0 = none.
+    /// Catches a stalled peer without limiting the length of a transfer. Default 60000.
+    /// (Complete Multipart Upload waits at least 1200 s, as the Python SDK does: COS
+    /// may take that long to merge parts.)
+    pub io_timeout_ms: u64,
+    /// Extra attempts for a retryable failure (network error, timeout, 5xx, SlowDown) of
+    /// a request whose body can be replayed. Default 3 (4 attempts), as the official SDKs.
+    pub max_retries: u32,
+    /// First retry delay in milliseconds; doubles each retry (capped at 10 s) with full
+    /// jitter in `[d/2, d]`. Default 200.
+    pub retry_base_delay_ms: u64,
+    /// `User-Agent` header. Default `qcos/{version}`.
+    pub user_agent: String,
+    /// Learn the server's clock from `Date` and sign with it; re-sign and resend once on
+    /// `RequestTimeTooSkewed` / `Request has expired`. Default true.
+    pub correct_clock_skew: bool,
+    /// Lifetime of each request signature in seconds (the start is back-dated 60 s).
+    /// Default 900 (the JS SDK's).
+    pub sign_expires_secs: i64,
+    /// Temporary credentials expiring within this many seconds are refreshed through the
+    /// provider before use. Default 60 (the JS SDK's).
+    pub credential_refresh_margin_secs: i64,
+    /// Files larger than this are uploaded in parts. Default 1 MiB (seed SDK).
+    pub slice_size: u64,
+    /// Part size of multipart uploads. Default 8 MiB (seed: 1 MiB): on the reference
+    /// machine 8 MiB parts gave the best throughput; smaller parts pay a round trip per MiB.
+    pub chunk_size: u64,
+    /// Parts uploaded at once per file. Default 2 (seed: 3): two workers saturate two
+    /// cores; more did not help in the benchmark.
+    pub chunk_parallel_limit: usize,
+    /// Files uploaded at once by the task queue. Default 3 (seed).
+    pub file_parallel_limit: usize,
+    /// Extra attempts per part / part copy / complete. Default 2 (seed).
+    pub chunk_retry_times: u32,
+    /// Sources up to this size are copied with one PUT Object - Copy. Default 10 MiB (seed).
+    pub copy_slice_size: u64,
+    /// Part size of multipart copies. Default 10 MiB (seed).
+    pub copy_chunk_size: u64,
+    /// Upload Part - Copy calls at once. Default 20 (seed; they move no data locally).
+    pub copy_chunk_parallel_limit: usize,
+    /// Minimum interval between progress callbacks, milliseconds. Default 1000 (seed).
+    pub progress_interval_ms: u64,
+    /// Finished tasks kept in the task list. Default 10000 (seed).
+    pub upload_queue_size: usize,
+    /// Send `Content-MD5` with PUT Object and every part. Default false (seed): MD5 costs
+    /// about 1.3 CPU-seconds per GB.
+    pub upload_check_content_md5: bool,
+    /// Store the hex MD5 of the whole body as `x-cos-meta-md5`. Default false (seed).
+    pub upload_add_meta_md5: bool,
+}
+
+impl Config {
+    /// A configuration with every default; nothing is checked until [`Config::validate`]
+    /// (which [`crate::Client::new`] calls).
+    pub fn new(region: &str, bucket: &str) -> Config {
+        Config {
+            region: region.to_string(),
+            bucket: bucket.to_string(),
+            credentials: None,
+            credential_provider: None,
+            protocol: Protocol::Https,
+            domain: None,
+            endpoint: None,
+            path_style: false,
+            use_accelerate: false,
+            timeout_ms: 0,
+            connect_timeout_ms: 10_000,
+            io_timeout_ms: 60_000,
+            max_retries: 3,
+            retry_base_delay_ms: 200,
+            user_agent: format!("qcos/{}", env!("CARGO_PKG_VERSION")),
+            correct_clock_skew: true,
+            sign_expires_secs: 900,
+            credential_refresh_margin_secs: 60,
+            slice_size: MIB,
+            chunk_size: 8 * MIB,
+            chunk_parallel_limit: 2,
+            file_parallel_limit: 3,
+            chunk_retry_times: 2,
+            copy_slice_size: 10 * MIB,
+            copy_chunk_size: 10 * MIB,
+            copy_chunk_parallel_limit: 20,
+            progress_interval_ms: 1000,
+            upload_queue_size: 10_000,
+            upload_check_content_md5: false,
+            upload_add_meta_md5: false,
+        }
+    }
+
+    /// A configuration from the environment: `COS_REGION` (required), `COS_BUCKET`
+    /// (optional), `COS_SECRET_ID` + `COS_SECRET_KEY` (both or neither),
+    /// `COS_SECURITY_TOKEN` (optional, temporary credentials), `COS_ENDPOINT` (optional,
+    /// e.g. `http://127.0.0.1:9000`), `COS_PATH_STYLE` (`1`/`true` for path style).
+    /// The result is validated.
+    pub fn from_env() -> Result<Config> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// [`Config::from_env`] with an explicit variable lookup (for tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        let region = get("COS_REGION").ok_or_else(|| {
+            Error::invalid(
+                "config",
+                "COS_REGION is not set (a region id such as ap-guangzhou)",
+            )
+        })?;
+        let bucket = get("COS_BUCKET").unwrap_or_default();
+        let mut cfg = Config::new(&region, &bucket);
+        match (get("COS_SECRET_ID"), get("COS_SECRET_KEY")) {
+            (Some(id), Some(key)) => {
+                cfg.credentials = Some(Credentials {
+                    secret_id: id,
+                    secret_key: Secret::new(key),
+                    security_token: get("COS_SECURITY_TOKEN").map(Secret::new),
+                    start_time: None,
+                    expired_time: None,
+                });
+            }
+            (None, None) => {}
+            (Some(_), None) => {
+                return Err(Error::invalid(
+                    "config",
+                    "COS_SECRET_ID is set but COS_SECRET_KEY is not",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(Error::invalid(
+                    "config",
+                    "COS_SECRET_KEY is set but COS_SECRET_ID is not",
+                ));
+            }
+        }
+        cfg.endpoint = get("COS_ENDPOINT");
+        if let Some(p) = get("COS_PATH_STYLE") {
+            cfg.path_style = matches!(p.to_ascii_lowercase().as_str(), "1" | "true" | "yes");
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Check every field; the message says which one is wrong and why.
+    pub fn validate(&self) -> Result<()> {
+        validate_region(&self.region)?;
+        if !self.bucket.is_empty() {
+            validate_bucket(&self.bucket)?;
+        }
+        if let Some(c) = &self.credentials {
+            c.validate()?;
+        }
+        if let Some(ep) = &self.endpoint {
+            parse_endpoint(ep)?;
+        }
+        if let Some(d) = &self.domain {
+            let host = expand_domain(d, "examplebucket-1250000000", &self.region);
+            let (_, host) = split_scheme(&host);
+            validate_host_port(host).map_err(|why| {
+                Error::invalid(
+                    "domain",
+                    format!("{d:?} does not expand to a host[:port]: {why}"),
+                )
+            })?;
+        }
+        if self.sign_expires_secs <= 0 {
+            return Err(Error::invalid(
+                "sign_expires_secs",
+                "must be positive (the signature lifetime in seconds)",
+            ));
+        }
+        if self.credential_refresh_margin_secs < 0 {
+            return Err(Error::invalid(
+                "credential_refresh_margin_secs",
+                "must not be negative",
+            ));
+        }
+        if self.user_agent.chars().any(|c| c.is_control()) {
+            return Err(Error::invalid(
+                "user_agent",
+                "contains CR, LF or another control character",
+            ));
+        }
+        if self.chunk_size < MIB || self.copy_chunk_size < MIB {
+            return Err(Error::invalid(
+                "chunk_size",
+                "COS parts must be at least 1 MiB (chunk_size and copy_chunk_size)",
+            ));
+        }
+        if self.chunk_size > 5 * 1024 * MIB || self.copy_chunk_size > 5 * 1024 * MIB {
+            return Err(Error::invalid(
+                "chunk_size",
+                "COS parts must be at most 5 GiB (chunk_size and copy_chunk_size)",
+            ));
+        }
+        if self.chunk_parallel_limit == 0
+            || self.file_parallel_limit == 0
+            || self.copy_chunk_parallel_limit == 0
+        {
+            return Err(Error::invalid(
+                "parallel limit",
+                "chunk_parallel_limit, file_parallel_limit and copy_chunk_parallel_limit must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("region", &self.region)
+            .field("bucket", &self.bucket)
+            .field("credentials", &self.credentials)
+            .field(
+                "credential_provider",
+                &self.credential_provider.as_ref().map(|_| "<provider>"),
+            )
+            .field("protocol", &self.protocol)
+            .field("domain", &self.domain)
+            .field("endpoint", &self.endpoint)
+            .field("path_style", &self.path_style)
+            .field("use_accelerate", &self.use_accelerate)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("io_timeout_ms", &self.io_timeout_ms)
+            .field("max_retries", &self.max_retries)
+            .field("user_agent", &self.user_agent)
+            .field("correct_clock_skew", &self.correct_clock_skew)
+            .field("chunk_size", &self.chunk_size)
+            .field("chunk_parallel_limit", &self.chunk_parallel_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A parsed `endpoint`: scheme, host (IPv6 keeps its brackets) and port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub protocol: Protocol,
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl Endpoint {
+    /// `host` or `host:port` as a `Host` header / URL authority.
+    pub fn authority(&self) -> String {
+        match self.port {
+            Some(p) if p != self.protocol.default_port() => format!("{}:{p}", self.host),
+            _ => self.host.clone(),
+        }
+    }
+    /// `scheme://authority`.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.protocol.scheme(), self.authority())
+    }
+}
+
+fn split_scheme(s: &str) -> (Option<Protocol>, &str) {
+    let lower = s.to_ascii_lowercase();
+    if lower.starts_with("http://") {
+        (Some(Protocol::Http), &s[7..])
+    } else if lower.starts_with("https://") {
+        (Some(Protocol::Https), &s[8..])
+    } else {
+        (None, s)
+    }
+}
+
+/// Check `host[:port]`; returns the split parts.
+fn validate_host_port(s: &str) -> std::result::Result<(String, Option<u16>), String> {
+    if s.is_empty() {
+        return Err("the host is empty".into());
+    }
+    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+        let (h, after) = rest
+            .split_once(']')
+            .ok_or("an IPv6 address needs a closing ']'")?;
+        if h.is_empty()
+            || !h
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return Err(format!("[{h}] is not an IPv6 address"));
+        }
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':').ok_or("unexpected text after ']'")?),
+        };
+        (format!("[{h}]"), port)
+    } else {
+        match s.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p)),
+            None => (s.to_string(), None),
+        }
+    };
+    if !host.starts_with('[') {
+        if host.is_empty() {
+            return Err("the host is empty".into());
+        }
+        if let Some(c) = host
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.' || *c == '_'))
+        {
+            return Err(format!(
+                "the host {host:?} contains {c:?} (a path, query or credentials are not allowed)"
+            ));
+        }
+    }
+    let port = match port {
+        None => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return Err(format!("the port {p:?} is not a number in 1..=65535")),
+        },
+    };
+    Ok((host, port))
+}
+
+/// Parse and check an endpoint: `http(s)://host[:port]`, optionally with one trailing `/`,
+/// and nothing else (no path, query or user info).
+pub fn parse_endpoint(ep: &str) -> Result<Endpoint> {
+    let bad = |why: String| Error::invalid("endpoint", format!("{ep:?}: {why}"));
+    let (proto, rest) = split_scheme(ep.trim());
+    let protocol = proto.ok_or_else(|| {
+        bad("must start with http:// or https://, e.g. http://127.0.0.1:9000".into())
+    })?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.contains('/') || rest.contains('?') || rest.contains('#') {
+        return Err(bad(
+            "must be scheme://host[:port] with no path or query".into()
+        ));
+    }
+    if rest.contains('@') {
+        return Err(bad("must not contain user info".into()));
+    }
+    let (host, port) = validate_host_port(rest).map_err(bad)?;
+    Ok(Endpoint {
+        protocol,
+        host,
+        port,
+    })
+}
+
+/// Expand a `domain` template (JS SDK rules): `{{x}}` then `{x}`, case-insensitive, for
+/// Bucket, BucketName, AppId, Region; any other `{...}` is removed; a trailing `/` is
+/// stripped.
+pub fn expand_domain(template: &str, bucket: &str, region: &str) -> String {
+    let (name, appid) = bucket.rsplit_once('-').unwrap_or((bucket, ""));
+    let value = |key: &str| -> String {
+        match key.to_ascii_lowercase().as_str() {
+            "bucket" => bucket.to_string(),
+            "bucketname" => name.to_string(),
+            "appid" => appid.to_string(),
+            "region" => region.to_string(),
+            _ => String::new(),
+        }
+    };
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        let double = after.starts_with("{{");
+        let inner_start = if double { 2 } else { 1 };
+        let close = if double { "}}" } else { "}" };
+        match after[inner_start..].find(close) {
+            Some(end) => {
+                let key = &after[inner_start..inner_start + end];
+                out.push_str(&value(key.trim_matches(['{', '}'])));
+                rest = &after[inner_start + end + close.len()..];
+            }
+            None => {
+                out.push_str(after);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    while out.ends_with('/') {
+        out.pop();
+    }
+    out
+}
+
+/// Split an expanded domain into an optional scheme override and the host.
+pub fn domain_host(expanded: &str) -> (Option<Protocol>, String) {
+    let (p, h) = split_scheme(expanded);
+    (p, h.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_documented_values() {
+        let c = Config::new("ap-guangzhou", "examplebucket-1250000000");
+        assert_eq!(c.protocol, Protocol::Https);
+        assert_eq!(c.chunk_size, 8 * MIB);
+        assert_eq!(c.chunk_parallel_limit, 2);
+        assert_eq!(c.slice_size, MIB);
+        assert_eq!(c.max_retries, 3);
+        assert!(c.correct_clock_skew);
+        assert!(c.validate().is_ok());
+        assert!(Config::new("ap-guangzhou", "").validate().is_ok());
+    }
+
+    #[test]
+    fn validation_says_why() {
+        let e = Config::new("ap guangzhou", "b-1").validate().unwrap_err();
+        assert!(e.to_string().contains("region"), "{e}");
+        let e = Config::new("ap-guangzhou", "Bad_Bucket")
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("bucket"), "{e}");
+        let mut c = Config::new("ap-guangzhou", "b-1");
+        c.endpoint = Some("127.0.0.1:9000".into());
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("endpoint") && e.contains("http://"), "{e}");
+        c.endpoint = Some("http://127.0.0.1:9000/path".into());
+        assert!(c.validate().unwrap_err().to_string().contains("no path"));
+        c.endpoint = Some("http://127.0.0.1:0".into());
+        assert!(c.validate().unwrap_err().to_string().contains("port"));
+        c.endpoint = Some("http://u:p@host".into());
+        assert!(c.validate().is_err());
+        c.endpoint = Some("http://127.0.0.1:9000/".into());
+        assert!(c.validate().is_ok());
+        c.domain = Some("{Bucket}.cos.{Region}.x.com/path".into());
+        assert!(c.validate().unwrap_err().to_string().contains("domain"));
+        c.domain = Some("https://{Bucket}.cos.{Region}.x.com".into());
+        assert!(c.validate().is_ok());
+        let mut c = Config::new("ap-guangzhou", "b-1");
+        c.chunk_size = 1000;
+        assert!(c.validate().is_err());
+        let mut c = Config::new("ap-guangzhou", "b-1");
+        c.credentials = Some(Credentials::new("", "k"));
+        assert_eq!(c.validate().unwrap_err().status(), crate::Status::Auth);
+    }
+
+    #[test]
+    fn endpoints_parse() {
+        let e = parse_endpoint("http://127.0.0.1:9000").unwrap();
+        assert_eq!(e.protocol, Protocol::Http);
+        assert_eq!(e.authority(), "127.0.0.1:9000");
+        let e = parse_endpoint("HTTPS://cos.example.com").unwrap();
+        assert_eq!(e.base_url(), "https://cos.example.com");
+        let e = parse_endpoint("http://[::1]:8080").unwrap();
+        assert_eq!(e.authority(), "[::1]:8080");
+        let e = parse_endpoint("http://h:80").unwrap();
+        assert_eq!(e.authority(), "h");
+        for bad in [
+            "",
+            "ftp://h",
+            "http://",
+            "http://h:x",
+            "http://h:70000",
+            "http://h?x",
+        ] {
+            assert!(parse_endpoint(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn domain_templates() {
+        let b = "examplebucket-1250000000";
+        assert_eq!(
+            expand_domain("{Bucket}.cos.{Region}.myqcloud.com", b, "ap-beijing"),
+            "examplebucket-1250000000.cos.ap-beijing.myqcloud.com"
+        );
+        assert_eq!(
+            expand_domain("{{bucketname}}-{APPID}.{unknown}x.com/", b, "r"),
+            "examplebucket-1250000000.x.com"
+        );
+        assert_eq!(expand_domain("plain.com", b, "r"), "plain.com");
+        assert_eq!(expand_domain("broken{x", b, "r"), "broken{x");
+    }
+
+    #[test]
+    fn from_env_lookup() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let c = Config::from_lookup(env(&[
+            ("COS_REGION", "ap-guangzhou"),
+            ("COS_BUCKET", "b-1"),
+            ("COS_SECRET_ID", "AKID"),
+            ("COS_SECRET_KEY", "SeKr1tValue"),
+            ("COS_SECURITY_TOKEN", "tok"),
+            ("COS_ENDPOINT", "http://127.0.0.1:9"),
+        ]))
+        .unwrap();
+        assert_eq!(c.bucket, "b-1");
+        let cred = c.credentials.as_ref().unwrap();
+        assert_eq!(cred.security_token.as_ref().unwrap().expose(), "tok");
+        assert!(!format!("{c:?}").contains("SeKr1t"));
+        assert!(Config::from_lookup(env(&[("COS_BUCKET", "b-1")])).is_err());
+        let e =
+            Config::from_lookup(env(&[("COS_REGION", "r"), ("COS_SECRET_ID", "x")])).unwrap_err();
+        assert!(e.to_string().contains("COS_SECRET_KEY"));
+    }
+}
