@@ -412,12 +412,13 @@ fn ranged_parallel_download_matches_byte_for_byte() {
     assert_eq!(out.size as usize, bytes.len());
     assert_eq!(buf, bytes);
 
-    // A range cut short past its retries: an error, and nothing at the destination.
+    // Ranges cut short past their retries: an error, nothing at the destination, and
+    // the next call fetches only the ranges still missing.
     let dest2 = env.dir.path().join("out/dest2.bin");
     env.server.faults().add(
         FaultRule::new(FaultAction::TruncatedBody)
             .method("GET")
-            .nth(3)
+            .nth(4)
             .times(0),
     );
     let e = c
@@ -425,9 +426,23 @@ fn ranged_parallel_download_matches_byte_for_byte() {
         .unwrap_err();
     assert_ne!(e.status(), Status::Ok);
     assert!(!dest2.exists());
+    let journal = env.dir.path().join("out/.dest2.bin.qcos-download.journal");
+    assert!(
+        journal.exists(),
+        "the interrupted download is kept for resume"
+    );
+    env.server.faults().clear();
+    let gets = env.ops("get_object");
+    let out = c
+        .download_file("d", &dest2, &DownloadOptions::default(), None)
+        .unwrap();
+    assert!(out.resumed_ranges >= 3, "{out:?}");
+    assert_eq!(env.ops("get_object") - gets, 8 - out.resumed_ranges as u64);
+    assert_eq!(std::fs::read(&dest2).unwrap(), bytes);
+    assert!(!journal.exists());
     assert_eq!(
         std::fs::read_dir(dest.parent().unwrap()).unwrap().count(),
-        1
+        2
     );
 }
 

@@ -39,10 +39,14 @@ pub(crate) enum FaultKind {
     WrongCrc,
     /// GET: corrupt the first byte sent.
     CorruptBody,
+    /// Carry the request out, then answer 500 as if the answer was lost on the way.
+    LostAnswer,
 }
 
 struct Fault {
     op: Op,
+    /// Matching calls to let through before firing.
+    skip: u32,
     times: u32,
     kind: FaultKind,
 }
@@ -67,6 +71,7 @@ struct State {
     next: u64,
     calls: Vec<Op>,
     md5_sent: Vec<(u32, bool)>,
+    traffic_limits: Vec<Option<u64>>,
     part_buffers: HashSet<usize>,
 }
 
@@ -110,7 +115,22 @@ impl Fake {
     }
 
     pub fn fault(&self, op: Op, times: u32, kind: FaultKind) {
-        self.faults.lock().unwrap().push(Fault { op, times, kind });
+        self.faults.lock().unwrap().push(Fault {
+            op,
+            skip: 0,
+            times,
+            kind,
+        });
+    }
+
+    /// Fail only the `nth` (1-based) matching call from now on.
+    pub fn fault_nth(&self, op: Op, nth: u32, kind: FaultKind) {
+        self.faults.lock().unwrap().push(Fault {
+            op,
+            skip: nth.saturating_sub(1),
+            times: 1,
+            kind,
+        });
     }
 
     pub fn clear_faults(&self) {
@@ -122,6 +142,10 @@ impl Fake {
         self.state.lock().unwrap().calls.push(op);
         let mut f = self.faults.lock().unwrap();
         let i = f.iter().position(|x| x.op == op && x.times > 0)?;
+        if f[i].skip > 0 {
+            f[i].skip -= 1;
+            return None;
+        }
         f[i].times -= 1;
         Some(f[i].kind)
     }
@@ -156,6 +180,10 @@ impl Fake {
 
     pub fn md5_sent(&self) -> Vec<(u32, bool)> {
         self.state.lock().unwrap().md5_sent.clone()
+    }
+
+    pub fn traffic_limits(&self) -> Vec<Option<u64>> {
+        self.state.lock().unwrap().traffic_limits.clone()
     }
 
     pub fn distinct_part_buffers(&self) -> usize {
@@ -281,6 +309,7 @@ impl MultipartStore for Fake {
         {
             let mut s = self.state.lock().unwrap();
             s.md5_sent.push((number, content_md5.is_some()));
+            s.traffic_limits.push(_traffic_limit);
             s.part_buffers.insert(data.as_ptr() as usize);
         }
         self.busy(|| {
@@ -347,6 +376,9 @@ impl MultipartStore for Fake {
                 attrs,
             },
         );
+        if let Some(FaultKind::LostAnswer) = fault {
+            return Err(service(500, "InternalError"));
+        }
         Ok(Written {
             etag,
             crc64: Some(if matches!(fault, Some(FaultKind::WrongCrc)) {

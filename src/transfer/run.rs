@@ -263,14 +263,25 @@ pub(crate) fn with_retries<T>(
     what: &dyn Fn() -> String,
     mut f: impl FnMut() -> Result<T>,
 ) -> Result<T> {
+    with_retries_if(retries, cancel, what, part_retryable, |_| f())
+}
+
+/// [`with_retries`] with its own retry test; `f` gets the attempt number (0 first).
+pub(crate) fn with_retries_if<T>(
+    retries: u32,
+    cancel: &AtomicBool,
+    what: &dyn Fn() -> String,
+    retryable: fn(&Error) -> bool,
+    mut f: impl FnMut(u32) -> Result<T>,
+) -> Result<T> {
     let mut attempt = 0u32;
     loop {
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled(format!("{} stopped", what())));
         }
-        match f() {
+        match f(attempt) {
             Ok(v) => return Ok(v),
-            Err(e) if attempt < retries && part_retryable(&e) => {
+            Err(e) if attempt < retries && retryable(&e) => {
                 backoff(attempt, cancel);
                 attempt += 1;
             }

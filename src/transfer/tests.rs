@@ -598,9 +598,13 @@ fn a_corrupt_download_leaves_nothing_at_the_path() {
         0,
         "temp file left behind"
     );
-    // A failing range past its retries also leaves nothing.
+    // A failing range past its retries also leaves nothing when not resumable.
     store.fault(Op::Get, 5, FaultKind::Retryable);
-    let e = download_file(&store, "obj", &path, &DownloadOptions::default(), None).unwrap_err();
+    let no_resume = DownloadOptions {
+        resume: false,
+        ..DownloadOptions::default()
+    };
+    let e = download_file(&store, "obj", &path, &no_resume, None).unwrap_err();
     assert!(e.service().is_some(), "{e}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     let store = Fake::new(cfg());
@@ -625,14 +629,11 @@ fn download_cancel_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.bin");
     let mut cb = |p: &Progress| p.loaded < MIB as u64;
-    let e = download_file(
-        &store,
-        "obj",
-        &path,
-        &DownloadOptions::default(),
-        Some(&mut cb),
-    )
-    .unwrap_err();
+    let opts = DownloadOptions {
+        resume: false,
+        ..DownloadOptions::default()
+    };
+    let e = download_file(&store, "obj", &path, &opts, Some(&mut cb)).unwrap_err();
     assert_eq!(e.status(), crate::Status::Cancelled);
     assert!(store.count(|o| *o == Op::Get) < 6);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -684,4 +685,140 @@ fn copy_below_and_above_the_copy_slice_size() {
         "metadata carried over"
     );
     assert_eq!(store.count(|o| matches!(o, Op::PartCopy(_))), 7);
+}
+
+#[test]
+fn a_complete_whose_answer_was_lost_is_recognised() {
+    let store = Fake::new(cfg());
+    let bytes = data(3 * MIB + 1, 23);
+    store.fault(Op::Complete, 1, FaultKind::LostAnswer);
+    let out = up_file(&store, "k", &bytes, &UploadOptions::default()).unwrap();
+    assert_eq!(store.count(|o| *o == Op::Complete), 2);
+    assert_eq!(out.crc64, crate::crc64::checksum(&bytes));
+    assert_eq!(store.object("k").unwrap(), bytes);
+}
+
+#[test]
+fn the_traffic_limit_is_shared_by_the_parts_in_flight() {
+    let mut store = Fake::new(TransferConfig {
+        chunk_parallel_limit: 4,
+        ..cfg()
+    });
+    store.part_delay = Duration::from_millis(10);
+    let bytes = data(6 * MIB, 24);
+    let opts = UploadOptions {
+        traffic_limit: Some(8_192_000),
+        ..UploadOptions::default()
+    };
+    up_file(&store, "k", &bytes, &opts).unwrap();
+    let limits = store.traffic_limits();
+    assert_eq!(limits.len(), 6);
+    assert!(limits.iter().all(|l| *l == Some(2_048_000)), "{limits:?}");
+    assert!(store.max_in_flight.load(Ordering::SeqCst) <= 4);
+    // A budget too small for four shares at COS's minimum runs fewer parts at once.
+    let mut store = Fake::new(TransferConfig {
+        chunk_parallel_limit: 4,
+        ..cfg()
+    });
+    store.part_delay = Duration::from_millis(10);
+    let opts = UploadOptions {
+        traffic_limit: Some(1_000_000),
+        ..UploadOptions::default()
+    };
+    up_file(&store, "k", &bytes, &opts).unwrap();
+    assert!(store.traffic_limits().iter().all(|l| *l == Some(1_000_000)));
+    assert_eq!(store.max_in_flight.load(Ordering::SeqCst), 1);
+}
+
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn an_interrupted_download_resumes_with_only_the_missing_ranges() {
+    let store = Fake::new(TransferConfig {
+        chunk_parallel_limit: 2,
+        chunk_retry_times: 0,
+        ..cfg()
+    });
+    let bytes = data(8 * MIB + 5, 25);
+    store.insert("obj", bytes.clone(), ObjectAttrs::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.bin");
+    // The 5th GET fails: the download stops; its temporary file and journal stay.
+    store.fault_nth(Op::Get, 5, FaultKind::Retryable);
+    let e = download_file(&store, "obj", &path, &DownloadOptions::default(), None).unwrap_err();
+    assert!(e.service().is_some(), "{e}");
+    assert!(!path.exists());
+    assert_eq!(
+        names_in(dir.path()),
+        [".out.bin.qcos-download", ".out.bin.qcos-download.journal"]
+    );
+    assert!(
+        store.count(|o| *o == Op::Get) < 9,
+        "the failure did not stop the download"
+    );
+    // Damage the first range on disk: it must be fetched again.
+    {
+        use std::os::unix::fs::FileExt;
+        let tmp = dir.path().join(".out.bin.qcos-download");
+        let f = std::fs::OpenOptions::new().write(true).open(tmp).unwrap();
+        f.write_all_at(&[0xAA; 10], 3).unwrap();
+    }
+    store.reset_calls();
+    let mut first = None;
+    let mut cb = |p: &Progress| {
+        first.get_or_insert(*p);
+        true
+    };
+    let out = download_file(
+        &store,
+        "obj",
+        &path,
+        &DownloadOptions::default(),
+        Some(&mut cb),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    let gets = store.count(|o| *o == Op::Get) as u32;
+    assert_eq!(out.ranges, 9);
+    assert!(out.resumed_ranges >= 2, "{out:?}");
+    assert_eq!(
+        gets + out.resumed_ranges,
+        9,
+        "only missing ranges are fetched"
+    );
+    // Progress starts from the resumed bytes.
+    assert_eq!(
+        first.unwrap().loaded,
+        out.resumed_ranges as u64 * MIB as u64
+    );
+    assert_eq!(names_in(dir.path()), ["out.bin"]);
+}
+
+#[test]
+fn a_changed_object_restarts_the_download() {
+    let store = Fake::new(TransferConfig {
+        chunk_retry_times: 0,
+        chunk_parallel_limit: 1,
+        ..cfg()
+    });
+    store.insert("obj", data(4 * MIB, 26), ObjectAttrs::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.bin");
+    store.fault_nth(Op::Get, 3, FaultKind::Retryable);
+    download_file(&store, "obj", &path, &DownloadOptions::default(), None).unwrap_err();
+    let bytes = data(4 * MIB, 27);
+    store.insert("obj", bytes.clone(), ObjectAttrs::default());
+    store.reset_calls();
+    let out = download_file(&store, "obj", &path, &DownloadOptions::default(), None).unwrap();
+    assert_eq!(out.resumed_ranges, 0);
+    assert_eq!(store.count(|o| *o == Op::Get), 4);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    assert_eq!(names_in(dir.path()), ["out.bin"]);
 }

@@ -25,9 +25,9 @@ use md5::{Digest, Md5};
 
 use super::run::{
     Dispatch, ProgressFn, Reporter, RunEnd, hex, normalize_etag, run, split_traffic_limit,
-    with_retries,
+    with_retries, with_retries_if,
 };
-use super::store::{MultipartStore, ObjectAttrs, RemotePart};
+use super::store::{MultipartStore, ObjectAttrs, RemotePart, Written};
 use crate::crc64::{self, Crc64};
 use crate::{Error, Result};
 
@@ -861,13 +861,27 @@ fn multipart<S: MultipartStore + ?Sized>(
             }
         }
         let never = AtomicBool::new(false);
-        let w = with_retries(s.retries, &never, &|| format!("complete {key}"), || {
-            store.complete(key, uid, &list).map_err(|e| match e {
-                // Complete is not retried on integrity errors of its own.
-                Error::Integrity(m) => Error::Protocol(m),
-                e => e,
-            })
-        })?;
+        let w = with_retries_if(
+            s.retries,
+            &never,
+            &|| format!("complete {key}"),
+            Error::is_retryable,
+            |attempt| match store.complete(key, uid, &list) {
+                // A retried Complete whose first attempt did succeed (its answer was lost)
+                // finds no upload: the object is there if it has our size and CRC-64.
+                Err(e) if attempt > 0 && e.service().is_some_and(|s| s.code == "NoSuchUpload") => {
+                    match store.head(key) {
+                        Ok(h) if h.size == size && h.crc64 == Some(crc) => Ok(Written {
+                            etag: h.etag,
+                            crc64: h.crc64,
+                            version_id: h.version_id,
+                        }),
+                        _ => Err(e),
+                    }
+                }
+                r => r,
+            },
+        )?;
         if let Some(c) = w.crc64 {
             if c != crc {
                 return Err(Error::Integrity(format!(
