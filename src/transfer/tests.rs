@@ -822,3 +822,31 @@ fn a_changed_object_restarts_the_download() {
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
     assert_eq!(names_in(dir.path()), ["out.bin"]);
 }
+
+#[test]
+fn bad_sources_are_refused_clearly() {
+    let store = Fake::new(cfg());
+    let dir = tempfile::tempdir().unwrap();
+    let e = upload(
+        &store,
+        "k",
+        UploadSource::File(dir.path()),
+        &UploadOptions::default(),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e.status(), crate::Status::InvalidArgument);
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    let missing = dir.path().join("missing");
+    let e = upload(
+        &store,
+        "k",
+        UploadSource::File(&missing),
+        &UploadOptions::default(),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e.status(), crate::Status::Io);
+    assert!(e.to_string().contains("missing"), "{e}");
+    assert_eq!(store.count(|_| true), 0, "nothing was sent");
+}

@@ -301,6 +301,12 @@ pub fn upload<S: MultipartStore + ?Sized>(
         UploadSource::File(path) => {
             let file =
                 File::open(path).map_err(|e| Error::io(format!("open {}", path.display()), e))?;
+            if !file.metadata().is_ok_and(|m| m.is_file()) {
+                return Err(Error::invalid(
+                    "source",
+                    format!("{} is not a regular file", path.display()),
+                ));
+            }
             let id = file_identity(&file, path)?;
             let size = id.0;
             if size <= s.slice_size {
@@ -670,11 +676,13 @@ fn find_resumable<S: MultipartStore + ?Sized>(
     total: u64,
     part: u64,
 ) -> Result<Option<(String, HashMap<u32, RemotePart>)>> {
-    let mut uploads: Vec<_> = store
-        .list_uploads(key)?
-        .into_iter()
-        .filter(|u| u.key == key)
-        .collect();
+    let listed = match store.list_uploads(key) {
+        Ok(l) => l,
+        // Permission to upload without permission to list: upload afresh.
+        Err(e) if e.service().is_some_and(|s| s.http_status == 403) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut uploads: Vec<_> = listed.into_iter().filter(|u| u.key == key).collect();
     uploads.sort_by(|a, b| b.initiated.cmp(&a.initiated));
     let count = total.div_ceil(part).max(1);
     for u in uploads {
