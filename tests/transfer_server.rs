@@ -503,3 +503,31 @@ fn copy_below_and_above_copy_slice_size() {
     );
     assert_eq!(info.crc64, Some(qcos::crc64::checksum(&big)));
 }
+
+#[test]
+fn content_md5_and_meta_md5_through_the_server() {
+    use md5::Digest;
+    let env = start();
+    let c = env.client_with(|c| {
+        c.upload_check_content_md5 = true;
+        c.upload_add_meta_md5 = true;
+    });
+    for (key, n) in [("md5-small", 1000), ("md5-big", 3 * MIB + 1)] {
+        let bytes = data(n, 30);
+        let path = env.file(key, &bytes);
+        let opts = UploadOptions::from(&qcos::PutObjectOptions {
+            content_type: Some("application/x-test".into()),
+            ..Default::default()
+        });
+        c.upload_file(key, UploadSource::File(&path), &opts, None)
+            .unwrap();
+        let info = c.head_object(key, &GetObjectOptions::default()).unwrap();
+        let want: String = md5::Md5::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(info.meta.contains(&("md5".into(), want)), "{:?}", info.meta);
+        assert_eq!(info.content_type, "application/x-test");
+        assert_eq!(get(&c, key), bytes);
+    }
+}

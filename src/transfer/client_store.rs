@@ -39,6 +39,36 @@ fn put_options(attrs: &ObjectAttrs) -> PutObjectOptions {
     }
 }
 
+impl From<&PutObjectOptions> for ObjectAttrs {
+    /// The object headers of PUT Object options.
+    fn from(o: &PutObjectOptions) -> Self {
+        ObjectAttrs {
+            content_type: o.content_type.clone(),
+            cache_control: o.cache_control.clone(),
+            content_disposition: o.content_disposition.clone(),
+            content_encoding: o.content_encoding.clone(),
+            expires: o.expires.clone(),
+            storage_class: o.storage_class.clone(),
+            meta: o.meta.clone(),
+            headers: o.headers.clone(),
+        }
+    }
+}
+
+impl From<&PutObjectOptions> for UploadOptions {
+    /// Upload options from PUT Object options (headers, MD5 choices, traffic limit); the
+    /// transfer settings stay at their defaults.
+    fn from(o: &PutObjectOptions) -> Self {
+        UploadOptions {
+            attrs: o.into(),
+            check_content_md5: o.check_content_md5,
+            add_meta_md5: o.add_meta_md5,
+            traffic_limit: o.traffic_limit,
+            ..UploadOptions::default()
+        }
+    }
+}
+
 fn header(info: &ObjectInfo, name: &str) -> Option<String> {
     info.headers
         .iter()

@@ -15,6 +15,35 @@
 //! called **only on the calling thread**, at most every `progress_interval_ms`, and once
 //! more after success; returning `false` cancels (the call then returns
 //! `Error::Cancelled`, after the parts in flight have finished their current request).
+//! Readers given as sources are read on the calling thread too.
+//!
+//! Memory: an upload holds at most `chunk_parallel_limit + 1` part buffers, reused from
+//! part to part; a download writes each range straight to its place in the file.
+//!
+//! ```no_run
+//! use qcos::transfer::{DownloadOptions, Leftover, UploadOptions, UploadSource};
+//! # fn main() -> qcos::Result<()> {
+//! let client = qcos::Client::new(qcos::Config::from_env()?)?;
+//! let mut shown = 0.0;
+//! let mut progress = |p: &qcos::transfer::Progress| {
+//!     if p.percent - shown >= 0.1 {
+//!         shown = p.percent;
+//!         println!("{:.0}% at {:.1} MB/s", p.percent * 100.0, p.speed / 1e6);
+//!     }
+//!     true // false cancels
+//! };
+//! let opts = UploadOptions { on_cancel: Leftover::Abort, ..UploadOptions::default() };
+//! let out = client.upload_file(
+//!     "backups/disk.img",
+//!     UploadSource::File("disk.img".as_ref()),
+//!     &opts,
+//!     Some(&mut progress),
+//! )?;
+//! println!("{} parts, CRC-64 {}", out.parts, out.crc64);
+//! client.download_file("backups/disk.img", "copy.img".as_ref(), &DownloadOptions::default(), None)?;
+//! # Ok(())
+//! # }
+//! ```
 
 mod client_store;
 mod copy;
