@@ -655,6 +655,7 @@ impl Http {
             let headers = signed_headers(&req, &addr, &creds, key_time, attempt_no > 0);
             drop(creds);
             attempt_no += 1;
+            let offset_before = self.clock_offset();
             let outcome = self.attempt(
                 &mut req,
                 &addr,
@@ -667,7 +668,11 @@ impl Http {
             match outcome {
                 Attempt::Done(resp) => return Ok(resp),
                 Attempt::Failed(err, date) => {
-                    if err.is_clock_skew() && self.cfg.correct_clock_skew && !skew_retried {
+                    // A HEAD answer has no body to name the skew: a 403 whose `Date`
+                    // moved the learned offset is treated the same way.
+                    let skewed = err.is_clock_skew()
+                        || (err.http_status == 403 && self.clock_offset() != offset_before);
+                    if skewed && self.cfg.correct_clock_skew && !skew_retried {
                         skew_retried = true;
                         if let Some(d) = date {
                             self.learn_date(d, true);
