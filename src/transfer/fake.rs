@@ -72,6 +72,7 @@ struct State {
     calls: Vec<Op>,
     md5_sent: Vec<(u32, bool)>,
     traffic_limits: Vec<Option<u64>>,
+    part_sizes: Vec<(u32, usize)>,
     part_buffers: HashSet<usize>,
 }
 
@@ -180,6 +181,12 @@ impl Fake {
 
     pub fn md5_sent(&self) -> Vec<(u32, bool)> {
         self.state.lock().unwrap().md5_sent.clone()
+    }
+
+    pub fn part_sizes(&self) -> Vec<(u32, usize)> {
+        let mut v = self.state.lock().unwrap().part_sizes.clone();
+        v.sort();
+        v
     }
 
     pub fn traffic_limits(&self) -> Vec<Option<u64>> {
@@ -310,6 +317,7 @@ impl MultipartStore for Fake {
             let mut s = self.state.lock().unwrap();
             s.md5_sent.push((number, content_md5.is_some()));
             s.traffic_limits.push(_traffic_limit);
+            s.part_sizes.push((number, data.len()));
             s.part_buffers.insert(data.as_ptr() as usize);
         }
         self.busy(|| {

@@ -850,3 +850,28 @@ fn bad_sources_are_refused_clearly() {
     assert!(e.to_string().contains("missing"), "{e}");
     assert_eq!(store.count(|_| true), 0, "nothing was sent");
 }
+
+#[test]
+fn a_stream_grows_its_part_size_as_it_goes() {
+    let store = Fake::new(TransferConfig {
+        chunk_parallel_limit: 2,
+        ..cfg()
+    });
+    let bytes = data(12 * MIB + 3, 28);
+    let mut r = &bytes[..];
+    let opts = UploadOptions {
+        stream_every: 2, // double every 2 parts instead of every 1000
+        ..UploadOptions::default()
+    };
+    let out = upload(&store, "s", UploadSource::Stream(&mut r), &opts, None).unwrap();
+    assert_eq!(store.object("s").unwrap(), bytes);
+    let sizes: Vec<usize> = store.part_sizes().into_iter().map(|(_, n)| n).collect();
+    assert_eq!(sizes, [MIB, MIB, 2 * MIB, 2 * MIB, 4 * MIB, 2 * MIB + 3]);
+    assert_eq!(out.parts, 6);
+    // At most parallel + 1 buffers ever existed (each grown in place as parts grow).
+    assert!(
+        store.distinct_part_buffers() <= 3 + 3,
+        "{}",
+        store.distinct_part_buffers()
+    );
+}

@@ -83,6 +83,19 @@ pub struct UploadOptions {
     pub slice_size: Option<u64>,
     pub chunk_size: Option<u64>,
     pub parallel: Option<usize>,
+    /// Tests only: how often a stream's part size doubles.
+    #[cfg(test)]
+    pub(crate) stream_every: u32,
+}
+
+impl UploadOptions {
+    fn stream_growth_every(&self) -> u32 {
+        #[cfg(test)]
+        if self.stream_every > 0 {
+            return self.stream_every;
+        }
+        STREAM_PARTS_PER_SIZE
+    }
 }
 
 impl Default for UploadOptions {
@@ -98,6 +111,8 @@ impl Default for UploadOptions {
             slice_size: None,
             chunk_size: None,
             parallel: None,
+            #[cfg(test)]
+            stream_every: 0,
         }
     }
 }
@@ -137,8 +152,12 @@ pub fn plan_part_size(total: u64, chunk: u64) -> u64 {
 /// 1,023,000 × `chunk` bytes (about 1 TB for 1 MiB, 8 TB for 8 MiB), and memory stays
 /// `(parallel + 1) ×` the current part size.
 pub fn stream_part_size(chunk: u64, number: u32) -> u64 {
+    part_size_growing(chunk, number, STREAM_PARTS_PER_SIZE)
+}
+
+fn part_size_growing(chunk: u64, number: u32, every: u32) -> u64 {
     let chunk = chunk.clamp(MIN_PART_SIZE, MAX_PART_SIZE);
-    let doublings = (number.saturating_sub(1) / STREAM_PARTS_PER_SIZE).min(20);
+    let doublings = (number.saturating_sub(1) / every.max(1)).min(20);
     chunk.saturating_mul(1 << doublings).min(MAX_PART_SIZE)
 }
 
@@ -546,6 +565,8 @@ struct UploadDispatch<'a> {
     /// Known total and its part size; `None` for streams.
     plan: Option<(u64, u64)>,
     chunk: u64,
+    /// A stream's part size doubles after every this many parts.
+    every: u32,
     next_number: u32,
     offset: u64,
     free: Vec<Vec<u8>>,
@@ -628,7 +649,7 @@ impl Dispatch for UploadDispatch<'_> {
                 let (buf, len, h) = match first {
                     Some(f) => f,
                     None => {
-                        let size = stream_part_size(self.chunk, number) as usize;
+                        let size = part_size_growing(self.chunk, number, self.every) as usize;
                         let mut buf = self.take_buf(size);
                         let Feed::Stream { reader, .. } = &mut self.feed else {
                             return Err(Error::Internal("feed changed".into()));
@@ -642,7 +663,7 @@ impl Dispatch for UploadDispatch<'_> {
                         (buf, n, h)
                     }
                 };
-                if len < stream_part_size(self.chunk, number) as usize {
+                if len < part_size_growing(self.chunk, number, self.every) as usize {
                     self.ended = true;
                 }
                 PartJob {
@@ -707,7 +728,7 @@ fn find_resumable<S: MultipartStore + ?Sized>(
 fn multipart<S: MultipartStore + ?Sized>(
     store: &S,
     key: &str,
-    mut feed: Feed<'_>,
+    feed: Feed<'_>,
     total: Option<u64>,
     attrs: ObjectAttrs,
     s: &Settings,
@@ -729,15 +750,13 @@ fn multipart<S: MultipartStore + ?Sized>(
         Feed::File { file, path, id } => (Some(*file), Some(*path), Some(*id)),
         _ => (None, None, None),
     };
-    if let Feed::Reader { declared, .. } = &mut feed {
-        *declared = total;
-    }
     let mut rep = Reporter::new(progress, s.interval_ms, total);
     let cancel = AtomicBool::new(false);
     let mut d = UploadDispatch {
         feed,
         plan,
         chunk: s.chunk,
+        every: opts.stream_growth_every(),
         next_number: 1,
         offset: 0,
         free: Vec::new(),
