@@ -308,6 +308,7 @@ impl MultipartStore for Fake {
         data: &[u8],
         content_md5: Option<[u8; 16]>,
         _traffic_limit: Option<u64>,
+        watch: &PartWatch<'_>,
     ) -> Result<PartWritten> {
         if let Some(f) = &self.on_part {
             f(number);
@@ -327,6 +328,19 @@ impl MultipartStore for Fake {
                 _ => {}
             }
             check_md5(data, content_md5)?;
+            // "Send" the body in pieces, as a socket would, stopping on a cancel.
+            for piece in data.chunks(256 << 10) {
+                if watch.cancelled() {
+                    return Err(Error::io(
+                        "request body",
+                        std::io::Error::other("the transfer was cancelled"),
+                    ));
+                }
+                watch.sent(piece.len() as u64);
+                if !self.part_delay.is_zero() {
+                    std::thread::sleep(self.part_delay / 4);
+                }
+            }
             let mut s = self.state.lock().unwrap();
             let u = s
                 .uploads

@@ -63,8 +63,8 @@ pub use download::{
 };
 pub use run::{Progress, ProgressFn};
 pub use store::{
-    CopySource, MultipartStore, ObjectAttrs, PartWritten, RemoteObject, RemotePart, RemoteUpload,
-    TransferConfig, Written,
+    CopySource, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart,
+    RemoteUpload, TransferConfig, Written,
 };
 pub use upload::{
     Leftover, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, UploadOptions, UploadOutput, UploadSource,

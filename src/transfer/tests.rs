@@ -366,7 +366,15 @@ fn resume_resends_parts_whose_bytes_changed_and_ignores_misfit_uploads() {
     // Another upload of the same key with a different part size does not fit.
     let other = store.initiate("k", &ObjectAttrs::default()).unwrap();
     store
-        .upload_part("k", &other, 1, &[1, 2, 3], None, None)
+        .upload_part(
+            "k",
+            &other,
+            1,
+            &[1, 2, 3],
+            None,
+            None,
+            &PartWatch::new(&Default::default(), &Default::default()),
+        )
         .unwrap();
     store.clear_faults();
     store.reset_calls();
@@ -874,4 +882,40 @@ fn a_stream_grows_its_part_size_as_it_goes() {
         "{}",
         store.distinct_part_buffers()
     );
+}
+
+#[test]
+fn progress_moves_within_a_part_and_cancel_stops_parts_mid_body() {
+    let mut store = Fake::new(TransferConfig {
+        chunk_size: 4 * MIB as u64,
+        chunk_parallel_limit: 2,
+        ..cfg()
+    });
+    // Each 256 KiB piece of a part takes 25 ms to "send".
+    store.part_delay = Duration::from_millis(100);
+    let bytes = data(16 * MIB, 29);
+    let f = file_with(&bytes);
+    let mut seen = Vec::new();
+    let mut cb = |p: &Progress| {
+        seen.push(p.loaded);
+        p.loaded < MIB as u64
+    };
+    let e = upload(
+        &store,
+        "k",
+        UploadSource::File(f.path()),
+        &UploadOptions::default(),
+        Some(&mut cb),
+    )
+    .unwrap_err();
+    assert_eq!(e.status(), crate::Status::Cancelled, "{e}");
+    // Bytes were reported while the first parts were still going out...
+    assert!(
+        seen.iter().any(|l| *l > 0 && l % (4 * MIB as u64) != 0),
+        "{seen:?}"
+    );
+    // ...and the parts in flight stopped mid-body: none of them completed.
+    let id = store.list_uploads("k").unwrap()[0].upload_id.clone();
+    assert!(store.list_parts("k", &id).unwrap().is_empty());
+    assert_eq!(store.parts_sent().len(), 2);
 }

@@ -18,7 +18,7 @@ use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use md5::{Digest, Md5};
@@ -27,7 +27,7 @@ use super::run::{
     Dispatch, ProgressFn, Reporter, RunEnd, hex, normalize_etag, run, split_traffic_limit,
     with_retries, with_retries_if,
 };
-use super::store::{MultipartStore, ObjectAttrs, RemotePart, Written};
+use super::store::{MultipartStore, ObjectAttrs, PartWatch, RemotePart, Written};
 use crate::crc64::{self, Crc64};
 use crate::{Error, Result};
 
@@ -684,7 +684,10 @@ impl Dispatch for UploadDispatch<'_> {
     fn finished(&mut self, out: PartOut, rep: &Reporter<'_>) -> Result<()> {
         self.free.push(out.buf);
         let done = out.result?;
-        rep.add(out.len);
+        if done.resumed {
+            // Parts that were sent were counted byte by byte while they went out.
+            rep.add(out.len);
+        }
         self.done.insert(out.number, (out.len, done));
         Ok(())
     }
@@ -751,6 +754,7 @@ fn multipart<S: MultipartStore + ?Sized>(
         _ => (None, None, None),
     };
     let mut rep = Reporter::new(progress, s.interval_ms, total);
+    let loaded = rep.counter();
     let cancel = AtomicBool::new(false);
     let mut d = UploadDispatch {
         feed,
@@ -805,7 +809,18 @@ fn multipart<S: MultipartStore + ?Sized>(
             let content_md5 = if s.part_md5 { h.md5 } else { None };
             let what = || format!("part {number} of {key}");
             let w = with_retries(s.retries, cancel, &what, || {
-                let w = store.upload_part(key, uid, number, data, content_md5, part_limit)?;
+                let watch = PartWatch::new(cancel, &loaded);
+                let r = store.upload_part(key, uid, number, data, content_md5, part_limit, &watch);
+                // The part counts exactly once in the progress: all of it on success,
+                // none of it after a failed attempt.
+                let sent = watch.sent_so_far();
+                match &r {
+                    Ok(_) => {
+                        loaded.fetch_add((data_len as u64).saturating_sub(sent), Ordering::Relaxed)
+                    }
+                    Err(_) => loaded.fetch_sub(sent, Ordering::Relaxed),
+                };
+                let w = r?;
                 if let Some(c) = w.crc64 {
                     if c != h.crc {
                         return Err(Error::Integrity(format!(
