@@ -919,3 +919,40 @@ fn progress_moves_within_a_part_and_cancel_stops_parts_mid_body() {
     assert!(store.list_parts("k", &id).unwrap().is_empty());
     assert_eq!(store.parts_sent().len(), 2);
 }
+
+#[test]
+fn a_cancelled_download_resumes() {
+    let mut store = Fake::new(TransferConfig {
+        chunk_parallel_limit: 1,
+        ..cfg()
+    });
+    store.part_delay = Duration::from_millis(10);
+    let bytes = data(6 * MIB + 1, 31);
+    store.insert("obj", bytes.clone(), ObjectAttrs::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.bin");
+    let mut cb = |p: &Progress| p.loaded < 2 * MIB as u64;
+    let e = download_file(
+        &store,
+        "obj",
+        &path,
+        &DownloadOptions::default(),
+        Some(&mut cb),
+    )
+    .unwrap_err();
+    assert_eq!(e.status(), crate::Status::Cancelled, "{e}");
+    assert!(!path.exists());
+    assert_eq!(
+        names_in(dir.path()),
+        [".out.bin.qcos-download", ".out.bin.qcos-download.journal"]
+    );
+    store.reset_calls();
+    let out = download_file(&store, "obj", &path, &DownloadOptions::default(), None).unwrap();
+    assert!(out.resumed_ranges >= 2, "{out:?}");
+    assert_eq!(
+        store.count(|o| *o == Op::Get) as u32 + out.resumed_ranges,
+        7
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    assert_eq!(names_in(dir.path()), ["out.bin"]);
+}
