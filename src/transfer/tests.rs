@@ -956,3 +956,22 @@ fn a_cancelled_download_resumes() {
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
     assert_eq!(names_in(dir.path()), ["out.bin"]);
 }
+
+#[test]
+fn a_source_larger_than_cos_allows_is_refused_before_anything_is_sent() {
+    let store = Fake::new(cfg());
+    let mut r = std::io::empty();
+    let e = upload(
+        &store,
+        "k",
+        UploadSource::Reader {
+            reader: &mut r,
+            len: MAX_PARTS * MAX_PART_SIZE + 1,
+        },
+        &UploadOptions::default(),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e.status(), crate::Status::InvalidArgument, "{e}");
+    assert_eq!(store.count(|_| true), 0);
+}

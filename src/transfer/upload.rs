@@ -739,6 +739,17 @@ fn multipart<S: MultipartStore + ?Sized>(
     progress: Option<ProgressFn<'_>>,
 ) -> Result<UploadOutput> {
     let (part_limit, parallel) = split_traffic_limit(opts.traffic_limit, s.parallel);
+    if let Some(t) = total {
+        if t > MAX_PARTS * MAX_PART_SIZE {
+            return Err(Error::invalid(
+                "source",
+                format!(
+                    "{t} bytes is more than COS's largest object \
+                     ({MAX_PARTS} parts of {MAX_PART_SIZE} bytes)"
+                ),
+            ));
+        }
+    }
     let plan = total.map(|t| (t, plan_part_size(t, s.chunk)));
     let resumable = opts.resume && !matches!(feed, Feed::Stream { .. });
     let found = match plan {
