@@ -57,8 +57,14 @@ fn abi_list_matches_the_header() {
     if committed != abi {
         let old: BTreeSet<&String> = committed.iter().collect();
         let new: BTreeSet<&String> = abi.iter().collect();
-        let removed: Vec<_> = old.difference(&new).collect();
-        let added: Vec<_> = new.difference(&old).collect();
+        let none = String::from("(none)");
+        let mut removed: Vec<_> = old.difference(&new).copied().collect();
+        let mut added: Vec<_> = new.difference(&old).copied().collect();
+        for list in [&mut removed, &mut added] {
+            if list.is_empty() {
+                list.push(&none);
+            }
+        }
         panic!(
             "the C ABI in include/qcos.h differs from {ABI_FILE}.\n\
              removed or changed (breaks existing programs: needs a major version bump):\n  {}\n\

@@ -131,9 +131,12 @@ fn cpp_wrapper_covers_every_c_function() {
         "parsed only {} functions",
         functions.len()
     );
+    // Lookups the wrapper does on its own copies of the results.
+    const DONE_ON_COPIES: &[&str] = &["qcos_post_form_get"];
     let missing: Vec<&String> = functions
         .iter()
         .map(|(name, _)| name)
+        .filter(|name| !DONE_ON_COPIES.contains(&name.as_str()))
         .filter(|name| {
             !hpp.match_indices(name.as_str()).any(|(i, _)| {
                 let after = hpp[i + name.len()..].chars().next();

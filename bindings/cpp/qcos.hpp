@@ -427,6 +427,120 @@ private:
 inline const qcos_put_options *raw(const PutOptions *o) noexcept { return o ? o->get() : nullptr; }
 inline const qcos_get_options *raw(const GetOptions *o) noexcept { return o ? o->get() : nullptr; }
 
+/** Options of Client::sign and Client::presign_url: parameters and headers to
+ *  sign, lifetime, start, form. Move-only; setters chain. */
+class SignOptions {
+public:
+    SignOptions() { detail::check(qcos_sign_options_new(&h_)); }
+    SignOptions(SignOptions &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    SignOptions &operator=(SignOptions &&o) noexcept {
+        if (this != &o) { qcos_sign_options_free(h_); h_ = std::exchange(o.h_, nullptr); }
+        return *this;
+    }
+    SignOptions(const SignOptions &) = delete;
+    SignOptions &operator=(const SignOptions &) = delete;
+    ~SignOptions() { qcos_sign_options_free(h_); }
+
+    /** A query parameter to sign (and, for a URL, to put in it); "" for a flag. */
+    SignOptions &param(std::string_view name, std::string_view value) {
+        detail::check(qcos_sign_options_add_param(h_, detail::cstr(name, "name").c_str(),
+                                                  detail::cstr(value, "value").c_str()));
+        return *this;
+    }
+    /** A header to sign; whoever sends the request must send it exactly. */
+    SignOptions &header(std::string_view name, std::string_view value) {
+        detail::check(qcos_sign_options_add_header(h_, detail::cstr(name, "name").c_str(),
+                                                   detail::cstr(value, "value").c_str()));
+        return *this;
+    }
+    /** Lifetime in seconds after the start (default 900). */
+    SignOptions &expires(int64_t secs) { detail::check(qcos_sign_options_set_expires(h_, secs)); return *this; }
+    /** Pin the start (Unix seconds) instead of now minus 60 s. */
+    SignOptions &start_time(int64_t unix_secs) { detail::check(qcos_sign_options_set_start_time(h_, unix_secs)); return *this; }
+    /** QCOS_SIGN_FORM_HEADER, QCOS_SIGN_FORM_QUERY or QCOS_SIGN_FORM_SIGN_PARAM. */
+    SignOptions &form(uint32_t f) { detail::check(qcos_sign_options_set_form(h_, f)); return *this; }
+    /** presign_url only: false gives a plain, unsigned URL. */
+    SignOptions &sign(bool v) { detail::check(qcos_sign_options_set_signed(h_, v)); return *this; }
+    const qcos_sign_options *get() const noexcept { return h_; }
+
+private:
+    qcos_sign_options *h_ = nullptr;
+};
+
+/** What a browser POST Object upload may do (Client::post_policy). Move-only. */
+class PostPolicyOptions {
+public:
+    PostPolicyOptions() { detail::check(qcos_post_policy_options_new(&h_)); }
+    PostPolicyOptions(PostPolicyOptions &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    PostPolicyOptions &operator=(PostPolicyOptions &&o) noexcept {
+        if (this != &o) { qcos_post_policy_options_free(h_); h_ = std::exchange(o.h_, nullptr); }
+        return *this;
+    }
+    PostPolicyOptions(const PostPolicyOptions &) = delete;
+    PostPolicyOptions &operator=(const PostPolicyOptions &) = delete;
+    ~PostPolicyOptions() { qcos_post_policy_options_free(h_); }
+
+    PostPolicyOptions &key(std::string_view k) {
+        detail::check(qcos_post_policy_options_set_key(h_, detail::cstr(k, "key").c_str()));
+        return *this;
+    }
+    PostPolicyOptions &key_prefix(std::string_view p) {
+        detail::check(qcos_post_policy_options_set_key_prefix(h_, detail::cstr(p, "prefix").c_str()));
+        return *this;
+    }
+    PostPolicyOptions &content_length_range(uint64_t min, uint64_t max) {
+        detail::check(qcos_post_policy_options_set_content_length_range(h_, min, max));
+        return *this;
+    }
+    PostPolicyOptions &content_type(std::string_view t) {
+        detail::check(qcos_post_policy_options_set_content_type(h_, detail::cstr(t, "content_type").c_str()));
+        return *this;
+    }
+    PostPolicyOptions &content_type_prefix(std::string_view p) {
+        detail::check(qcos_post_policy_options_set_content_type_prefix(h_, detail::cstr(p, "prefix").c_str()));
+        return *this;
+    }
+    PostPolicyOptions &success_action_status(uint16_t status) {
+        detail::check(qcos_post_policy_options_set_success_action_status(h_, status));
+        return *this;
+    }
+    PostPolicyOptions &field(std::string_view name, std::string_view value) {
+        detail::check(qcos_post_policy_options_add_field(h_, detail::cstr(name, "name").c_str(),
+                                                         detail::cstr(value, "value").c_str()));
+        return *this;
+    }
+    PostPolicyOptions &expires(int64_t secs) { detail::check(qcos_post_policy_options_set_expires(h_, secs)); return *this; }
+    PostPolicyOptions &start_time(int64_t unix_secs) {
+        detail::check(qcos_post_policy_options_set_start_time(h_, unix_secs));
+        return *this;
+    }
+    const qcos_post_policy_options *get() const noexcept { return h_; }
+
+private:
+    qcos_post_policy_options *h_ = nullptr;
+};
+
+/** An Authorization made by Client::sign for a request someone else sends. */
+struct Signature {
+    std::string authorization;  ///< the Authorization header value
+    std::string query;          ///< to append to the query (query forms), "" for the header form
+    std::vector<std::pair<std::string, std::string>> headers;  ///< headers to send as signed
+    int64_t start_time = 0, end_time = 0;
+};
+
+/** The fields of a browser POST Object upload (Client::post_policy), in order. */
+struct PostForm {
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> fields;
+    std::string policy_json;
+    /** The value of field `name`, or "" when absent (as qcos_post_form_get, on the copy). */
+    std::string get(const std::string &name) const {
+        for (const auto &f : fields)
+            if (f.first == name) return f.second;
+        return {};
+    }
+};
+
 /** Client settings, consumed by the Client constructor. Move-only; setters chain. */
 class Config {
 public:
@@ -767,6 +881,60 @@ public:
         check(qcos_client_list_objects(live(), p.empty() ? nullptr : p.c_str(), d.empty() ? nullptr : d.c_str(),
                                        m.empty() ? nullptr : m.c_str(), max_keys, &l));
         return ObjectList(l, provider_);
+    }
+
+    // -- signing for others ------------------------------------------------------
+
+    /** A presigned URL for one `method` request on `key` (no request is sent). */
+    std::string presign_url(std::string_view method, std::string_view key, const SignOptions *opts = nullptr) const {
+        std::string m = detail::cstr(method, "method"), k = detail::cstr(key, "key");
+        size_t n = 0;
+        std::string buf(1024, '\0');
+        for (int attempt = 0; attempt < 5; attempt++) {
+            qcos_status st = qcos_presign_url(live(), m.c_str(), k.c_str(), opts ? opts->get() : nullptr, &buf[0],
+                                              buf.size(), &n);
+            if (st == QCOS_STATUS_BUFFER_TOO_SMALL) {
+                buf.assign(n + 64, '\0');  // the length may change by a digit between calls
+                continue;
+            }
+            check(st);
+            buf.resize(n);
+            return buf;
+        }
+        throw Error(Status::Internal, "the presigned URL kept changing length");
+    }
+    /** Sign a request that someone else will send. */
+    Signature sign(std::string_view method, std::string_view key, const SignOptions *opts = nullptr) const {
+        struct Out {
+            qcos_signature *h = nullptr;
+            ~Out() { qcos_signature_free(h); }
+        } out;
+        check(qcos_sign(live(), detail::cstr(method, "method").c_str(), detail::cstr(key, "key").c_str(),
+                        opts ? opts->get() : nullptr, &out.h));
+        Signature s;
+        s.authorization = detail::str(qcos_signature_authorization(out.h));
+        s.query = detail::str(qcos_signature_query(out.h));
+        for (size_t i = 0, n = qcos_signature_header_count(out.h); i < n; i++)
+            s.headers.emplace_back(detail::str(qcos_signature_header_name(out.h, i)),
+                                   detail::str(qcos_signature_header_value(out.h, i)));
+        s.start_time = qcos_signature_start_time(out.h);
+        s.end_time = qcos_signature_end_time(out.h);
+        return s;
+    }
+    /** The signed form fields of a browser POST Object upload. */
+    PostForm post_policy(const PostPolicyOptions &opts) const {
+        struct Out {
+            qcos_post_form *h = nullptr;
+            ~Out() { qcos_post_form_free(h); }
+        } out;
+        check(qcos_post_policy(live(), opts.get(), &out.h));
+        PostForm f;
+        f.url = detail::str(qcos_post_form_url(out.h));
+        f.policy_json = detail::str(qcos_post_form_policy_json(out.h));
+        for (size_t i = 0, n = qcos_post_form_field_count(out.h); i < n; i++)
+            f.fields.emplace_back(detail::str(qcos_post_form_field_name(out.h, i)),
+                                  detail::str(qcos_post_form_field_value(out.h, i)));
+        return f;
     }
 
     // -- buckets -----------------------------------------------------------------

@@ -280,6 +280,49 @@ static void test_provider(const std::string &bucket) {
     CHECK(e.status() == qcos::Status::InvalidArgument);
 }
 
+static void test_signing(const qcos::Client &c, const std::string &bucket) {
+    std::string url = c.presign_url("GET", "dir/a b.txt");
+    CHECK(url.rfind(env("COS_ENDPOINT") + "/" + bucket + "/dir/a%20b.txt?", 0) == 0);
+    CHECK(url.find("q-signature=") != std::string::npos);
+    CHECK(url.find(env("COS_SECRET_KEY")) == std::string::npos);
+
+    qcos::SignOptions so;
+    so.param("response-content-type", "text/plain").expires(60).start_time(1700000000).form(QCOS_SIGN_FORM_SIGN_PARAM);
+    std::string pinned = c.presign_url("GET", "k", &so);
+    CHECK(pinned == c.presign_url("GET", "k", &so));  // a pinned start makes it reproducible
+    CHECK(pinned.find("sign=") != std::string::npos && pinned.find("response-content-type=text%2Fplain") != std::string::npos);
+    qcos::SignOptions plain;
+    plain.sign(false);
+    CHECK(c.presign_url("GET", "k", &plain) == env("COS_ENDPOINT") + "/" + bucket + "/k");
+
+    qcos::SignOptions hdr;
+    hdr.header("Content-Type", "image/png");
+    qcos::Signature sig = c.sign("PUT", "up.png", &hdr);
+    CHECK(sig.authorization.rfind("q-sign-algorithm=sha1&", 0) == 0);
+    CHECK(sig.query.empty() && sig.end_time > sig.start_time && !sig.headers.empty());
+    CHECK(sig.authorization.find("content-type") != std::string::npos);
+
+    qcos::SignOptions header_form;
+    header_form.form(QCOS_SIGN_FORM_HEADER);
+    qcos::Error e = expect_error([&] { c.presign_url("GET", "k", &header_form); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { qcos::SignOptions().expires(0); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+
+    qcos::PostPolicyOptions po;
+    po.key_prefix("uploads/").content_length_range(1, 1 << 20).content_type_prefix("image/").success_action_status(201)
+        .field("x-cos-meta-origin", "cpp").expires(600);
+    qcos::PostForm form = c.post_policy(po);
+    CHECK(form.url == env("COS_ENDPOINT") + "/" + bucket + "/" || form.url.rfind(env("COS_ENDPOINT"), 0) == 0);
+    CHECK(!form.get("policy").empty() && !form.get("q-signature").empty() && form.get("q-ak") == env("COS_SECRET_ID"));
+    CHECK(form.policy_json.find("content-length-range") != std::string::npos);
+    qcos::PostPolicyOptions exact;
+    exact.key("exact.png").content_type("image/png").start_time(1700000000);
+    CHECK(c.post_policy(exact).get("key") == "exact.png");
+    e = expect_error([&] { c.post_policy(qcos::PostPolicyOptions()); });  // no key
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+}
+
 static void test_threads(const qcos::Client &c) {
     std::atomic<int> ok{0};
     std::vector<std::thread> ts;
@@ -329,6 +372,7 @@ int main() {
         test_listing(c);
         test_errors(c);
         test_provider(bucket);
+        test_signing(c, bucket);
         test_threads(c);
         test_buckets("cppbuckets-1250000000");
     } catch (const std::exception &e) {

@@ -34,6 +34,7 @@ from ._lib import CREDENTIALS_CB, PROTOTYPES, READ_CB, WRITE_CB, lib
 from .errors import (
     AuthError,
     BufferTooSmallError,
+    InternalError,
     InvalidArgumentError,
     QcosError,
     Status,
@@ -53,6 +54,8 @@ __all__ = [
     "Bucket",
     "library_version",
     "Progress",
+    "Signature",
+    "PostForm",
 ]
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
@@ -206,6 +209,33 @@ class Bucket:
     name: str
     region: str
     creation_date: str
+
+
+@dataclass(frozen=True)
+class Signature:
+    """An Authorization computed by :meth:`Client.sign` for a request someone else
+    sends. With ``form="header"`` send ``Authorization: authorization`` plus every
+    pair of ``headers`` (``host``, and ``x-cos-security-token`` with temporary
+    credentials); with the query forms append ``query`` to the request's query."""
+
+    authorization: str
+    query: str
+    headers: Dict[str, str]
+    start_time: int
+    end_time: int
+
+
+@dataclass(frozen=True)
+class PostForm:
+    """The form of a browser POST Object upload (:meth:`Client.post_policy`): POST
+    ``fields`` (in order) and then the file to ``url``."""
+
+    url: str
+    fields: Dict[str, str]
+    policy_json: str
+
+
+_SIGN_FORMS = {"header": 0, "query": 1, "sign": 2}
 
 
 def _object_info(h: int) -> ObjectInfo:
@@ -1098,6 +1128,190 @@ class Client:
         """Iterate over every object under ``prefix``, page after page."""
         for page in self.list_objects_pages(prefix, delimiter):
             yield from page.objects
+
+    # -- signing for others ------------------------------------------------------
+
+    def _sign_options(
+        self,
+        *,
+        expires: Optional[int],
+        params: Optional[Mapping[str, str]],
+        headers: Optional[Mapping[str, str]],
+        start_time: Optional[int],
+        form: Optional[str],
+        signed: Optional[bool] = None,
+    ) -> _Options:
+        out = c_void_p()
+        check(lib.qcos_sign_options_new(byref(out)))
+        opts = _Options(out.value, lib.qcos_sign_options_free)
+        h = out.value
+        try:
+            for k, v in (params or {}).items():
+                check(lib.qcos_sign_options_add_param(h, _cstr(k, "param name"), _cstr(v, "param value")))
+            for k, v in (headers or {}).items():
+                check(lib.qcos_sign_options_add_header(h, _cstr(k, "header name"), _cstr(v, "header value")))
+            if expires is not None:
+                check(lib.qcos_sign_options_set_expires(h, int(expires)))
+            if start_time is not None:
+                check(lib.qcos_sign_options_set_start_time(h, int(start_time)))
+            if form is not None:
+                if form not in _SIGN_FORMS:
+                    raise InvalidArgumentError(
+                        Status.INVALID_ARGUMENT,
+                        f"form must be one of {sorted(_SIGN_FORMS)}, not {form!r}",
+                    )
+                check(lib.qcos_sign_options_set_form(h, _SIGN_FORMS[form]))
+            if signed is not None:
+                check(lib.qcos_sign_options_set_signed(h, bool(signed)))
+        except BaseException:
+            opts.__exit__(None, None, None)
+            raise
+        return opts
+
+    def get_presigned_url(
+        self,
+        key: str,
+        method: str = "GET",
+        *,
+        expires: Optional[int] = None,
+        params: Optional[Mapping[str, str]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        start_time: Optional[int] = None,
+        form: str = "query",
+        signed: bool = True,
+    ) -> str:
+        """A URL anyone may use for one ``method`` request on ``key`` until it
+        expires (default 900 s), without credentials. ``params`` are signed and
+        put in the URL; ``headers`` are signed and must be sent by whoever uses it.
+        ``form``: ``"query"`` (the ``q-*`` fields) or ``"sign"`` (one ``sign=``
+        parameter); ``signed=False`` gives a plain URL for public objects.
+        No request is sent."""
+        h = self._h()
+        m = _cstr(method, "method")
+        k = _cstr(key, "key")
+        n = c_size_t()
+        with self._sign_options(
+            expires=expires, params=params, headers=headers, start_time=start_time, form=form, signed=signed
+        ) as opts:
+            cap = 1024
+            for _ in range(5):
+                buf = ctypes.create_string_buffer(cap)
+                st = lib.qcos_presign_url(h, m, k, opts, buf, cap, byref(n))
+                if st == Status.BUFFER_TOO_SMALL:
+                    # The length may change by a digit between calls: leave room.
+                    cap = n.value + 64
+                    continue
+                self._check(st)
+                return buf.raw[: n.value].decode("utf-8")
+        raise InternalError(Status.INTERNAL, "the presigned URL kept changing length")
+
+    def get_presigned_download_url(self, key: str, **kwargs: Any) -> str:
+        """:meth:`get_presigned_url` for GET (the official SDK's name)."""
+        return self.get_presigned_url(key, "GET", **kwargs)
+
+    def sign(
+        self,
+        method: str,
+        key: str,
+        *,
+        expires: Optional[int] = None,
+        params: Optional[Mapping[str, str]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        start_time: Optional[int] = None,
+        form: str = "header",
+    ) -> Signature:
+        """Sign a request that someone else will send (a browser, a mini program),
+        with this client's credentials. See :class:`Signature` for what to send."""
+        h = self._h()
+        out = c_void_p()
+        with self._sign_options(
+            expires=expires, params=params, headers=headers, start_time=start_time, form=form
+        ) as opts:
+            st = lib.qcos_sign(h, _cstr(method, "method"), _cstr(key, "key"), opts, byref(out))
+        self._check(st)
+        sig = out.value
+        try:
+            return Signature(
+                authorization=_text(lib.qcos_signature_authorization(sig)),
+                query=_text(lib.qcos_signature_query(sig)),
+                headers={
+                    _text(lib.qcos_signature_header_name(sig, i)): _text(lib.qcos_signature_header_value(sig, i))
+                    for i in range(lib.qcos_signature_header_count(sig))
+                },
+                start_time=lib.qcos_signature_start_time(sig),
+                end_time=lib.qcos_signature_end_time(sig),
+            )
+        finally:
+            lib.qcos_signature_free(sig)
+
+    def get_auth(self, method: str, key: str, **kwargs: Any) -> str:
+        """The ``Authorization`` header value for a request (the official SDK's
+        ``get_auth``); keyword arguments as for :meth:`sign`."""
+        return self.sign(method, key, **kwargs).authorization
+
+    def post_policy(
+        self,
+        *,
+        key: Optional[str] = None,
+        key_prefix: Optional[str] = None,
+        content_length_range: Optional[Tuple[int, int]] = None,
+        content_type: Optional[str] = None,
+        content_type_prefix: Optional[str] = None,
+        success_action_status: Optional[int] = None,
+        fields: Optional[Mapping[str, str]] = None,
+        expires: Optional[int] = None,
+        start_time: Optional[int] = None,
+    ) -> PostForm:
+        """The signed form fields of a browser POST Object upload of exactly
+        ``key`` or of any key under ``key_prefix``, limited by size
+        (``content_length_range=(min, max)``), content type, and the exact
+        ``fields`` (``x-cos-meta-*``, ``acl``...)."""
+        h = self._h()
+        if (key is None) == (key_prefix is None):
+            raise InvalidArgumentError(Status.INVALID_ARGUMENT, "give exactly one of key and key_prefix")
+        out = c_void_p()
+        check(lib.qcos_post_policy_options_new(byref(out)))
+        po = out.value
+        form = c_void_p()
+        try:
+            if key is not None:
+                check(lib.qcos_post_policy_options_set_key(po, _cstr(key, "key")))
+            else:
+                check(lib.qcos_post_policy_options_set_key_prefix(po, _cstr(key_prefix or "", "key_prefix")))
+            if content_length_range is not None:
+                lo, hi = content_length_range
+                check(lib.qcos_post_policy_options_set_content_length_range(po, int(lo), int(hi)))
+            if content_type is not None:
+                check(lib.qcos_post_policy_options_set_content_type(po, _cstr(content_type, "content_type")))
+            if content_type_prefix is not None:
+                check(
+                    lib.qcos_post_policy_options_set_content_type_prefix(
+                        po, _cstr(content_type_prefix, "content_type_prefix")
+                    )
+                )
+            if success_action_status is not None:
+                check(lib.qcos_post_policy_options_set_success_action_status(po, int(success_action_status)))
+            for k, v in (fields or {}).items():
+                check(lib.qcos_post_policy_options_add_field(po, _cstr(k, "field name"), _cstr(v, "field value")))
+            if expires is not None:
+                check(lib.qcos_post_policy_options_set_expires(po, int(expires)))
+            if start_time is not None:
+                check(lib.qcos_post_policy_options_set_start_time(po, int(start_time)))
+            self._check(lib.qcos_post_policy(h, po, byref(form)))
+        finally:
+            lib.qcos_post_policy_options_free(po)
+        f = form.value
+        try:
+            return PostForm(
+                url=_text(lib.qcos_post_form_url(f)),
+                fields={
+                    _text(lib.qcos_post_form_field_name(f, i)): _text(lib.qcos_post_form_field_value(f, i))
+                    for i in range(lib.qcos_post_form_field_count(f))
+                },
+                policy_json=_text(lib.qcos_post_form_policy_json(f)),
+            )
+        finally:
+            lib.qcos_post_form_free(f)
 
     # -- buckets --------------------------------------------------------------
 
