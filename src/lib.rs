@@ -13,6 +13,7 @@ pub mod crc64;
 pub mod encode;
 pub mod error;
 pub mod http;
+pub mod transfer;
 pub mod xml;
 
 pub use client::{
