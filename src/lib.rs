@@ -12,6 +12,8 @@ pub mod config;
 pub mod crc64;
 pub mod encode;
 pub mod error;
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod http;
 pub mod transfer;
 pub mod xml;

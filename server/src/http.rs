@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::net::TcpStream;
+use std::path::PathBuf;
 
 /// Buffer size for body I/O.
 pub const BUF: usize = 256 * 1024;
@@ -413,15 +414,23 @@ impl Read for Body<'_> {
     }
 }
 
+/// A stretch of a data file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub path: PathBuf,
+    pub offset: u64,
+    pub len: u64,
+}
+
 /// A response body.
 pub enum ResponseBody {
     Empty,
     Bytes(Vec<u8>),
-    /// `len` bytes of `file` from `offset`.
-    File {
-        file: File,
-        offset: u64,
-        len: u64,
+    /// Stretches of files, sent in order. `first` is the first piece's file, opened
+    /// ahead (so a vanished file is noticed before the headers go out).
+    Pieces {
+        first: Option<File>,
+        pieces: Vec<Piece>,
     },
 }
 
@@ -430,7 +439,64 @@ impl ResponseBody {
         match self {
             ResponseBody::Empty => 0,
             ResponseBody::Bytes(b) => b.len() as u64,
-            ResponseBody::File { len, .. } => *len,
+            ResponseBody::Pieces { pieces, .. } => pieces.iter().map(|p| p.len).sum(),
+        }
+    }
+}
+
+fn open_piece(file: Option<File>, p: &Piece) -> io::Result<io::Take<File>> {
+    let mut f = match file {
+        Some(f) => f,
+        None => File::open(&p.path)?,
+    };
+    f.seek(SeekFrom::Start(p.offset))?;
+    Ok(f.take(p.len))
+}
+
+/// Reads a sequence of file pieces as one stream.
+pub struct PieceReader {
+    pieces: std::vec::IntoIter<Piece>,
+    current: Option<io::Take<File>>,
+}
+
+impl PieceReader {
+    pub fn new(first: Option<File>, pieces: Vec<Piece>) -> io::Result<Self> {
+        let mut it = pieces.into_iter();
+        let current = match it.next() {
+            Some(p) => Some(open_piece(first, &p)?),
+            None => None,
+        };
+        Ok(PieceReader {
+            pieces: it,
+            current,
+        })
+    }
+}
+
+impl Read for PieceReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let Some(cur) = self.current.as_mut() else {
+                return Ok(0);
+            };
+            let left = cur.limit();
+            let n = cur.read(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            if left > 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "data file shrank",
+                ));
+            }
+            self.current = match self.pieces.next() {
+                Some(p) => Some(open_piece(None, &p)?),
+                None => None,
+            };
         }
     }
 }
@@ -539,20 +605,26 @@ pub fn write_response(
             head.extend_from_slice(&b[..to_send as usize]);
             w.write_all(&head)?;
         }
-        ResponseBody::File {
-            mut file, offset, ..
-        } => {
+        ResponseBody::Pieces { first, pieces } => {
             w.write_all(&head)?;
-            if to_send > 0 {
+            let mut left = to_send;
+            let mut first = first;
+            for p in pieces {
+                if left == 0 {
+                    break;
+                }
+                let want = p.len.min(left);
+                let mut f = open_piece(first.take(), &p)?;
+                f.set_limit(want);
                 // std turns this into sendfile(2) on Linux; it falls back to a copy loop.
-                file.seek(SeekFrom::Start(offset))?;
-                let n = io::copy(&mut (&mut file).take(to_send), w)?;
-                if n != to_send {
+                let n = io::copy(&mut f, w)?;
+                if n != want {
                     return Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
-                        "object file shrank",
+                        "data file shrank",
                     ));
                 }
+                left -= n;
             }
         }
     }

@@ -12,8 +12,10 @@ use qcos::encode::{MAX_KEY_BYTES, percent_decode, uri_encode, validate_bucket};
 
 use crate::Shared;
 use crate::faults::{FaultAction, FaultProbe};
-use crate::http::{self, BUF, Body, HeadError, Request, Response, ResponseBody};
-use crate::store::{NewMeta, ObjectMeta, StoreError, Upload};
+use crate::http::{
+    self, BUF, Body, HeadError, Piece, PieceReader, Request, Response, ResponseBody,
+};
+use crate::store::{NewMeta, ObjectMeta, Placement, Segment, StoreError, Upload};
 use crate::util::{hex, http_date, iso_date, parse_http_date, request_id, unhex, xml_escape};
 
 const XML_DECL: &str = "<?xml version='1.0' encoding='utf-8' ?>\n";
@@ -588,7 +590,7 @@ fn corrupt_xml(resp: &mut Response) {
             resp.body = ResponseBody::Bytes(b"<?xml version='1.0'?><Result><Broken".to_vec());
             resp.set_header("Content-Type", "application/xml");
         }
-        ResponseBody::File { .. } => {}
+        ResponseBody::Pieces { .. } => {}
     }
 }
 
@@ -609,6 +611,27 @@ struct Received {
     size: u64,
     md5: [u8; 16],
     crc: u64,
+}
+
+/// The file pieces holding bytes `offset..offset+len` of an object.
+fn pieces_of(obj: &ObjectMeta, offset: u64, len: u64) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let (mut pos, end) = (0u64, offset + len);
+    for s in &obj.segments {
+        let (a, b) = (pos, pos + s.len);
+        pos = b;
+        if b <= offset || a >= end {
+            continue;
+        }
+        let from = offset.max(a);
+        let to = end.min(b);
+        out.push(Piece {
+            path: s.path.clone(),
+            offset: from - a,
+            len: to - from,
+        });
+    }
+    out
 }
 
 fn md5_etag(md5: &[u8]) -> String {
@@ -1170,8 +1193,11 @@ impl Cx<'_> {
             .commit_object(
                 &self.bucket,
                 &self.key,
-                &got.tmp,
-                got.size,
+                &[Segment {
+                    path: got.tmp.clone(),
+                    len: got.size,
+                }],
+                Placement::Move,
                 md5_etag(&got.md5),
                 Some(got.crc),
                 meta,
@@ -1182,11 +1208,12 @@ impl Cx<'_> {
             .header("x-cos-hash-crc64ecma", got.crc.to_string()))
     }
 
-    /// The object and an open handle on its data (retrying if it was replaced meanwhile).
+    /// The object and an open handle on its first data file (retrying if it was
+    /// replaced meanwhile).
     fn open_object(&self, bucket: &str, key: &str) -> Result<(Arc<ObjectMeta>, File), Fail> {
         for _ in 0..5 {
             let obj = self.sh.store.get_object(bucket, key).map_err(store_err)?;
-            match File::open(&obj.data) {
+            match File::open(&obj.segments[0].path) {
                 Ok(f) => return Ok((obj, f)),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(internal(e)),
@@ -1284,7 +1311,12 @@ impl Cx<'_> {
         resp.body = if head && len == 0 {
             ResponseBody::Empty
         } else {
-            ResponseBody::File { file, offset, len }
+            let pieces = pieces_of(&obj, offset, len);
+            // The pre-opened file belongs to the first segment; keep it only if the range
+            // starts there.
+            let first =
+                (pieces.first().map(|p| &p.path) == Some(&obj.segments[0].path)).then_some(file);
+            ResponseBody::Pieces { first, pieces }
         };
         Ok(resp)
     }
@@ -1331,7 +1363,7 @@ impl Cx<'_> {
             )
             .into());
         }
-        let (src, mut file) = self.copy_source()?;
+        let (src, file) = self.copy_source()?;
         let meta = if replace {
             meta_from_request(self.req)?
         } else {
@@ -1340,28 +1372,16 @@ impl Cx<'_> {
                 storage_class: storage_class_of(self.req)?,
             }
         };
-        let (tmp, mut out) = self.sh.store.tmp_file().map_err(internal)?;
-        let copied = io::copy(&mut file, &mut out);
-        drop(out);
-        match copied {
-            Ok(n) if n == src.size => {}
-            Ok(_) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(internal("the source changed during the copy"));
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(internal(e));
-            }
-        }
+        drop(file);
+        // Data files are never modified once written, so the copy shares them.
         let obj = self
             .sh
             .store
             .commit_object(
                 &self.bucket,
                 &self.key,
-                &tmp,
-                src.size,
+                &src.segments,
+                Placement::Link,
                 src.etag.clone(),
                 src.crc64,
                 meta,
@@ -1443,7 +1463,7 @@ impl Cx<'_> {
 
     fn upload_part_copy(&mut self) -> HResult {
         let (up, number) = self.part_target()?;
-        let (src, mut file) = self.copy_source()?;
+        let (src, file) = self.copy_source()?;
         let (offset, len) = match self.req.header("x-cos-copy-source-range") {
             None => (0, src.size),
             Some(v) => {
@@ -1467,8 +1487,10 @@ impl Cx<'_> {
                 (a, b - a + 1)
             }
         };
-        use std::io::Seek;
-        file.seek(io::SeekFrom::Start(offset)).map_err(internal)?;
+        let pieces = pieces_of(&src, offset, len);
+        let first =
+            (pieces.first().map(|p| &p.path) == Some(&src.segments[0].path)).then_some(file);
+        let mut file = PieceReader::new(first, pieces).map_err(internal)?;
         let (tmp, mut out) = self.sh.store.tmp_file().map_err(internal)?;
         let mut md5 = Md5::new();
         let mut crc = Crc64::new();
@@ -1615,31 +1637,17 @@ impl Cx<'_> {
             }
             parts.push(part.clone());
         }
-        // Merge the parts into one file (copy_file_range under the hood on Linux).
-        let (tmp, mut out) = self.sh.store.tmp_file().map_err(internal)?;
-        let mut size = 0u64;
+        // The parts become the object's segments (hard links: no data is copied).
         let mut crc = 0u64;
         let mut md5s = Md5::new();
-        let res = (|| -> io::Result<()> {
-            for p in &parts {
-                let mut f = File::open(&p.data)?;
-                let n = io::copy(&mut f, &mut out)?;
-                if n != p.size {
-                    return Err(io::Error::other(format!(
-                        "part {} changed while merging",
-                        p.number
-                    )));
-                }
-                size += n;
-                crc = crc64::combine(crc, p.crc64, p.size);
-                md5s.update(unhex(p.etag.trim_matches('"')).unwrap_or_default());
-            }
-            Ok(())
-        })();
-        drop(out);
-        if let Err(e) = res {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(internal(e));
+        let mut segments = Vec::with_capacity(parts.len());
+        for p in &parts {
+            crc = crc64::combine(crc, p.crc64, p.size);
+            md5s.update(unhex(p.etag.trim_matches('"')).unwrap_or_default());
+            segments.push(Segment {
+                path: p.data.clone(),
+                len: p.size,
+            });
         }
         let etag = format!("\"{}-{}\"", hex(&md5s.finalize()), parts.len());
         let obj = self
@@ -1648,8 +1656,8 @@ impl Cx<'_> {
             .commit_object(
                 &self.bucket,
                 &self.key,
-                &tmp,
-                size,
+                &segments,
+                Placement::Link,
                 etag,
                 Some(crc),
                 up.meta.clone(),

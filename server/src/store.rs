@@ -5,7 +5,7 @@
 //! tmp/                                 uploads in progress (cleared at start)
 //! buckets/{bucket}/bucket.meta         creation time
 //! buckets/{bucket}/o/{h2}/{h}.meta     object metadata, h = sha1(key); names its data file
-//! buckets/{bucket}/o/{h2}/{h}.{gen}.data
+//! buckets/{bucket}/o/{h2}/{h}.{gen}[.{i}].data   one file, or one per multipart part
 //! uploads/{id}/upload.meta             multipart upload (bucket, key, metadata)
 //! uploads/{id}/part-{n}.meta           part metadata; names its data file
 //! uploads/{id}/part-{n}.{gen}.data
@@ -13,7 +13,9 @@
 //! Data is written to `tmp/`, renamed to a fresh `{gen}` name, and only then does the
 //! metadata file (written aside and renamed over) switch to it, so an interrupted write
 //! leaves the previous object intact. At start the index is rebuilt from the `.meta`
-//! files and unreferenced data files are removed.
+//! files and unreferenced data files are removed. A multipart object keeps its parts as
+//! separate segment files (Complete links them into place instead of copying), and a
+//! copy hard-links the source's segments: data files are never modified once written.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
@@ -38,7 +40,24 @@ pub struct ObjectMeta {
     /// content-disposition, content-encoding, content-language, expires, x-cos-meta-*.
     pub headers: Vec<(String, String)>,
     pub storage_class: String,
-    pub data: PathBuf,
+    /// The data, in order: one file for simple objects, one per part for multipart ones.
+    pub segments: Vec<Segment>,
+}
+
+/// One data file of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub path: PathBuf,
+    pub len: u64,
+}
+
+/// How [`Store::commit_object`] puts source files into place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Rename (temporary files).
+    Move,
+    /// Hard-link (files that stay where they are: another object's or an upload's).
+    Link,
 }
 
 /// Metadata that comes with a new object (from PUT, Initiate or Copy).
@@ -248,7 +267,7 @@ impl Store {
                         } else if fname.ends_with(".meta") {
                             match Self::load_object(&sub, &p) {
                                 Some(m) => {
-                                    referenced.push(m.data.clone());
+                                    referenced.extend(m.segments.iter().map(|s| s.path.clone()));
                                     objects.insert(m.key.clone(), Arc::new(m));
                                 }
                                 None => {
@@ -332,9 +351,20 @@ impl Store {
 
     fn load_object(dir: &Path, meta: &Path) -> Option<ObjectMeta> {
         let lines = read_meta_file(meta)?;
-        let data = dir.join(field(&lines, "data")?);
         let size: u64 = field(&lines, "size")?.parse().ok()?;
-        if fs::metadata(&data).ok()?.len() != size {
+        let mut segments = Vec::new();
+        for (k, v) in &lines {
+            if k == "seg" {
+                let (name, len) = v.rsplit_once(':')?;
+                let len: u64 = len.parse().ok()?;
+                let path = dir.join(name);
+                if fs::metadata(&path).ok()?.len() != len {
+                    return None;
+                }
+                segments.push(Segment { path, len });
+            }
+        }
+        if segments.iter().map(|s| s.len).sum::<u64>() != size || segments.is_empty() {
             return None;
         }
         let nm = parse_new_meta(&lines);
@@ -346,7 +376,7 @@ impl Store {
             last_modified: field(&lines, "last_modified")?.parse().ok()?,
             headers: nm.headers,
             storage_class: nm.storage_class,
-            data,
+            segments,
         })
     }
 
@@ -424,28 +454,70 @@ impl Store {
         b.objects.get(key).cloned().ok_or(StoreError::NoSuchKey)
     }
 
-    /// Move the data in `tmp` into place as object `key` and switch its metadata.
+    /// Put `sources` (in order) into place as the data of object `key` and switch its
+    /// metadata to them. With [`Placement::Move`] the sources are consumed (removed on
+    /// failure too).
     #[allow(clippy::too_many_arguments)]
     pub fn commit_object(
         &self,
         bucket: &str,
         key: &str,
-        tmp: &Path,
-        size: u64,
+        sources: &[Segment],
+        placement: Placement,
         etag: String,
         crc64: Option<u64>,
         meta: NewMeta,
     ) -> SResult<Arc<ObjectMeta>> {
-        let h = key_hash(key);
-        let dir = self.bucket_dir(bucket).join("o").join(&h[..2]);
+        let discard = || {
+            if placement == Placement::Move {
+                for s in sources {
+                    let _ = fs::remove_file(&s.path);
+                }
+            }
+        };
         if !self.bucket_exists(bucket) {
-            let _ = fs::remove_file(tmp);
+            discard();
             return Err(StoreError::NoSuchBucket);
         }
-        fs::create_dir_all(&dir)?;
-        let data_name = format!("{h}.{}.data", unique());
-        let data = dir.join(&data_name);
-        fs::rename(tmp, &data)?;
+        let h = key_hash(key);
+        let dir = self.bucket_dir(bucket).join("o").join(&h[..2]);
+        if let Err(e) = fs::create_dir_all(&dir) {
+            discard();
+            return Err(e.into());
+        }
+        let generation = unique();
+        let mut segments: Vec<Segment> = Vec::with_capacity(sources.len());
+        let mut lines = vec![("key".to_string(), key.to_string())];
+        for (i, src) in sources.iter().enumerate() {
+            let name = if sources.len() == 1 {
+                format!("{h}.{generation}.data")
+            } else {
+                format!("{h}.{generation}.{i}.data")
+            };
+            let dest = dir.join(&name);
+            let placed = match placement {
+                Placement::Move => fs::rename(&src.path, &dest),
+                Placement::Link => fs::hard_link(&src.path, &dest)
+                    .or_else(|_| fs::copy(&src.path, &dest).map(|_| ())),
+            };
+            if let Err(e) = placed {
+                for s in &segments {
+                    let _ = fs::remove_file(&s.path);
+                }
+                if placement == Placement::Move {
+                    for s in &sources[i..] {
+                        let _ = fs::remove_file(&s.path);
+                    }
+                }
+                return Err(e.into());
+            }
+            lines.push(("seg".to_string(), format!("{name}:{}", src.len)));
+            segments.push(Segment {
+                path: dest,
+                len: src.len,
+            });
+        }
+        let size: u64 = segments.iter().map(|s| s.len).sum();
         let now = unix_now();
         let obj = ObjectMeta {
             key: key.to_string(),
@@ -455,39 +527,38 @@ impl Store {
             last_modified: now,
             headers: meta.headers.clone(),
             storage_class: meta.storage_class.clone(),
-            data: data.clone(),
+            segments,
         };
-        let mut lines = vec![
-            ("key".to_string(), key.to_string()),
-            ("data".to_string(), data_name),
-            ("size".to_string(), size.to_string()),
-            ("etag".to_string(), obj.etag.clone()),
-            ("last_modified".to_string(), now.to_string()),
-        ];
+        lines.push(("size".to_string(), size.to_string()));
+        lines.push(("etag".to_string(), obj.etag.clone()));
+        lines.push(("last_modified".to_string(), now.to_string()));
         if let Some(c) = crc64 {
             lines.push(("crc64".into(), c.to_string()));
         }
         lines.extend(meta_lines(&meta));
         let obj = Arc::new(obj);
+        let remove_new = |o: &ObjectMeta| {
+            for s in &o.segments {
+                let _ = fs::remove_file(&s.path);
+            }
+        };
         let old = {
             let mut st = self.lock();
             let Some(b) = st.buckets.get_mut(bucket) else {
                 drop(st);
-                let _ = fs::remove_file(&data);
+                remove_new(&obj);
                 return Err(StoreError::NoSuchBucket);
             };
             if let Err(e) = write_meta_file(&dir.join(format!("{h}.meta")), &self.tmp_dir(), &lines)
             {
                 drop(st);
-                let _ = fs::remove_file(&data);
+                remove_new(&obj);
                 return Err(e.into());
             }
             b.objects.insert(key.to_string(), obj.clone())
         };
-        if let Some(old) = old
-            && old.data != obj.data
-        {
-            let _ = fs::remove_file(&old.data);
+        if let Some(old) = old {
+            remove_new(&old);
         }
         Ok(obj)
     }
@@ -514,7 +585,9 @@ impl Store {
             }
             old
         };
-        let _ = fs::remove_file(&old.data);
+        for s in &old.segments {
+            let _ = fs::remove_file(&s.path);
+        }
         Ok(true)
     }
 

@@ -666,6 +666,72 @@ fn multipart_upload_complete() {
     // The upload is gone.
     let l = env.req("GET", "big").query("uploadId", &id).send();
     assert_eq!((l.status, l.code().as_deref()), (404, Some("NoSuchUpload")));
+
+    // Ranges across and inside parts (a multipart object keeps its parts as segments).
+    for (a, b) in [
+        (mib - 10, mib + 10),
+        (0, mib - 1),
+        (mib, 2 * mib + 6),
+        (2 * mib + 7, whole.len() - 1),
+        (5, 5),
+    ] {
+        let g = env
+            .req("GET", "big")
+            .header("Range", &format!("bytes={a}-{b}"))
+            .send();
+        assert_eq!(g.status, 206);
+        assert!(g.body == whole[a..=b], "range {a}-{b}");
+    }
+    let g = env.req("GET", "big").header("Range", "bytes=-1240").send();
+    assert!(g.body == whole[whole.len() - 1240..]);
+    // Copy of a multipart object, then the source is deleted: the copy stays whole.
+    let src = format!("{BUCKET}.cos.{REGION}.myqcloud.com/big");
+    let c = env
+        .req("PUT", "big-copy")
+        .header("x-cos-copy-source", &src)
+        .send();
+    assert_eq!(c.status, 200, "{}", c.text());
+    assert_eq!(c.xml("ETag").unwrap(), etag);
+    assert_eq!(env.req("DELETE", "big").send().status, 204);
+    let g = env.get("big-copy");
+    assert!(g.body == whole);
+    assert_eq!(g.crc(), Some(crc));
+    // Part copy from a multipart source, across its segment boundary.
+    let id2 = initiate(&env, "from-mp");
+    let r = env
+        .req("PUT", "from-mp")
+        .query("partNumber", "1")
+        .query("uploadId", &id2)
+        .header(
+            "x-cos-copy-source",
+            &format!("{BUCKET}.cos.{REGION}.myqcloud.com/big-copy"),
+        )
+        .header(
+            "x-cos-copy-source-range",
+            &format!("bytes={}-{}", mib - 100, mib + 99),
+        )
+        .send();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.xml("ETag").unwrap(),
+        format!("\"{}\"", md5_hex(&whole[mib - 100..mib + 100]))
+    );
+    env.req("DELETE", "from-mp").query("uploadId", &id2).send();
+    // Deleting everything leaves no data files behind.
+    assert_eq!(env.req("DELETE", "big-copy").send().status, 204);
+    let mut stack = vec![env.dir.path().to_path_buf()];
+    let mut data_files = Vec::new();
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "data") {
+                data_files.push(p);
+            }
+        }
+    }
+    assert!(data_files.is_empty(), "{data_files:?}");
 }
 
 #[test]

@@ -336,6 +336,35 @@ fn persistence_across_restart() {
             .body(b"part")
             .send()
             .etag();
+        // A completed two-part object survives the restart too.
+        let r = env.req("POST", "two").flag("uploads").send();
+        let id = r.xml("UploadId").unwrap();
+        let p1 = data(1024 * 1024, 1);
+        let e1 = env
+            .req("PUT", "two")
+            .query("partNumber", "1")
+            .query("uploadId", &id)
+            .body(&p1)
+            .send()
+            .etag();
+        let e2 = env
+            .req("PUT", "two")
+            .query("partNumber", "2")
+            .query("uploadId", &id)
+            .body(b"tail")
+            .send()
+            .etag();
+        let xml = format!(
+            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{e1}</ETag></Part><Part><PartNumber>2</PartNumber><ETag>{e2}</ETag></Part></CompleteMultipartUpload>"
+        );
+        assert_eq!(
+            env.req("POST", "two")
+                .query("uploadId", &id)
+                .body(xml.as_bytes())
+                .send()
+                .status,
+            200
+        );
         env.server.stop();
     }
     let server = Server::start(config(dir.path())).unwrap();
@@ -348,7 +377,15 @@ fn persistence_across_restart() {
     assert_eq!(g.body, b"one");
     assert_eq!(g.header("x-cos-meta-x"), Some("y"));
     assert_eq!(g.header("content-type"), Some("text/x"));
-    assert_eq!(env.req("GET", "").send().xml_all("Key"), ["a/1", "a/2"]);
+    assert_eq!(
+        env.req("GET", "").send().xml_all("Key"),
+        ["a/1", "a/2", "two"]
+    );
+    let mut whole = data(1024 * 1024, 1);
+    whole.extend_from_slice(b"tail");
+    let g = env.get("two");
+    assert!(g.body == whole);
+    assert_eq!(g.crc(), Some(qcos::crc64::checksum(&whole)));
     let l = env.req("GET", "mp").query("uploadId", &upload_id).send();
     assert_eq!(l.xml_all("ETag"), std::slice::from_ref(&part_etag));
     let xml = format!(

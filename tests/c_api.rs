@@ -1,0 +1,380 @@
+//! Builds the C programs (tests/c/*.c, examples/c/*.c) against the committed header
+//! `include/qcos.h` and the static library `libqcos.a` that this same `cargo test`
+//! built, then runs them against an in-process qcos-server.
+//!
+//! Where the archive comes from: the package's lib target has crate types
+//! `rlib, cdylib, staticlib`, and cargo builds all of them in the one rustc run that
+//! produces the rlib this test links against, writing `libqcos.a` into
+//! `target/<profile>/deps/`, the directory holding this test executable. So the
+//! archive is always exactly as fresh as the test; no nested cargo (which would wait
+//! on cargo's lock held by the running `cargo test`) is needed.
+//!
+//! Link line: `libqcos.a` plus the system libraries Rust's std needs, which is what
+//! `rustc --print native-static-libs` reports; [`native_static_libs_are_current`]
+//! checks that the documented list still matches.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use qcos_server::{RunningServer, Server, ServerConfig, TEST_SECRET_ID, TEST_SECRET_KEY};
+
+/// The system libraries a static link of libqcos.a needs on Linux (also written in
+/// the header's comment and the README).
+const NATIVE_STATIC_LIBS: &[&str] = &[
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
+
+const REGION: &str = "ap-guangzhou";
+const TMP_ID: &str = "AKIDqcosTMP";
+const TMP_KEY: &str = "qcosTMPsecretKEY";
+const TMP_TOKEN: &str = "qcos-test-token-0123456789";
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `target/<profile>/deps/`, the directory of this test executable, where this run
+/// of cargo wrote `libqcos.a` and `libqcos.so`. (`target/<profile>/libqcos.a` is only
+/// refreshed by `cargo build`, so it may be stale: never used here.)
+fn deps_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    exe.parent()
+        .expect("the test executable's directory")
+        .to_path_buf()
+}
+
+fn static_lib() -> PathBuf {
+    let lib = deps_dir().join("libqcos.a");
+    assert!(
+        lib.is_file(),
+        "{} not found (Cargo.toml must keep crate-type \"staticlib\"; run this test \
+         through `cargo test --test c_api`)",
+        lib.display()
+    );
+    lib
+}
+
+/// Compile one C source with warnings as errors and link it statically.
+fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
+    build_with("cc", "-std=c11", src, out_dir)
+}
+
+/// Compile with `compiler` and language standard `std`, link statically.
+fn build_with(compiler: &str, std: &str, src: &Path, out_dir: &Path) -> PathBuf {
+    let name = src.file_stem().unwrap().to_string_lossy().into_owned();
+    let exe = out_dir.join(&name);
+    let out = Command::new(compiler)
+        .args([std, "-g", "-O0", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+        .arg("-I")
+        .arg(manifest_dir().join("include"))
+        .args(test_hook_flags())
+        .arg(src)
+        .arg(static_lib())
+        .args(NATIVE_STATIC_LIBS)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {compiler} (install gcc and g++): {e}"));
+    assert!(
+        out.status.success(),
+        "compiling {} failed:\n{}",
+        src.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// `qcos_test_panic` exists only in builds with debug assertions (the profile `cargo
+/// test` uses by default); under `--release` the C test leaves its panic check out
+/// and [`test_hooks_exist_only_in_debug_builds`] checks the symbol is absent.
+fn test_hook_flags() -> &'static [&'static str] {
+    if cfg!(debug_assertions) {
+        &[]
+    } else {
+        &["-DQCOS_NO_TEST_HOOKS"]
+    }
+}
+
+#[test]
+fn test_hooks_exist_only_in_debug_builds() {
+    let out = Command::new("nm")
+        .args(["-g", "--defined-only"])
+        .arg(static_lib())
+        .output()
+        .expect("run nm (binutils)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let symbols = String::from_utf8_lossy(&out.stdout);
+    let has = symbols.lines().any(|l| l.ends_with(" qcos_test_panic"));
+    assert_eq!(
+        has,
+        cfg!(debug_assertions),
+        "qcos_test_panic present: {has}"
+    );
+    // The public API is there either way.
+    assert!(symbols.lines().any(|l| l.ends_with(" qcos_client_new")));
+}
+
+struct TestServer {
+    server: RunningServer,
+    _data: tempfile::TempDir,
+}
+
+fn start_server(auto_create_buckets: bool) -> TestServer {
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut cfg = ServerConfig::new(data.path().join("data"));
+    cfg.region = REGION.to_string();
+    cfg.auto_create_buckets = auto_create_buckets;
+    cfg.temporary = vec![(TMP_ID.into(), TMP_KEY.into(), TMP_TOKEN.into())];
+    let server = Server::start(cfg).expect("start qcos-server");
+    TestServer {
+        server,
+        _data: data,
+    }
+}
+
+/// The environment a C program reads (the same variables `qcos_config_from_env` uses).
+fn cos_env(server: &TestServer, bucket: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("COS_ENDPOINT", server.server.endpoint()),
+        ("COS_REGION", REGION.to_string()),
+        ("COS_BUCKET", bucket.to_string()),
+        ("COS_SECRET_ID", TEST_SECRET_ID.to_string()),
+        ("COS_SECRET_KEY", TEST_SECRET_KEY.to_string()),
+        ("QCOS_TEST_TMP_ID", TMP_ID.to_string()),
+        ("QCOS_TEST_TMP_KEY", TMP_KEY.to_string()),
+        ("QCOS_TEST_TMP_TOKEN", TMP_TOKEN.to_string()),
+    ]
+}
+
+fn run(mut cmd: Command, env: &[(&str, String)]) -> Output {
+    for var in [
+        "COS_SECURITY_TOKEN",
+        "COS_PATH_STYLE",
+        "COS_ENDPOINT",
+        "COS_BUCKET",
+        "COS_REGION",
+        "COS_SECRET_ID",
+        "COS_SECRET_KEY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+    cmd.output().expect("run the C program")
+}
+
+fn assert_success(what: &str, out: &Output) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        out.status
+    );
+}
+
+#[test]
+fn native_static_libs_are_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("probe.rs");
+    std::fs::write(&src, "pub fn probe() {}\n").unwrap();
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = Command::new(rustc)
+        .args([
+            "--crate-type",
+            "staticlib",
+            "--crate-name",
+            "probe",
+            "--print",
+            "native-static-libs",
+        ])
+        .arg("-o")
+        .arg(dir.path().join("libprobe.a"))
+        .arg(&src)
+        .output()
+        .expect("run rustc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stderr);
+    let line = text
+        .lines()
+        .find_map(|l| l.split("native-static-libs:").nth(1))
+        .unwrap_or_else(|| panic!("no native-static-libs note in:\n{text}"));
+    let libs: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(
+        libs, NATIVE_STATIC_LIBS,
+        "rustc now asks for other system libraries: update NATIVE_STATIC_LIBS here, \
+         the comment in cbindgen.toml (then regenerate the header) and the README"
+    );
+    let header = std::fs::read_to_string(manifest_dir().join("include/qcos.h")).unwrap();
+    assert!(
+        header.contains(&NATIVE_STATIC_LIBS.join(" ")),
+        "the header's link line differs from NATIVE_STATIC_LIBS"
+    );
+}
+
+/// `valgrind` with the leak and error settings of the suite, or a failure telling how
+/// to install it (never a silent skip).
+fn valgrind(exe: &Path) -> Command {
+    let probe = Command::new("valgrind").arg("--version").output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        panic!(
+            "valgrind is required to check the C programs for leaks and invalid reads: \
+             install it (e.g. `apt-get install valgrind`)"
+        );
+    }
+    let mut c = Command::new("valgrind");
+    c.args([
+        "--leak-check=full",
+        "--errors-for-leak-kinds=definite,indirect",
+        "--error-exitcode=1",
+        "--quiet",
+    ])
+    .arg(exe);
+    c
+}
+
+fn api_test(under_valgrind: bool) {
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_c(&manifest_dir().join("tests/c/api_test.c"), build.path());
+    let server = start_server(false);
+    let scratch = tempfile::tempdir().unwrap();
+    let mut env = cos_env(&server, "ctest-1250000000");
+    env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
+    let cmd = if under_valgrind {
+        valgrind(&exe)
+    } else {
+        Command::new(&exe)
+    };
+    let out = run(cmd, &env);
+    assert_success("tests/c/api_test.c", &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    // The library prints nothing, not even for the panic the program provokes.
+    assert!(
+        out.stderr.is_empty(),
+        "the library wrote to stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The whole C API, end to end, from C.
+#[test]
+fn c_api_end_to_end() {
+    api_test(false);
+}
+
+/// The same program under valgrind: every path (errors included) frees what it
+/// allocates and reads nothing it should not.
+#[test]
+fn c_api_end_to_end_under_valgrind() {
+    api_test(true);
+}
+
+/// The shared library works too: the quickstart linked against `libqcos.so`.
+#[test]
+fn quickstart_links_dynamically() {
+    let deps = deps_dir();
+    assert!(
+        deps.join("libqcos.so").is_file(),
+        "libqcos.so missing in {}",
+        deps.display()
+    );
+    let build = tempfile::tempdir().unwrap();
+    let exe = build.path().join("quickstart-dyn");
+    let out = Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
+        .arg(manifest_dir().join("include"))
+        .arg(manifest_dir().join("examples/c/quickstart.c"))
+        .arg(format!("-L{}", deps.display()))
+        .arg(format!("-Wl,-rpath,{}", deps.display()))
+        .arg("-lqcos")
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = start_server(true);
+    let out = run(Command::new(&exe), &cos_env(&server, "dynamic-1250000000"));
+    assert_success("quickstart linked against libqcos.so", &out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("verified"));
+}
+
+/// The header from C++: compiled with g++ and linked against the same archive.
+#[test]
+fn cpp_program_links_and_runs() {
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_with(
+        "g++",
+        "-std=c++17",
+        &manifest_dir().join("tests/c/cpp_link.cpp"),
+        build.path(),
+    );
+    let out = run(Command::new(&exe), &[]);
+    assert_success("tests/c/cpp_link.cpp", &out);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "c++ ok\n");
+}
+
+fn quickstart(under_valgrind: bool) {
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_c(
+        &manifest_dir().join("examples/c/quickstart.c"),
+        build.path(),
+    );
+    let server = start_server(true);
+    let env = cos_env(&server, "quickstart-1250000000");
+    let cmd = if under_valgrind {
+        valgrind(&exe)
+    } else {
+        Command::new(&exe)
+    };
+    let out = run(cmd, &env);
+    assert_success("examples/c/quickstart.c", &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for step in [
+        "uploaded quickstart/hello.txt",
+        "listed quickstart/hello.txt",
+        "verified",
+        "deleted",
+    ] {
+        assert!(stdout.contains(step), "missing {step:?} in:\n{stdout}");
+    }
+    // The example deleted its object: the bucket is empty again.
+    let mut cfg = qcos::config::Config::new(REGION, "quickstart-1250000000");
+    cfg.endpoint = Some(server.server.endpoint());
+    cfg.credentials = Some(qcos::auth::Credentials::new(
+        TEST_SECRET_ID,
+        TEST_SECRET_KEY,
+    ));
+    let client = qcos::client::Client::new(cfg).expect("client");
+    let page = client
+        .list_objects(&qcos::client::ListObjectsOptions::default())
+        .expect("list");
+    assert!(page.objects.is_empty(), "left behind: {:?}", page.objects);
+}
+
+#[test]
+fn quickstart_example_runs() {
+    quickstart(false);
+}
+
+#[test]
+fn quickstart_example_is_clean_under_valgrind() {
+    quickstart(true);
+}
