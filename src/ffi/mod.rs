@@ -31,6 +31,10 @@ pub mod results;
 
 pub mod list;
 
+pub mod transfer;
+
+pub mod queue;
+
 pub mod args;
 pub mod callbacks;
 pub mod entry;
