@@ -12,9 +12,7 @@ use super::client::qcos_client;
 use super::entry::{entry, entry_value};
 use super::last_error::c_string;
 use super::options::{put_options, qcos_put_options};
-use super::transfer::{
-    download_options, qcos_transfer_options, transfer_settings, upload_options,
-};
+use super::transfer::{download_options, qcos_transfer_options, transfer_settings, upload_options};
 use crate::error::{Result, Status};
 use crate::queue::{Event, EventKind, Queue, TaskInfo, TaskKind, TaskState};
 
@@ -482,9 +480,10 @@ pub extern "C" fn qcos_task_info_id(info: *const qcos_task_info) -> u64 {
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_task_info_is_upload(info: *const qcos_task_info) -> bool {
-    entry_value(false, || {
-        Ok(self::info(info)?.info.kind == TaskKind::Upload)
-    })
+    entry_value(
+        false,
+        || Ok(self::info(info)?.info.kind == TaskKind::Upload),
+    )
 }
 
 /// The task's state when the snapshot was taken; `QCOS_TASK_STATE_FAILED` when `info`
@@ -591,7 +590,9 @@ pub extern "C" fn qcos_task_info_error_http_status(info: *const qcos_task_info) 
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_task_info_error_code(info: *const qcos_task_info) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(self::info(info)?.error_code.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.error_code.as_ptr())
+    })
 }
 
 /// For a service error: the RequestId to quote to Tencent Cloud; "" otherwise. Owned by
@@ -620,7 +621,11 @@ pub extern "C" fn qcos_task_info_etag(info: *const qcos_task_info) -> *const c_c
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_task_info_crc64(info: *const qcos_task_info) -> u64 {
     entry_value(0, || {
-        Ok(self::info(info)?.info.result.as_ref().map_or(0, |r| r.crc64))
+        Ok(self::info(info)?
+            .info
+            .result
+            .as_ref()
+            .map_or(0, |r| r.crc64))
     })
 }
 
@@ -644,7 +649,9 @@ pub extern "C" fn qcos_task_info_crc64_verified(info: *const qcos_task_info) -> 
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_task_info_version_id(info: *const qcos_task_info) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(self::info(info)?.version_id.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.version_id.as_ptr())
+    })
 }
 
 /// A succeeded task's object size; 0 otherwise.

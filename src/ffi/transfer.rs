@@ -574,6 +574,7 @@ pub extern "C" fn qcos_upload_file(
     })
 }
 
+#[allow(clippy::too_many_arguments)] // the C entry points' arguments, passed through
 fn upload_from_reader(
     client: *const qcos_client,
     key: *const c_char,

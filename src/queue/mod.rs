@@ -312,6 +312,8 @@ struct Inner {
     tx: Sender<Event>,
     rx: Receiver<Event>,
     callback_on: AtomicBool,
+    /// The parts of every transfer run here (`None` once the queue is dropped).
+    pool: Mutex<Option<Arc<rayon::ThreadPool>>>,
 }
 
 impl Inner {
@@ -351,12 +353,24 @@ struct EventThread {
     handle: JoinHandle<()>,
 }
 
+thread_local! {
+    /// Set on a queue's event thread (so a drop from inside the callback does not join
+    /// its own thread). A plain `Cell`: nothing to allocate or destroy.
+    static ON_EVENT_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn on_event_thread() -> bool {
+    ON_EVENT_THREAD.with(|c| c.get())
+}
+
 /// A queue of background transfers of one client. See the module documentation.
 ///
 /// Thread-safe: every method takes `&self` and may be called from any thread.
 pub struct Queue {
     inner: Arc<Inner>,
     workers: Vec<JoinHandle<()>>,
+    /// The part pool's threads, joined at drop (rayon itself never joins them).
+    pool_threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
     events: Mutex<Option<EventThread>>,
 }
 
@@ -372,10 +386,33 @@ impl std::fmt::Debug for Queue {
 impl Queue {
     /// A queue for `client` (a clone shares its connections), with the client's
     /// `file_parallel_limit` workers, `upload_queue_size` and `progress_interval_ms`.
-    /// Starts `file_parallel_limit` worker threads (named `qcos-queue-N`).
+    /// Starts `file_parallel_limit` worker threads (named `qcos-queue-N`) and a pool of
+    /// `file_parallel_limit × chunk_parallel_limit` part threads (`qcos-queue-part-N`).
     pub fn new(client: Client) -> Result<Queue> {
         let cfg = client.config();
         let workers = cfg.file_parallel_limit.max(1);
+        let part_threads = workers.saturating_mul(cfg.chunk_parallel_limit.max(1));
+        let pool_threads: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let handles = pool_threads.clone();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(part_threads)
+            .spawn_handler(move |t| {
+                let name = format!("qcos-queue-part-{}", t.index());
+                let h = std::thread::Builder::new()
+                    .name(name)
+                    .spawn(move || t.run())?;
+                handles.lock().unwrap_or_else(|p| p.into_inner()).push(h);
+                Ok(())
+            })
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot start the queue's part threads: {e}")));
+        let pool = match pool {
+            Ok(p) => p,
+            Err(e) => {
+                join_all(&pool_threads);
+                return Err(e);
+            }
+        };
         let queue_size = cfg.upload_queue_size.max(1);
         let tick_interval = Duration::from_millis(cfg.progress_interval_ms);
         let (tx, rx) = crossbeam_channel::unbounded();
@@ -394,10 +431,12 @@ impl Queue {
             tx,
             rx,
             callback_on: AtomicBool::new(false),
+            pool: Mutex::new(Some(Arc::new(pool))),
         });
         let mut queue = Queue {
             inner: inner.clone(),
             workers: Vec::with_capacity(workers),
+            pool_threads,
             events: Mutex::new(None),
         };
         for i in 0..workers {
@@ -665,14 +704,12 @@ impl Queue {
     /// drop the queue. Calling `set_callback` from inside the callback fails with
     /// `InvalidState`.
     pub fn set_callback(&self, cb: Option<EventCallback>) -> Result<()> {
-        let mut slot = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(t) = slot.as_ref() {
-            if t.handle.thread().id() == std::thread::current().id() {
-                return Err(Error::InvalidState(
-                    "set_callback was called from inside the event callback".into(),
-                ));
-            }
+        if on_event_thread() {
+            return Err(Error::InvalidState(
+                "set_callback was called from inside the event callback".into(),
+            ));
         }
+        let mut slot = self.events.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(t) = slot.take() {
             t.stop.store(true, Ordering::SeqCst);
             let _ = t.handle.join();
@@ -687,6 +724,7 @@ impl Queue {
         let handle = std::thread::Builder::new()
             .name("qcos-queue-events".into())
             .spawn(move || {
+                ON_EVENT_THREAD.with(|c| c.set(true));
                 while !stop2.load(Ordering::SeqCst) {
                     if let Ok(ev) = rx.recv_timeout(Duration::from_millis(20)) {
                         if stop2.load(Ordering::SeqCst) {
@@ -752,7 +790,7 @@ impl Drop for Queue {
         if let Some(t) = slot {
             t.stop.store(true, Ordering::SeqCst);
             // Dropped from inside the callback: that thread ends once the callback returns.
-            if t.handle.thread().id() != std::thread::current().id() {
+            if !on_event_thread() {
                 let _ = t.handle.join();
             }
         }
@@ -778,10 +816,25 @@ impl Drop for Queue {
             }
             inner.work.notify_all();
         }
-        // 3. Join every worker.
+        // 3. Join every worker, then end the part pool and join its threads.
         for h in self.workers.drain(..) {
             let _ = h.join();
         }
+        let pool = self
+            .inner
+            .pool
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        drop(pool);
+        join_all(&self.pool_threads);
+    }
+}
+
+fn join_all(handles: &Mutex<Vec<JoinHandle<()>>>) {
+    let hs = std::mem::take(&mut *handles.lock().unwrap_or_else(|p| p.into_inner()));
+    for h in hs {
+        let _ = h.join();
     }
 }
 
@@ -851,7 +904,8 @@ enum Outcome {
 }
 
 fn run_task(inner: &Inner, id: TaskId, key: &str, spec: &Spec, control: &AtomicU8) {
-    let store = TaskStore::new(&inner.client);
+    let pool = inner.pool.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let store = TaskStore::new(&inner.client, pool.as_deref());
     let mut started = false;
     let mut last_tick: Option<(Instant, u64)> = None;
     let mut progress = |p: &Progress| -> bool {

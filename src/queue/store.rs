@@ -23,14 +23,17 @@ pub(crate) const CONTROL_INTERVAL_MS: u64 = 20;
 
 pub(crate) struct TaskStore<'a> {
     pub(crate) client: &'a Client,
+    /// The queue's part pool.
+    pool: Option<&'a rayon::ThreadPool>,
     /// The multipart upload in use, last seen.
     pub(crate) upload_id: Mutex<Option<String>>,
 }
 
 impl<'a> TaskStore<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
+    pub(crate) fn new(client: &'a Client, pool: Option<&'a rayon::ThreadPool>) -> Self {
         TaskStore {
             client,
+            pool,
             upload_id: Mutex::new(None),
         }
     }
@@ -58,7 +61,7 @@ impl MultipartStore for TaskStore<'_> {
     }
 
     fn pool(&self) -> Option<&rayon::ThreadPool> {
-        MultipartStore::pool(self.client)
+        self.pool.or_else(|| MultipartStore::pool(self.client))
     }
 
     fn put_object(
