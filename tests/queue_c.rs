@@ -222,9 +222,7 @@ fn c_queue_pause_resume_sends_each_part_once() {
     );
 }
 
-/// Cancel aborts: the server lists no upload afterwards.
-#[test]
-fn c_queue_cancel_aborts() {
+fn cancel_run(under_valgrind: bool) {
     let r = Run::start();
     r.slow_parts("cancel/", 40);
     r.server.faults().add(FaultRule {
@@ -237,7 +235,7 @@ fn c_queue_cancel_aborts() {
         .method("PUT")
         .path_contains("cancel/denied")
     });
-    let out = r.run("tests/c/queue_cancel.c", &[], false);
+    let out = r.run("tests/c/queue_cancel.c", &[], under_valgrind);
     assert_all_passed(&out);
     let left = r.client().list_multipart_uploads("cancel/").unwrap();
     assert!(left.is_empty(), "{left:?}");
@@ -247,6 +245,18 @@ fn c_queue_cancel_aborts() {
         .head_object("cancel/run.bin", &Default::default())
         .unwrap_err();
     assert_eq!(e.service().map(|s| s.http_status), Some(404));
+}
+
+/// Cancel aborts: the server lists no upload afterwards.
+#[test]
+fn c_queue_cancel_aborts() {
+    cancel_run(false);
+}
+
+/// The cancel paths (running, waiting, paused, failed) under valgrind.
+#[test]
+fn c_queue_cancel_is_clean_under_valgrind() {
+    cancel_run(true);
 }
 
 /// A queue freed mid-transfer, with a callback registered, under valgrind: no leak, no
@@ -260,4 +270,51 @@ fn c_queue_freed_mid_transfer_under_valgrind() {
     assert!(r.server.stats().get("upload_part") >= 1);
     let left = r.client().list_multipart_uploads("free/").unwrap();
     assert!(left.is_empty(), "{left:?}");
+}
+
+fn uploader(under_valgrind: bool) {
+    let r = Run::start();
+    let dir = r.scratch.path();
+    let mut files = Vec::new();
+    for (name, len) in [("a.bin", 3 << 20), ("b.txt", 1000), ("c.dat", 0)] {
+        let p = dir.join(name);
+        let data: Vec<u8> = (0..len).map(|i: usize| (i * 13 % 256) as u8).collect();
+        std::fs::write(&p, &data).unwrap();
+        files.push((name, p, data));
+    }
+    let args: Vec<String> = ["-p".to_string(), "up/".to_string()]
+        .into_iter()
+        .chain(files.iter().map(|(_, p, _)| p.display().to_string()))
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = r.run("examples/c/uploader.c", &args, under_valgrind);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let client = r.client();
+    for (name, _, data) in &files {
+        let key = format!("up/{name}");
+        let crc = qcos::crc64::checksum(data);
+        let line = format!("uploaded {key} ({} bytes, crc64 {crc},", data.len());
+        assert!(stdout.contains(&line), "missing {line:?} in:\n{stdout}");
+        // A bar per state change, ending full.
+        assert!(
+            stdout.contains(&format!("[{}] 100.0%", "#".repeat(30))),
+            "{stdout}"
+        );
+        let head = client.head_object(&key, &Default::default()).unwrap();
+        assert_eq!(head.content_length, data.len() as u64);
+        assert_eq!(head.crc64, Some(crc));
+    }
+    assert!(stdout.contains("succeeded"), "{stdout}");
+}
+
+/// The example uploader queues its files and draws their bars against qcos-server.
+#[test]
+fn uploader_example_uploads_every_file() {
+    uploader(false);
+}
+
+/// The same under valgrind.
+#[test]
+fn uploader_example_is_clean_under_valgrind() {
+    uploader(true);
 }
