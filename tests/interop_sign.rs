@@ -14,8 +14,19 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
 use common::pyenv::{self, json_str};
-use qcos::auth::{KeyTime, authorization, should_sign_header};
+use qcos::auth::{Credentials, KeyTime, authorization, parse_authorization, should_sign_header};
+use qcos::encode::{parse_query, percent_decode};
+use qcos::{
+    Body, Client, Config, CopyObjectOptions, CopySource, GetObjectOptions, ListObjectsOptions,
+    PutObjectOptions, UploadPartOptions,
+};
 
 const BUCKET: &str = "examplebucket-1250000000";
 const REGION: &str = "ap-beijing";
@@ -28,7 +39,7 @@ const UPLOAD_ID: &str =
 #[derive(Clone)]
 struct Case {
     id: String,
-    method: &'static str,
+    method: String,
     bucket: String,
     region: String,
     key: String,
@@ -40,10 +51,10 @@ struct Case {
     expire: i64,
 }
 
-fn case(id: &str, method: &'static str, key: &str) -> Case {
+fn case(id: &str, method: &str, key: &str) -> Case {
     Case {
         id: id.to_string(),
-        method,
+        method: method.to_string(),
         bucket: BUCKET.to_string(),
         region: REGION.to_string(),
         key: key.to_string(),
@@ -116,7 +127,7 @@ impl Case {
             &self.secret_id,
             &self.secret_key,
             self.key_time(),
-            self.method,
+            &self.method,
             &format!("/{}", self.key),
             &params,
             &headers,
@@ -133,7 +144,7 @@ impl Case {
         format!(
             "{{\"id\":{},\"method\":{},\"bucket\":{},\"region\":{},\"key\":{},\"params\":[{}],\"headers\":[{}],\"secret_id\":{},\"secret_key\":{},\"now\":{},\"expire\":{}}}",
             json_str(&self.id),
-            json_str(self.method),
+            json_str(&self.method),
             json_str(&self.bucket),
             json_str(&self.region),
             json_str(&self.key),
@@ -326,19 +337,8 @@ fn cases() -> Vec<Case> {
     v
 }
 
-#[test]
-fn authorization_matches_official_python_sdk() {
-    let cases = cases();
-    assert!(cases.len() >= 30, "at least 30 cases, have {}", cases.len());
-    let mut ids = HashMap::new();
-    for (i, c) in cases.iter().enumerate() {
-        assert!(
-            ids.insert(c.id.clone(), i).is_none(),
-            "duplicate id {}",
-            c.id
-        );
-    }
-
+/// Run `sign_cases.py` over the cases: id -> (SDK Authorization, SDK canonical request).
+fn sdk_authorizations(cases: &[Case]) -> HashMap<String, (String, String)> {
     let input = format!(
         "[{}]",
         cases
@@ -353,7 +353,6 @@ fn authorization_matches_official_python_sdk() {
         input.as_bytes(),
         Duration::from_secs(300),
     );
-
     let mut theirs: HashMap<String, (String, String)> = HashMap::new();
     for line in out.lines().filter(|l| !l.is_empty()) {
         let mut f = line.splitn(3, '\t');
@@ -369,6 +368,23 @@ fn authorization_matches_official_python_sdk() {
         theirs.len(),
         cases.len()
     );
+    theirs
+}
+
+#[test]
+fn authorization_matches_official_python_sdk() {
+    let cases = cases();
+    assert!(cases.len() >= 30, "at least 30 cases, have {}", cases.len());
+    let mut ids = HashMap::new();
+    for (i, c) in cases.iter().enumerate() {
+        assert!(
+            ids.insert(c.id.clone(), i).is_none(),
+            "duplicate id {}",
+            c.id
+        );
+    }
+
+    let theirs = sdk_authorizations(&cases);
 
     let mut failures = Vec::new();
     for c in &cases {
@@ -413,4 +429,299 @@ fn authorization_matches_official_python_sdk() {
         token.contains("x-cos-security-token"),
         "the security token is signed: {token}"
     );
+}
+
+/// One request as it arrived on the wire.
+struct Wire {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+}
+
+/// A loopback HTTP listener that records every request and answers each with an empty
+/// `200` (then closes the connection). It only needs to capture what the client sends.
+struct Capture {
+    addr: std::net::SocketAddr,
+    seen: Arc<Mutex<Vec<Wire>>>,
+    stop: Arc<AtomicBool>,
+    accept: Option<thread::JoinHandle<()>>,
+}
+
+impl Capture {
+    fn start() -> Capture {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s2, stop2) = (seen.clone(), stop.clone());
+        let accept = thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let s3 = s2.clone();
+                thread::spawn(move || {
+                    // A malformed or cut request is simply not recorded; the test then
+                    // fails on the missing request.
+                    let _ = serve_one(conn, &s3);
+                });
+            }
+        });
+        Capture {
+            addr,
+            seen,
+            stop,
+            accept: Some(accept),
+        }
+    }
+
+    fn take(&self) -> Vec<Wire> {
+        std::mem::take(&mut *self.seen.lock().expect("capture lock"))
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn serve_one(conn: TcpStream, seen: &Mutex<Vec<Wire>>) -> std::io::Result<()> {
+    conn.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut r = BufReader::new(conn.try_clone()?);
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let mut parts = line.trim_end().splitn(3, ' ');
+    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+        return Ok(());
+    };
+    let (method, target) = (method.to_string(), target.to_string());
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let l = line.trim_end_matches(['\r', '\n']);
+        if l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':') {
+            headers.push((k.to_string(), v.trim().to_string()));
+        }
+    }
+    let header = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.clone())
+    };
+    if let Some(len) = header("content-length").and_then(|v| v.parse::<u64>().ok()) {
+        std::io::copy(&mut (&mut r).take(len), &mut std::io::sink())?;
+    } else if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        loop {
+            line.clear();
+            r.read_line(&mut line)?;
+            let size =
+                u64::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
+            std::io::copy(&mut (&mut r).take(size + 2), &mut std::io::sink())?;
+            if size == 0 {
+                break;
+            }
+        }
+    }
+    seen.lock().expect("capture lock").push(Wire {
+        method,
+        target,
+        headers,
+    });
+    let mut w = conn;
+    w.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nx-cos-request-id: capture\r\nConnection: close\r\n\r\n",
+    )?;
+    w.flush()
+}
+
+/// Drive our client through every kind of request it makes; the answers are empty
+/// 200s, so most calls fail to parse them: only the requests sent matter here.
+fn drive_client(client: &Client) {
+    let key = "dir/中文 名 +%#?~!*'().txt";
+    let put = PutObjectOptions {
+        content_type: Some("text/plain; charset=utf-8".into()),
+        cache_control: Some("no-cache".into()),
+        content_disposition: Some("attachment; filename=\"a b.txt\"".into()),
+        content_encoding: Some("identity".into()),
+        expires: Some("Thu, 01 Dec 2030 16:00:00 GMT".into()),
+        storage_class: Some("STANDARD_IA".into()),
+        meta: vec![
+            ("Author".into(), "qcos tester".into()),
+            ("symbols".into(), "a+b=c&d/e".into()),
+        ],
+        check_content_md5: Some(true),
+        add_meta_md5: Some(true),
+        traffic_limit: Some(819_200),
+        ..Default::default()
+    };
+    let _ = client.put_object(key, Body::Bytes(b"hello wire"), &put);
+    let _ = client.put_object("empty", Body::Bytes(b""), &PutObjectOptions::default());
+    let get = GetObjectOptions {
+        range: Some((5, Some(99))),
+        if_match: Some("\"abc\"".into()),
+        if_none_match: Some("\"def\"".into()),
+        if_modified_since: Some("Wed, 21 Oct 2015 07:28:00 GMT".into()),
+        if_unmodified_since: Some("Thu, 22 Oct 2015 07:28:00 GMT".into()),
+        response_content_type: Some("application/x-test".into()),
+        response_content_disposition: Some("attachment; filename=\"r e.txt\"".into()),
+        response_content_encoding: Some("gzip".into()),
+        response_content_language: Some("zh-CN".into()),
+        response_cache_control: Some("max-age=60, public".into()),
+        response_expires: Some("Wed, 21 Oct 2026 07:28:00 GMT".into()),
+        version_id: Some("MTg0NDUxNTc1NjIzMTQ1MDAwODg".into()),
+        traffic_limit: Some(819_200),
+    };
+    let _ = client.get_object(key, &get, &mut std::io::sink());
+    let _ = client.head_object(key, &GetObjectOptions::default());
+    let _ = client.delete_object("a b/c d");
+    let _ = client.delete_objects(&["x", "y z", "中文"], false);
+    let src = CopySource {
+        bucket: BUCKET.into(),
+        region: REGION.into(),
+        key: key.into(),
+        version_id: None,
+    };
+    let _ = client.copy_object("copies/dest.txt", &src, &CopyObjectOptions::default());
+    let _ = client.copy_object(
+        "copies/replaced.txt",
+        &src,
+        &CopyObjectOptions {
+            metadata_directive_replace: true,
+            put: put.clone(),
+        },
+    );
+    let _ = client.list_objects(&ListObjectsOptions {
+        prefix: "photos/2024 summer/".into(),
+        delimiter: "/".into(),
+        marker: "photos/2024 summer/a+b.jpg".into(),
+        max_keys: Some(10),
+    });
+    let _ = client.list_objects(&ListObjectsOptions::default());
+    let _ = client.initiate_multipart_upload("big/file.bin", &put);
+    let _ = client.upload_part(
+        "big/file.bin",
+        UPLOAD_ID,
+        3,
+        Body::Bytes(&[7u8; 1000]),
+        &UploadPartOptions {
+            content_md5: true,
+            ..Default::default()
+        },
+    );
+    let _ = client.upload_part_copy("big/file.bin", UPLOAD_ID, 4, &src, Some((0, 9)));
+    let _ = client.complete_multipart_upload(
+        "big/file.bin",
+        UPLOAD_ID,
+        &[(1, "\"e1\"".into()), (2, "\"e2\"".into())],
+    );
+    let _ = client.list_parts("big/file.bin", UPLOAD_ID);
+    let _ = client.abort_multipart_upload("big/file.bin", UPLOAD_ID);
+    let _ = client.list_multipart_uploads("big/");
+    let _ = client.head_bucket();
+    let _ = client.create_bucket();
+    let _ = client.delete_bucket();
+}
+
+/// Our client's real requests, captured on the wire, signed again by the official SDK
+/// from exactly what was sent (all wire headers, the SDK choosing which to sign; the
+/// decoded path and query; the same sign time): the SDK must arrive at the very
+/// Authorization our client sent. This checks the client's choice of headers and
+/// parameters to sign, not just the signer.
+#[test]
+fn client_wire_requests_are_signed_as_the_official_sdk_would() {
+    pyenv::venv_python();
+    let capture = Capture::start();
+    let mut cfg = Config::new(REGION, BUCKET);
+    cfg.endpoint = Some(format!("http://{}", capture.addr));
+    cfg.credentials = Some(Credentials::temporary(
+        "AKIDtmpSecretId0123456789",
+        "tmpSecretKey+/=special",
+        "wire-token+/=",
+        None,
+        4_000_000_000,
+    ));
+    cfg.max_retries = 0;
+    cfg.chunk_retry_times = 0;
+    let client = Client::new(cfg).expect("client");
+    drive_client(&client);
+    let wires = capture.take();
+    assert!(
+        wires.len() >= 20,
+        "captured {} requests, expected one per call",
+        wires.len()
+    );
+
+    let mut cases = Vec::new();
+    let mut sent = HashMap::new();
+    for (i, w) in wires.iter().enumerate() {
+        let (path, query) = w.target.split_once('?').unwrap_or((&w.target, ""));
+        let key = percent_decode(path.strip_prefix('/').expect("origin-form target"))
+            .expect("path decodes");
+        let params: Vec<(String, String)> = parse_query(query)
+            .expect("query decodes")
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect();
+        let authz = w
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{} {} carries no Authorization", w.method, w.target));
+        let parsed = parse_authorization(&authz).expect("our Authorization parses");
+        println!(
+            "{} {} signs headers {:?} params {:?}",
+            w.method, w.target, parsed.header_list, parsed.url_param_list
+        );
+        let now = parsed.key_time.start + 60;
+        let mut c = case(&format!("wire-{i}"), &w.method, &key)
+            .creds("AKIDtmpSecretId0123456789", "tmpSecretKey+/=special")
+            .time(now, parsed.key_time.end - now);
+        c.params = params;
+        c.headers = w
+            .headers
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("authorization"))
+            .cloned()
+            .collect();
+        sent.insert(c.id.clone(), authz);
+        cases.push(c);
+    }
+    let theirs = sdk_authorizations(&cases);
+    let mut failures = Vec::new();
+    for c in &cases {
+        let ours = &sent[&c.id];
+        let (sdk, canonical) = &theirs[&c.id];
+        if ours != sdk {
+            failures.push(format!(
+                "{} /{} params {:?}\n  wire headers: {:?}\n  ours: {ours}\n  sdk:  {sdk}\n  sdk canonical request: {canonical}",
+                c.method, c.key, c.params, c.headers
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} requests our client sent are not signed as the official SDK signs them:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+    let methods: std::collections::HashSet<&str> =
+        cases.iter().map(|c| c.method.as_str()).collect();
+    for m in ["GET", "PUT", "POST", "DELETE", "HEAD"] {
+        assert!(methods.contains(m), "no {m} request was captured");
+    }
 }

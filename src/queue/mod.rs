@@ -241,9 +241,9 @@ enum Spec {
     },
 }
 
-const RUN: u8 = 0;
-const PAUSE: u8 = 1;
-const CANCEL: u8 = 2;
+pub(crate) const RUN: u8 = 0;
+pub(crate) const PAUSE: u8 = 1;
+pub(crate) const CANCEL: u8 = 2;
 
 struct Task {
     id: TaskId,
@@ -905,12 +905,18 @@ enum Outcome {
 
 fn run_task(inner: &Inner, id: TaskId, key: &str, spec: &Spec, control: &AtomicU8) {
     let pool = inner.pool.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let store = TaskStore::new(&inner.client, pool.as_deref());
+    let store = TaskStore::new(&inner.client, pool.as_deref(), control);
     let mut started = false;
     let mut last_tick: Option<(Instant, u64)> = None;
     let mut progress = |p: &Progress| -> bool {
-        if control.load(Ordering::SeqCst) != RUN {
-            return false;
+        match control.load(Ordering::SeqCst) {
+            RUN => {}
+            // Stop once no part is mid-request (see `store`), so none is sent twice.
+            PAUSE if store.sending() > 0 => return true,
+            _ => {
+                store.stop();
+                return false;
+            }
         }
         let now = Instant::now();
         let mut st = inner.lock();

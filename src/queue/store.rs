@@ -5,16 +5,25 @@
 //!   queue's progress closure "go on?" often: that closure is where a pause or cancel
 //!   request is seen, at part boundaries (a part already sending finishes its request).
 //!   Events still go out at the client's `progress_interval_ms`.
+//! - It holds parts back while a pause is pending. The engine's own cancel stops parts
+//!   mid-body (right for a cancel, which aborts the upload anyway); a pause must let the
+//!   parts already sending finish, so none is sent twice. So while a pause is pending a
+//!   part about to start waits here instead of sending, and the progress closure only
+//!   tells the engine to stop once no part is sending ([`TaskStore::sending`] is 0).
+//!   The parts held back then return `Cancelled` without having sent a byte.
 //! - It remembers the UploadId the engine works on (from Initiate, List Parts or Upload
 //!   Part), so a cancelled task's multipart upload can be aborted.
 
 use std::io::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::time::Duration;
 
-use crate::Result;
+use super::RUN;
+use crate::{Error, Result};
 use crate::client::Client;
 use crate::transfer::{
-    CopySource, MultipartStore, ObjectAttrs, PartWritten, RemoteObject, RemotePart, RemoteUpload,
+    CopySource, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart, RemoteUpload,
     TransferConfig, Written,
 };
 
@@ -27,14 +36,58 @@ pub(crate) struct TaskStore<'a> {
     pool: Option<&'a rayon::ThreadPool>,
     /// The multipart upload in use, last seen.
     pub(crate) upload_id: Mutex<Option<String>>,
+    /// The task's control word (run, pause, cancel).
+    control: &'a AtomicU8,
+    /// Upload Part requests under way.
+    sending: AtomicUsize,
+    /// Set by the progress closure when it told the engine to stop.
+    stopping: AtomicBool,
 }
 
 impl<'a> TaskStore<'a> {
-    pub(crate) fn new(client: &'a Client, pool: Option<&'a rayon::ThreadPool>) -> Self {
+    pub(crate) fn new(
+        client: &'a Client,
+        pool: Option<&'a rayon::ThreadPool>,
+        control: &'a AtomicU8,
+    ) -> Self {
         TaskStore {
             client,
             pool,
             upload_id: Mutex::new(None),
+            control,
+            sending: AtomicUsize::new(0),
+            stopping: AtomicBool::new(false),
+        }
+    }
+
+    /// Upload Part requests under way (0 when a pause can take effect without cutting
+    /// a part short).
+    pub(crate) fn sending(&self) -> usize {
+        self.sending.load(Ordering::SeqCst)
+    }
+
+    /// The progress closure told the engine to stop: parts held back give up.
+    pub(crate) fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Register a part about to send, or hold it back while a pause is pending. `false`:
+    /// the part must not be sent (the transfer is stopping).
+    fn enter(&self, watch: &PartWatch<'_>) -> bool {
+        loop {
+            self.sending.fetch_add(1, Ordering::SeqCst);
+            if self.control.load(Ordering::SeqCst) == RUN {
+                return true;
+            }
+            self.sending.fetch_sub(1, Ordering::SeqCst);
+            if self.stopping.load(Ordering::SeqCst) || watch.cancelled() {
+                return false;
+            }
+            if self.control.load(Ordering::SeqCst) != super::PAUSE {
+                // A cancel: the engine is told at once; do not start.
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
         }
     }
 
@@ -81,6 +134,7 @@ impl MultipartStore for TaskStore<'_> {
         Ok(id)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn upload_part(
         &self,
         key: &str,
@@ -89,9 +143,15 @@ impl MultipartStore for TaskStore<'_> {
         data: &[u8],
         content_md5: Option<[u8; 16]>,
         traffic_limit: Option<u64>,
+        watch: &PartWatch<'_>,
     ) -> Result<PartWritten> {
         self.note(upload_id);
-        MultipartStore::upload_part(
+        if !self.enter(watch) {
+            return Err(Error::Cancelled(format!(
+                "part {number} of {key} not started: the task is stopping"
+            )));
+        }
+        let r = MultipartStore::upload_part(
             self.client,
             key,
             upload_id,
@@ -99,7 +159,10 @@ impl MultipartStore for TaskStore<'_> {
             data,
             content_md5,
             traffic_limit,
-        )
+            watch,
+        );
+        self.sending.fetch_sub(1, Ordering::SeqCst);
+        r
     }
 
     fn complete(&self, key: &str, upload_id: &str, parts: &[(u32, String)]) -> Result<Written> {
