@@ -20,12 +20,12 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::RUN;
-use crate::{Error, Result};
 use crate::client::Client;
 use crate::transfer::{
-    CopySource, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart, RemoteUpload,
-    TransferConfig, Written,
+    CopySource, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart,
+    RemoteUpload, TransferConfig, Written,
 };
+use crate::{Error, Result};
 
 /// How often (ms) the engine calls the queue's progress closure.
 pub(crate) const CONTROL_INTERVAL_MS: u64 = 20;
