@@ -300,6 +300,7 @@ pub(crate) fn upload_options(p: &PutObjectOptions, t: &TransferSettings) -> Uplo
         slice_size: t.slice_size,
         chunk_size: t.part_size,
         parallel: t.parallel,
+        ..UploadOptions::default()
     }
 }
 
