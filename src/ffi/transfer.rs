@@ -288,19 +288,23 @@ pub(crate) fn attrs_of(p: &PutObjectOptions) -> ObjectAttrs {
 }
 
 /// Engine upload options from put options plus transfer options.
+// `..default()` fills the engine's test-only fields in `cfg(test)` builds; elsewhere
+// every field is given.
+#[allow(clippy::needless_update)]
 pub(crate) fn upload_options(p: &PutObjectOptions, t: &TransferSettings) -> UploadOptions {
-    let mut o = UploadOptions::default();
-    o.attrs = attrs_of(p);
-    o.resume = t.resume;
-    o.on_cancel = t.on_cancel;
-    o.on_error = t.on_error;
-    o.traffic_limit = p.traffic_limit;
-    o.check_content_md5 = p.check_content_md5;
-    o.add_meta_md5 = p.add_meta_md5;
-    o.slice_size = t.slice_size;
-    o.chunk_size = t.part_size;
-    o.parallel = t.parallel;
-    o
+    UploadOptions {
+        attrs: attrs_of(p),
+        resume: t.resume,
+        on_cancel: t.on_cancel,
+        on_error: t.on_error,
+        traffic_limit: p.traffic_limit,
+        check_content_md5: p.check_content_md5,
+        add_meta_md5: p.add_meta_md5,
+        slice_size: t.slice_size,
+        chunk_size: t.part_size,
+        parallel: t.parallel,
+        ..UploadOptions::default()
+    }
 }
 
 pub(crate) fn download_options(t: &TransferSettings) -> DownloadOptions {
