@@ -1037,3 +1037,70 @@ fn run_task(inner: &Inner, id: TaskId, key: &str, spec: &Spec, control: &AtomicU
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ServiceError;
+
+    const ALL: [TaskState; 7] = [
+        TaskState::Waiting,
+        TaskState::Checking,
+        TaskState::Running,
+        TaskState::Paused,
+        TaskState::Cancelled,
+        TaskState::Succeeded,
+        TaskState::Failed,
+    ];
+
+    #[test]
+    fn transition_table() {
+        // Succeeded and cancelled are the ends; failed only goes back to waiting or on to
+        // cancelled; nothing re-enters checking but a waiting task.
+        for to in ALL {
+            assert!(!legal_transition(TaskState::Succeeded, to));
+            assert!(!legal_transition(TaskState::Cancelled, to));
+            assert!(!legal_transition(to, to), "{to:?} -> itself");
+            assert_eq!(
+                legal_transition(to, TaskState::Checking),
+                to == TaskState::Waiting
+            );
+        }
+        assert!(legal_transition(TaskState::Failed, TaskState::Waiting));
+        assert!(legal_transition(TaskState::Failed, TaskState::Cancelled));
+        assert!(!legal_transition(TaskState::Failed, TaskState::Running));
+        assert!(!legal_transition(TaskState::Waiting, TaskState::Running));
+        assert!(!legal_transition(TaskState::Paused, TaskState::Running));
+        // Only a task holding a worker can succeed.
+        for from in ALL {
+            assert_eq!(
+                legal_transition(from, TaskState::Succeeded),
+                from == TaskState::Running
+            );
+        }
+        let finals: Vec<_> = ALL.into_iter().filter(|s| s.is_final()).collect();
+        assert_eq!(
+            finals,
+            [TaskState::Cancelled, TaskState::Succeeded, TaskState::Failed]
+        );
+    }
+
+    #[test]
+    fn task_errors_keep_the_service_fields() {
+        let e = Error::from(ServiceError {
+            http_status: 403,
+            code: "AccessDenied".into(),
+            message: "no".into(),
+            request_id: "req-1".into(),
+            ..Default::default()
+        });
+        let t = TaskError::from(&e);
+        assert_eq!(t.status, Status::Service);
+        assert_eq!((t.http_status, t.code.as_str()), (403, "AccessDenied"));
+        assert_eq!(t.request_id, "req-1");
+        assert!(t.message.contains("AccessDenied"));
+        let t = TaskError::from(&Error::io("read f", std::io::Error::other("x")));
+        assert_eq!((t.status, t.http_status), (Status::Io, 0));
+        assert!(t.request_id.is_empty());
+    }
+}
