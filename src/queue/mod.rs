@@ -1081,7 +1081,11 @@ mod tests {
         let finals: Vec<_> = ALL.into_iter().filter(|s| s.is_final()).collect();
         assert_eq!(
             finals,
-            [TaskState::Cancelled, TaskState::Succeeded, TaskState::Failed]
+            [
+                TaskState::Cancelled,
+                TaskState::Succeeded,
+                TaskState::Failed
+            ]
         );
     }
 
