@@ -140,16 +140,21 @@ fn twenty_files_never_run_more_than_three_at_once() {
     // Each part request waits, so transfers overlap for certain.
     env.slow_parts("many/", 30);
     let q = Queue::new(client.clone()).unwrap();
+    // All files first, then queue them in a burst.
+    let paths: Vec<PathBuf> = (0..20)
+        .map(|i| {
+            // Sizes around the single-PUT / multipart boundary: both kinds run.
+            let len = if i % 2 == 0 {
+                2 * MIB + 17 * i
+            } else {
+                1000 + i
+            };
+            env.file(&format!("f{i}"), len, i as u8)
+        })
+        .collect();
     let mut ids = Vec::new();
     let mut files = BTreeMap::new();
-    for i in 0..20 {
-        // Sizes around the single-PUT / multipart boundary: both kinds run in the queue.
-        let len = if i % 2 == 0 {
-            2 * MIB + 17 * i
-        } else {
-            1000 + i
-        };
-        let p = env.file(&format!("f{i}"), len, i as u8);
+    for (i, p) in paths.into_iter().enumerate() {
         let key = format!("many/f{i}");
         let id = q.upload(&key, &p, UploadOptions::default()).unwrap();
         files.insert(id, (key, p));

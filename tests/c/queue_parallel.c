@@ -40,6 +40,7 @@ int main(void) {
     const qcos_client *c = make_client(3, 2, 20);
     qcos_queue *q = NULL;
     char path[256], key[64];
+    static char paths[NFILES][256];
     uint64_t ids[NFILES], id = 0;
     qcos_task_state last[NFILES + 1];
     int seen[NFILES + 1];
@@ -56,14 +57,19 @@ int main(void) {
     /* The queue holds its own reference: the client can go now. */
     qcos_client_free(c);
     memset(seen, 0, sizeof seen);
+    /* All files first, then queue them in a burst. */
     for (i = 0; i < NFILES; i++) {
         char name[32];
         snprintf(name, sizeof name, "p%d", i);
-        make_file(path, name, i % 2 ? (size_t)(1000 + i) : (size_t)(2 * MIB + 17u * (unsigned)i), (unsigned)i);
+        make_file(paths[i], name,
+                  i % 2 ? (size_t)(1000 + i) : (size_t)(2 * MIB + 17u * (unsigned)i), (unsigned)i);
+    }
+    for (i = 0; i < NFILES; i++) {
         snprintf(key, sizeof key, "par/f%d", i);
-        CHECK_ST(qcos_queue_upload(q, key, path, NULL, NULL, &ids[i]), QCOS_STATUS_OK);
+        CHECK_ST(qcos_queue_upload(q, key, paths[i], NULL, NULL, &ids[i]), QCOS_STATUS_OK);
         CHECK(ids[i] == (uint64_t)i + 1);
     }
+    memcpy(path, paths[0], sizeof path);
     while (finals < NFILES && spins < 100000) {
         spins++;
         CHECK_ST(qcos_queue_next_event(q, 1000, &ev, &has), QCOS_STATUS_OK);
