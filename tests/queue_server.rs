@@ -586,3 +586,119 @@ fn downloads_pause_resume_and_cancel() {
     assert_eq!(info.state, TaskState::Failed);
     assert_eq!(info.error.unwrap().http_status, 404);
 }
+
+/// Pause, resume and cancel fired at random tasks from several threads while they run:
+/// every call answers OK or a clear InvalidState, the event stream stays legal, and
+/// every task ends (after a final resume of the paused ones).
+#[test]
+fn random_controls_from_many_threads_keep_the_state_machine_legal() {
+    let env = start();
+    let client = env.client_with(|c| c.file_parallel_limit = 3);
+    env.slow_parts("chaos/", 15);
+    let q = Queue::new(client).unwrap();
+    let paths: Vec<PathBuf> = (0..12)
+        .map(|i| {
+            env.file(
+                &format!("x{i}"),
+                if i % 3 == 0 { 1500 } else { 3 * MIB + i },
+                i as u8,
+            )
+        })
+        .collect();
+    let ids: Vec<TaskId> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            q.upload(&format!("chaos/{i}"), p, UploadOptions::default())
+                .unwrap()
+        })
+        .collect();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let evs = std::thread::scope(|s| {
+        for t in 0..3u64 {
+            let (q, ids, stop) = (&q, &ids, &stop);
+            s.spawn(move || {
+                let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ t;
+                while !stop.load(Ordering::SeqCst) {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let id = ids[(x % ids.len() as u64) as usize];
+                    let r = match (x >> 8) % 10 {
+                        0 => q.cancel(id),
+                        1..=4 => q.pause(id),
+                        _ => q.resume(id),
+                    };
+                    if let Err(e) = r {
+                        assert_eq!(e.status(), Status::InvalidState, "{e}");
+                    }
+                    std::thread::sleep(Duration::from_millis(3));
+                }
+            });
+        }
+        let mut evs = Vec::new();
+        let until = Instant::now() + Duration::from_millis(1500);
+        while Instant::now() < until {
+            if let Some(e) = q.next_event(Duration::from_millis(20)).unwrap() {
+                evs.push(e);
+            }
+        }
+        stop.store(true, Ordering::SeqCst);
+        evs
+    });
+    // Let every task finish: resume what is paused (or failed), until all are final.
+    let mut evs = evs;
+    let until = Instant::now() + LONG;
+    loop {
+        while let Some(e) = q.next_event(Duration::from_millis(10)).unwrap() {
+            evs.push(e);
+        }
+        let infos: Vec<_> = ids.iter().map(|&id| q.info(id).unwrap()).collect();
+        if infos
+            .iter()
+            .all(|i| i.state.is_final() && i.state != TaskState::Failed)
+        {
+            break;
+        }
+        assert!(Instant::now() < until, "{infos:?}");
+        for i in &infos {
+            if matches!(i.state, TaskState::Paused | TaskState::Failed) {
+                let _ = q.resume(i.id);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    while let Some(e) = q.next_event(Duration::from_millis(50)).unwrap() {
+        evs.push(e);
+    }
+    assert_legal_order(&evs);
+    assert!(all_final(&evs, &ids));
+    // The controls did land: tasks were paused, resumed and cancelled.
+    for st in [
+        TaskState::Paused,
+        TaskState::Cancelled,
+        TaskState::Succeeded,
+    ] {
+        assert!(
+            evs.iter()
+                .any(|e| e.kind == EventKind::State && e.state == st),
+            "no {st:?} event"
+        );
+    }
+    let resumed = evs
+        .windows(1)
+        .filter(|w| w[0].state == TaskState::Waiting)
+        .count();
+    assert!(resumed > ids.len(), "no task was resumed");
+    let client = q.client().clone();
+    drop(q);
+    for (i, path) in paths.iter().enumerate() {
+        let key = format!("chaos/{i}");
+        let head = client.head_object(&key, &GetObjectOptions::default());
+        if let Ok(h) = head {
+            assert_eq!(h.crc64, Some(local_crc(path)), "{key}");
+        }
+    }
+    // Cancelled uploads left nothing behind.
+    assert!(client.list_multipart_uploads("chaos/").unwrap().is_empty());
+}
