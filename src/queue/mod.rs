@@ -50,6 +50,8 @@
 //!
 //! # Dropping
 //!
+//! The queue holds its own clone of the client: dropping the caller's `Client` (or, in
+//! C, `qcos_client_free`) does not disturb it; the queue is what owns its tasks.
 //! Dropping the queue first stops the callback (no callback runs once `drop` returns, and
 //! none runs during it after the first step), then cancels every waiting and running task
 //! (running uploads abort their multipart upload) and joins every thread it started.
