@@ -33,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -541,6 +542,109 @@ struct PostForm {
     }
 };
 
+/** Options of a transfer (upload_file, download_file, slice_copy, queue tasks). Move-only. */
+class TransferOptions {
+public:
+    TransferOptions() { detail::check(qcos_transfer_options_new(&h_)); }
+    TransferOptions(TransferOptions &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    TransferOptions &operator=(TransferOptions &&o) noexcept {
+        if (this != &o) { qcos_transfer_options_free(h_); h_ = std::exchange(o.h_, nullptr); }
+        return *this;
+    }
+    TransferOptions(const TransferOptions &) = delete;
+    TransferOptions &operator=(const TransferOptions &) = delete;
+    ~TransferOptions() { qcos_transfer_options_free(h_); }
+
+    /** QCOS_LEFTOVER_KEEP (default, resumable) or QCOS_LEFTOVER_ABORT after a cancel. */
+    TransferOptions &on_cancel(uint32_t choice) { detail::check(qcos_transfer_options_set_on_cancel(h_, choice)); return *this; }
+    /** QCOS_LEFTOVER_KEEP (default) or QCOS_LEFTOVER_ABORT after a failure. */
+    TransferOptions &on_error(uint32_t choice) { detail::check(qcos_transfer_options_set_on_error(h_, choice)); return *this; }
+    TransferOptions &resume(bool v) { detail::check(qcos_transfer_options_set_resume(h_, v)); return *this; }
+    TransferOptions &part_size(uint64_t bytes) { detail::check(qcos_transfer_options_set_part_size(h_, bytes)); return *this; }
+    TransferOptions &parallel(uint32_t parts) { detail::check(qcos_transfer_options_set_parallel(h_, parts)); return *this; }
+    TransferOptions &slice_size(uint64_t bytes) { detail::check(qcos_transfer_options_set_slice_size(h_, bytes)); return *this; }
+    const qcos_transfer_options *get() const noexcept { return h_; }
+
+private:
+    qcos_transfer_options *h_ = nullptr;
+};
+
+/** The outcome of a transfer. */
+struct TransferResult {
+    std::string etag, version_id, upload_id;
+    uint64_t crc64 = 0, size = 0;
+    bool crc64_verified = false;
+    uint32_t parts = 0, resumed_parts = 0;
+};
+
+/** Called with each progress report on the calling thread; return false to cancel. */
+using ProgressFn = std::function<bool(const qcos_progress &)>;
+
+namespace detail {
+
+struct TransferOut {
+    qcos_transfer_result *h = nullptr;
+    ~TransferOut() { qcos_transfer_result_free(h); }
+    TransferResult take() const {
+        TransferResult r;
+        r.etag = str(qcos_transfer_result_etag(h));
+        r.version_id = str(qcos_transfer_result_version_id(h));
+        r.upload_id = str(qcos_transfer_result_upload_id(h));
+        r.crc64 = qcos_transfer_result_crc64(h);
+        r.size = qcos_transfer_result_size(h);
+        r.crc64_verified = qcos_transfer_result_crc64_verified(h);
+        r.parts = qcos_transfer_result_parts(h);
+        r.resumed_parts = qcos_transfer_result_resumed_parts(h);
+        return r;
+    }
+};
+
+/** State of one transfer call: the user's callbacks and the first exception. */
+struct TransferState : CallbackState {
+    ProgressFn progress;
+    std::function<size_t(uint8_t *, size_t)> reader;
+
+    static int on_progress(void *ud, const qcos_progress *p) noexcept {
+        auto *s = static_cast<TransferState *>(ud);
+        try {
+            return s->progress(*p) ? 0 : 1;
+        } catch (...) {
+            return s->fail();
+        }
+    }
+    static int on_read(void *ud, uint8_t *buf, size_t cap, size_t *n_out) noexcept {
+        auto *s = static_cast<TransferState *>(ud);
+        try {
+            *n_out = s->reader(buf, cap);
+            return *n_out > cap ? 1 : 0;
+        } catch (...) {
+            return s->fail();
+        }
+    }
+    qcos_progress_cb progress_cb() const noexcept { return progress ? &TransferState::on_progress : nullptr; }
+};
+
+}  // namespace detail
+
+inline const qcos_transfer_options *raw(const TransferOptions *o) noexcept { return o ? o->get() : nullptr; }
+
+/** A snapshot of a queued task (Queue::task_info). */
+struct TaskInfo {
+    uint64_t id = 0;
+    bool is_upload = false;
+    qcos_task_state state = QCOS_TASK_STATE_WAITING;
+    std::string key, path;
+    uint64_t loaded = 0, total = 0;
+    bool total_known = false;
+    double speed = 0;
+    Status error_status = Status::Ok;  ///< Ok when the task has no error
+    std::string error_message, error_code, error_request_id;
+    uint16_t error_http_status = 0;
+    std::string etag, version_id;
+    uint64_t crc64 = 0, size = 0;
+    bool crc64_verified = false;
+};
+
 /** Client settings, consumed by the Client constructor. Move-only; setters chain. */
 class Config {
 public:
@@ -883,6 +987,88 @@ public:
         return ObjectList(l, provider_);
     }
 
+    // -- transfers -----------------------------------------------------------------
+
+    /** Upload a local file: one PUT up to slice_size, else a parallel, resumable
+     *  multipart upload, CRC-64 checked. `progress` runs on this thread. */
+    TransferResult upload_file(std::string_view key, const std::string &path, const PutOptions *put = nullptr,
+                               const TransferOptions *opts = nullptr, ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.progress = std::move(progress);
+        detail::TransferOut out;
+        qcos_status st = qcos_upload_file(live(), detail::cstr(key, "key").c_str(), detail::cstr(path, "path").c_str(),
+                                          raw(put), raw(opts), state.progress_cb(), &state, &out.h);
+        finish(st, state);
+        return out.take();
+    }
+    /** Upload exactly `length` bytes from `reader(buf, cap)` (returns bytes written). */
+    TransferResult upload_from_reader(std::string_view key, uint64_t length, std::function<size_t(uint8_t *, size_t)> reader,
+                                      const PutOptions *put = nullptr, const TransferOptions *opts = nullptr,
+                                      ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.reader = std::move(reader);
+        state.progress = std::move(progress);
+        detail::TransferOut out;
+        qcos_status st = qcos_upload_from_callback(live(), detail::cstr(key, "key").c_str(), length,
+                                                   &detail::TransferState::on_read, &state, raw(put), raw(opts),
+                                                   state.progress_cb(), &state, &out.h);
+        finish(st, state);
+        return out.take();
+    }
+    /** Upload everything `reader` produces until it returns 0 (unknown length). */
+    TransferResult upload_from_stream(std::string_view key, std::function<size_t(uint8_t *, size_t)> reader,
+                                      const PutOptions *put = nullptr, const TransferOptions *opts = nullptr,
+                                      ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.reader = std::move(reader);
+        state.progress = std::move(progress);
+        detail::TransferOut out;
+        qcos_status st = qcos_upload_from_stream(live(), detail::cstr(key, "key").c_str(), &detail::TransferState::on_read,
+                                                 &state, raw(put), raw(opts), state.progress_cb(), &state, &out.h);
+        finish(st, state);
+        return out.take();
+    }
+    /** Download `key` to a local file with parallel ranged GETs; resumable. */
+    TransferResult download_file(std::string_view key, const std::string &path, const TransferOptions *opts = nullptr,
+                                 ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.progress = std::move(progress);
+        detail::TransferOut out;
+        qcos_status st = qcos_download_file(live(), detail::cstr(key, "key").c_str(), detail::cstr(path, "path").c_str(),
+                                            raw(opts), state.progress_cb(), &state, &out.h);
+        finish(st, state);
+        return out.take();
+    }
+    /** Download `key` into the caller's buffer with parallel ranged GETs; returns
+     *  its size. Error BufferTooSmall with needed() when it does not fit. */
+    size_t download_to_buffer(std::string_view key, void *buf, size_t cap, const TransferOptions *opts = nullptr,
+                              ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.progress = std::move(progress);
+        size_t n = 0;
+        qcos_status st = qcos_download_to_buffer(live(), detail::cstr(key, "key").c_str(), static_cast<uint8_t *>(buf),
+                                                 cap, &n, raw(opts), state.progress_cb(), &state, nullptr);
+        if (st == QCOS_STATUS_BUFFER_TOO_SMALL) throw Error::last(st).with_needed(n);
+        finish(st, state);
+        return n;
+    }
+    /** Server-side copy of any size (multipart above copy_slice_size). */
+    TransferResult slice_copy(std::string_view key, std::string_view src_bucket, std::string_view src_region,
+                              std::string_view src_key, std::string_view src_version_id = {},
+                              const PutOptions *replace = nullptr, const TransferOptions *opts = nullptr,
+                              ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.progress = std::move(progress);
+        detail::TransferOut out;
+        std::string version = detail::cstr(src_version_id, "src_version_id");
+        qcos_status st = qcos_slice_copy(live(), detail::cstr(key, "key").c_str(), detail::cstr(src_bucket, "src_bucket").c_str(),
+                                         detail::cstr(src_region, "src_region").c_str(), detail::cstr(src_key, "src_key").c_str(),
+                                         version.empty() ? nullptr : version.c_str(), raw(replace), raw(opts),
+                                         state.progress_cb(), &state, &out.h);
+        finish(st, state);
+        return out.take();
+    }
+
     // -- signing for others ------------------------------------------------------
 
     /** A presigned URL for one `method` request on `key` (no request is sent). */
@@ -982,6 +1168,136 @@ private:
 
     const qcos_client *c_ = nullptr;
     std::shared_ptr<detail::ProviderState> provider_;
+};
+
+/** Background transfers with pause, resume, cancel, wait and events. Move-only.
+ *  The destructor stops the event callback, cancels waiting and running tasks and
+ *  joins the queue's threads. */
+class Queue {
+public:
+    using EventFn = std::function<void(const qcos_queue_event &)>;
+
+    explicit Queue(const Client &client) : state_(std::make_unique<CbState>()) {
+        detail::check(qcos_queue_new(client.get(), &q_));
+    }
+    Queue(Queue &&o) noexcept : q_(std::exchange(o.q_, nullptr)), state_(std::move(o.state_)) {}
+    Queue &operator=(Queue &&o) noexcept {
+        if (this != &o) {
+            qcos_queue_free(q_);
+            q_ = std::exchange(o.q_, nullptr);
+            state_ = std::move(o.state_);
+        }
+        return *this;
+    }
+    Queue(const Queue &) = delete;
+    Queue &operator=(const Queue &) = delete;
+    ~Queue() { qcos_queue_free(q_); }
+
+    uint64_t upload(std::string_view key, const std::string &path, const PutOptions *put = nullptr,
+                    const TransferOptions *opts = nullptr) const {
+        uint64_t task = 0;
+        detail::check(qcos_queue_upload(live(), detail::cstr(key, "key").c_str(), detail::cstr(path, "path").c_str(),
+                                        raw(put), raw(opts), &task));
+        return task;
+    }
+    uint64_t download(std::string_view key, const std::string &path, const TransferOptions *opts = nullptr) const {
+        uint64_t task = 0;
+        detail::check(qcos_queue_download(live(), detail::cstr(key, "key").c_str(), detail::cstr(path, "path").c_str(),
+                                          raw(opts), &task));
+        return task;
+    }
+    void pause(uint64_t task) const { detail::check(qcos_queue_pause(live(), task)); }
+    void resume(uint64_t task) const { detail::check(qcos_queue_resume(live(), task)); }
+    void cancel(uint64_t task) const { detail::check(qcos_queue_cancel(live(), task)); }
+    /** Wait for a final state; timeout_ms < 0 waits for ever (Error Timeout otherwise). */
+    qcos_task_state wait(uint64_t task, int64_t timeout_ms = -1) const {
+        qcos_task_state st = QCOS_TASK_STATE_WAITING;
+        detail::check(qcos_queue_wait(live(), task, timeout_ms, &st));
+        return st;
+    }
+    /** The next event within timeout_ms, or nothing. */
+    std::optional<qcos_queue_event> next_event(uint32_t timeout_ms = 0) const {
+        qcos_queue_event ev{};
+        bool has = false;
+        detail::check(qcos_queue_next_event(live(), timeout_ms, &ev, &has));
+        if (!has) return std::nullopt;
+        return ev;
+    }
+    /** Send every event to `fn` on the queue's event thread (nullptr stops it).
+     *  Exceptions from `fn` are caught and kept (callback_errors()). */
+    void set_event_callback(EventFn fn) {
+        if (!fn) {
+            detail::check(qcos_queue_set_event_callback(live(), nullptr, nullptr));
+            std::lock_guard<std::mutex> g(state_->mu);
+            state_->fn = nullptr;
+            return;
+        }
+        // Unregister first so the old std::function is not running while replaced.
+        detail::check(qcos_queue_set_event_callback(live(), nullptr, nullptr));
+        {
+            std::lock_guard<std::mutex> g(state_->mu);
+            state_->fn = std::move(fn);
+        }
+        detail::check(qcos_queue_set_event_callback(live(), &CbState::trampoline, state_.get()));
+    }
+    /** Exceptions the event callback threw (it never lets one reach C). */
+    std::vector<std::exception_ptr> callback_errors() const {
+        std::lock_guard<std::mutex> g(state_->mu);
+        return state_->errors;
+    }
+    TaskInfo task_info(uint64_t task) const {
+        struct Out {
+            qcos_task_info *h = nullptr;
+            ~Out() { qcos_task_info_free(h); }
+        } out;
+        detail::check(qcos_queue_task_info(live(), task, &out.h));
+        const qcos_task_info *h = out.h;
+        TaskInfo i;
+        i.id = qcos_task_info_id(h);
+        i.is_upload = qcos_task_info_is_upload(h);
+        i.state = qcos_task_info_state(h);
+        i.key = detail::str(qcos_task_info_key(h));
+        i.path = detail::str(qcos_task_info_path(h));
+        i.loaded = qcos_task_info_loaded(h);
+        i.total = qcos_task_info_total(h);
+        i.total_known = qcos_task_info_total_known(h);
+        i.speed = qcos_task_info_speed(h);
+        i.error_status = static_cast<Status>(qcos_task_info_error_status(h));
+        i.error_message = detail::str(qcos_task_info_error_message(h));
+        i.error_http_status = qcos_task_info_error_http_status(h);
+        i.error_code = detail::str(qcos_task_info_error_code(h));
+        i.error_request_id = detail::str(qcos_task_info_error_request_id(h));
+        i.etag = detail::str(qcos_task_info_etag(h));
+        i.crc64 = qcos_task_info_crc64(h);
+        i.crc64_verified = qcos_task_info_crc64_verified(h);
+        i.version_id = detail::str(qcos_task_info_version_id(h));
+        i.size = qcos_task_info_size(h);
+        return i;
+    }
+    static const char *state_str(qcos_task_state s) noexcept { return qcos_task_state_str(static_cast<uint32_t>(s)); }
+    const qcos_queue *get() const noexcept { return q_; }
+
+private:
+    struct CbState {
+        std::mutex mu;
+        EventFn fn;
+        std::vector<std::exception_ptr> errors;
+        static void trampoline(void *ud, const qcos_queue_event *ev) noexcept {
+            auto *s = static_cast<CbState *>(ud);
+            try {
+                s->fn(*ev);
+            } catch (...) {
+                std::lock_guard<std::mutex> g(s->mu);
+                s->errors.push_back(std::current_exception());
+            }
+        }
+    };
+    const qcos_queue *live() const {
+        if (!q_) throw Error(Status::InvalidState, "this qcos::Queue was moved from");
+        return q_;
+    }
+    qcos_queue *q_ = nullptr;
+    std::unique_ptr<CbState> state_;
 };
 
 }  // namespace qcos

@@ -323,6 +323,114 @@ static void test_signing(const qcos::Client &c, const std::string &bucket) {
     CHECK(e.status() == qcos::Status::InvalidArgument);
 }
 
+static void test_transfers(const std::string &bucket, const std::string &region) {
+    qcos::Config cfg = config(bucket);
+    cfg.slice_size(1 << 20).chunk_size(1 << 20).chunk_parallel_limit(2).copy_slice_size(1 << 20).copy_chunk_size(1 << 20)
+        .progress_interval_ms(0);
+    qcos::Client c(std::move(cfg));
+    std::string data(3 * (1 << 20) + 777, '\0');
+    for (size_t i = 0; i < data.size(); i++) data[i] = static_cast<char>((i * 131) >> 3);
+    std::string dir = env("QCOS_TEST_DIR");
+    {
+        std::ofstream f(dir + "/big.bin", std::ios::binary);
+        f << data;
+    }
+    uint64_t last = 0;
+    qcos::PutOptions po;
+    po.content_type("application/x-big");
+    qcos::TransferResult r = c.upload_file("big", dir + "/big.bin", &po, nullptr, [&](const qcos_progress &p) {
+        last = p.loaded;
+        return true;
+    });
+    CHECK(r.parts == 4 && !r.upload_id.empty() && r.crc64_verified && r.size == data.size());
+    CHECK(last == data.size());
+    CHECK(c.head_object("big").content_type == "application/x-big");
+
+    qcos::TransferOptions par;
+    par.parallel(3).resume(true);
+    qcos::TransferResult d = c.download_file("big", dir + "/big.down", &par);
+    std::ifstream in(dir + "/big.down", std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    CHECK(ss.str() == data && d.crc64_verified);
+
+    std::string buf(data.size(), 'x');
+    CHECK(c.download_to_buffer("big", &buf[0], buf.size()) == data.size() && buf == data);
+    char tiny[4];
+    qcos::Error e = expect_error([&] { c.download_to_buffer("big", tiny, sizeof tiny); });
+    CHECK(e.status() == qcos::Status::BufferTooSmall && e.needed() == data.size());
+
+    // Cancel from the progress callback, then resume.
+    qcos::TransferOptions keep;
+    keep.on_cancel(QCOS_LEFTOVER_KEEP).parallel(1);
+    e = expect_error([&] { c.upload_file("resumable", dir + "/big.bin", nullptr, &keep, [](const qcos_progress &p) { return p.loaded == 0; }); });
+    CHECK(e.status() == qcos::Status::Cancelled);
+    qcos::TransferResult resumed = c.upload_file("resumable", dir + "/big.bin");
+    // How many parts were kept depends on timing; the result is whole either way.
+    CHECK(resumed.parts == 4 && resumed.resumed_parts <= resumed.parts && c.get_object("resumable").view() == data);
+
+    // A throwing progress callback: the exception comes back unchanged.
+    qcos::TransferOptions abort_opts;
+    abort_opts.on_cancel(QCOS_LEFTOVER_ABORT).on_error(QCOS_LEFTOVER_ABORT).part_size(1 << 20).slice_size(1 << 20);
+    try {
+        c.upload_file("x", dir + "/big.bin", nullptr, &abort_opts, [](const qcos_progress &) -> bool { throw std::domain_error("progress boom"); });
+        CHECK(false);
+    } catch (const std::domain_error &x) {
+        CHECK(std::string(x.what()) == "progress boom");
+    }
+
+    // Readers: sized and stream.
+    size_t pos = 0;
+    auto reader = [&](uint8_t *b, size_t cap) {
+        size_t n = std::min(cap, data.size() - pos);
+        std::memcpy(b, data.data() + pos, n);
+        pos += n;
+        return n;
+    };
+    CHECK(c.upload_from_reader("sized", data.size(), reader).parts == 4);
+    pos = 0;
+    CHECK(c.upload_from_stream("stream", reader).parts >= 1);
+    CHECK(c.get_object("sized").view() == data && c.get_object("stream").view() == data);
+
+    // Multipart copy.
+    qcos::TransferResult cp = c.slice_copy("copied", bucket, region, "big");
+    CHECK(cp.parts == 4 && c.get_object("copied").view() == data);
+
+    // The queue.
+    qcos::Queue q(c);
+    uint64_t up = q.upload("queued", dir + "/big.bin");
+    uint64_t down = q.download("big", dir + "/queued.down");
+    CHECK(q.wait(up, 120000) == QCOS_TASK_STATE_SUCCEEDED);
+    CHECK(q.wait(down) == QCOS_TASK_STATE_SUCCEEDED);
+    qcos::TaskInfo ti = q.task_info(up);
+    CHECK(ti.is_upload && ti.key == "queued" && ti.size == data.size() && ti.crc64_verified && ti.error_status == qcos::Status::Ok);
+    int succeeded = 0;
+    while (auto ev = q.next_event(200))
+        if (ev->kind == QCOS_EVENT_KIND_STATE && ev->state == QCOS_TASK_STATE_SUCCEEDED) succeeded++;
+    CHECK(succeeded == 2);
+    uint64_t missing = q.download("no-such-key", dir + "/none");
+    CHECK(q.wait(missing) == QCOS_TASK_STATE_FAILED);
+    qcos::TaskInfo mi = q.task_info(missing);
+    CHECK(mi.error_status == qcos::Status::Service && mi.error_http_status == 404 && !mi.error_message.empty());
+    e = expect_error([&] { q.pause(up); });
+    CHECK(e.status() == qcos::Status::InvalidState);
+    e = expect_error([&] { q.cancel(999999); });
+    CHECK(e.status() == qcos::Status::NotFound);
+    CHECK(std::string(qcos::Queue::state_str(QCOS_TASK_STATE_PAUSED)).size() > 0);
+
+    std::atomic<int> events{0};
+    q.set_event_callback([&](const qcos_queue_event &) {
+        events++;
+        throw std::runtime_error("callback boom");  // caught by the trampoline
+    });
+    uint64_t cb = q.upload("cb", dir + "/big.bin");
+    CHECK(q.wait(cb) == QCOS_TASK_STATE_SUCCEEDED);
+    e = expect_error([&] { q.next_event(); });
+    CHECK(e.status() == qcos::Status::InvalidState);
+    q.set_event_callback(nullptr);
+    CHECK(events > 0 && !q.callback_errors().empty());
+}
+
 static void test_threads(const qcos::Client &c) {
     std::atomic<int> ok{0};
     std::vector<std::thread> ts;
@@ -373,6 +481,7 @@ int main() {
         test_errors(c);
         test_provider(bucket);
         test_signing(c, bucket);
+        test_transfers(bucket, region);
         test_threads(c);
         test_buckets("cppbuckets-1250000000");
     } catch (const std::exception &e) {

@@ -32,6 +32,7 @@ from .client import (
     Signature,
     library_version,
 )
+from .transfer import Queue, QueueEvent, TaskInfo, TaskState, TransferResult
 from .errors import (
     AuthError,
     BufferTooSmallError,
@@ -77,10 +78,15 @@ __all__ = [
     "ProtocolError",
     "PutResult",
     "QcosError",
+    "Queue",
+    "QueueEvent",
     "RequestTimeoutError",
     "ServiceError",
     "Signature",
     "Status",
+    "TaskInfo",
+    "TaskState",
+    "TransferResult",
     "library_path",
     "library_version",
     "status_str",

@@ -23,8 +23,10 @@ import sys
 from ctypes import (
     CFUNCTYPE,
     POINTER,
+    Structure,
     c_bool,
     c_char_p,
+    c_double,
     c_int,
     c_int64,
     c_size_t,
@@ -36,7 +38,18 @@ from ctypes import (
 )
 from typing import Dict, List, Tuple
 
-__all__ = ["lib", "library_path", "CREDENTIALS_CB", "READ_CB", "WRITE_CB", "PROTOTYPES"]
+__all__ = [
+    "lib",
+    "library_path",
+    "CREDENTIALS_CB",
+    "READ_CB",
+    "WRITE_CB",
+    "PROGRESS_CB",
+    "QUEUE_EVENT_CB",
+    "ProgressStruct",
+    "QueueEventStruct",
+    "PROTOTYPES",
+]
 
 #: ``int (*qcos_credentials_cb)(void *user_data, qcos_credentials *out)``
 CREDENTIALS_CB = CFUNCTYPE(c_int, c_void_p, c_void_p)
@@ -44,6 +57,38 @@ CREDENTIALS_CB = CFUNCTYPE(c_int, c_void_p, c_void_p)
 READ_CB = CFUNCTYPE(c_int, c_void_p, POINTER(c_uint8), c_size_t, POINTER(c_size_t))
 #: ``int (*qcos_write_cb)(void *user_data, const uint8_t *data, size_t len)``
 WRITE_CB = CFUNCTYPE(c_int, c_void_p, POINTER(c_uint8), c_size_t)
+
+
+class ProgressStruct(Structure):
+    """``qcos_progress``."""
+
+    _fields_ = [
+        ("loaded", c_uint64),
+        ("total", c_uint64),
+        ("total_known", c_bool),
+        ("speed", c_double),
+        ("percent", c_double),
+    ]
+
+
+class QueueEventStruct(Structure):
+    """``qcos_queue_event`` (``kind`` and ``state`` are C enums: int)."""
+
+    _fields_ = [
+        ("task", c_uint64),
+        ("kind", c_int),
+        ("state", c_int),
+        ("loaded", c_uint64),
+        ("total", c_uint64),
+        ("total_known", c_bool),
+        ("speed", c_double),
+    ]
+
+
+#: ``int (*qcos_progress_cb)(void *user_data, const qcos_progress *p)``
+PROGRESS_CB = CFUNCTYPE(c_int, c_void_p, POINTER(ProgressStruct))
+#: ``void (*qcos_queue_event_cb)(void *user_data, const qcos_queue_event *event)``
+QUEUE_EVENT_CB = CFUNCTYPE(None, c_void_p, POINTER(QueueEventStruct))
 
 # name: (restype, argtypes). Handles are c_void_p; `qcos_status` is c_int.
 PROTOTYPES: Dict[str, Tuple[object, List[object]]] = {
@@ -229,6 +274,61 @@ PROTOTYPES: Dict[str, Tuple[object, List[object]]] = {
     "qcos_post_form_field_value": (c_char_p, [c_void_p, c_size_t]),
     "qcos_post_form_get": (c_char_p, [c_void_p, c_char_p]),
     "qcos_post_form_free": (None, [c_void_p]),
+    "qcos_transfer_options_new": (c_int, [POINTER(c_void_p)]),
+    "qcos_transfer_options_free": (None, [c_void_p]),
+    "qcos_transfer_options_set_on_cancel": (c_int, [c_void_p, c_uint32]),
+    "qcos_transfer_options_set_on_error": (c_int, [c_void_p, c_uint32]),
+    "qcos_transfer_options_set_resume": (c_int, [c_void_p, c_bool]),
+    "qcos_transfer_options_set_part_size": (c_int, [c_void_p, c_uint64]),
+    "qcos_transfer_options_set_parallel": (c_int, [c_void_p, c_uint32]),
+    "qcos_transfer_options_set_slice_size": (c_int, [c_void_p, c_uint64]),
+    "qcos_transfer_result_etag": (c_char_p, [c_void_p]),
+    "qcos_transfer_result_crc64": (c_uint64, [c_void_p]),
+    "qcos_transfer_result_crc64_verified": (c_bool, [c_void_p]),
+    "qcos_transfer_result_version_id": (c_char_p, [c_void_p]),
+    "qcos_transfer_result_size": (c_uint64, [c_void_p]),
+    "qcos_transfer_result_upload_id": (c_char_p, [c_void_p]),
+    "qcos_transfer_result_parts": (c_uint32, [c_void_p]),
+    "qcos_transfer_result_resumed_parts": (c_uint32, [c_void_p]),
+    "qcos_transfer_result_free": (None, [c_void_p]),
+    "qcos_upload_file": (c_int, [c_void_p, c_char_p, c_char_p, c_void_p, c_void_p, PROGRESS_CB, c_void_p, POINTER(c_void_p)]),
+    "qcos_upload_from_callback": (c_int, [c_void_p, c_char_p, c_uint64, READ_CB, c_void_p, c_void_p, c_void_p, PROGRESS_CB, c_void_p, POINTER(c_void_p)]),
+    "qcos_upload_from_stream": (c_int, [c_void_p, c_char_p, READ_CB, c_void_p, c_void_p, c_void_p, PROGRESS_CB, c_void_p, POINTER(c_void_p)]),
+    "qcos_download_file": (c_int, [c_void_p, c_char_p, c_char_p, c_void_p, PROGRESS_CB, c_void_p, POINTER(c_void_p)]),
+    "qcos_download_to_buffer": (c_int, [c_void_p, c_char_p, c_void_p, c_size_t, POINTER(c_size_t), c_void_p, PROGRESS_CB, c_void_p, POINTER(c_void_p)]),
+    "qcos_slice_copy": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_void_p, c_void_p, PROGRESS_CB, c_void_p, POINTER(c_void_p)]),
+    "qcos_queue_new": (c_int, [c_void_p, POINTER(c_void_p)]),
+    "qcos_queue_free": (None, [c_void_p]),
+    "qcos_queue_upload": (c_int, [c_void_p, c_char_p, c_char_p, c_void_p, c_void_p, POINTER(c_uint64)]),
+    "qcos_queue_download": (c_int, [c_void_p, c_char_p, c_char_p, c_void_p, POINTER(c_uint64)]),
+    "qcos_queue_pause": (c_int, [c_void_p, c_uint64]),
+    "qcos_queue_resume": (c_int, [c_void_p, c_uint64]),
+    "qcos_queue_cancel": (c_int, [c_void_p, c_uint64]),
+    "qcos_queue_next_event": (c_int, [c_void_p, c_uint32, POINTER(QueueEventStruct), POINTER(c_bool)]),
+    "qcos_queue_set_event_callback": (c_int, [c_void_p, QUEUE_EVENT_CB, c_void_p]),
+    "qcos_queue_wait": (c_int, [c_void_p, c_uint64, c_int64, POINTER(c_int)]),
+    "qcos_queue_task_info": (c_int, [c_void_p, c_uint64, POINTER(c_void_p)]),
+    "qcos_task_info_id": (c_uint64, [c_void_p]),
+    "qcos_task_info_is_upload": (c_bool, [c_void_p]),
+    "qcos_task_info_state": (c_int, [c_void_p]),
+    "qcos_task_info_key": (c_char_p, [c_void_p]),
+    "qcos_task_info_path": (c_char_p, [c_void_p]),
+    "qcos_task_info_loaded": (c_uint64, [c_void_p]),
+    "qcos_task_info_total": (c_uint64, [c_void_p]),
+    "qcos_task_info_total_known": (c_bool, [c_void_p]),
+    "qcos_task_info_speed": (c_double, [c_void_p]),
+    "qcos_task_info_error_status": (c_int, [c_void_p]),
+    "qcos_task_info_error_message": (c_char_p, [c_void_p]),
+    "qcos_task_info_error_http_status": (c_uint16, [c_void_p]),
+    "qcos_task_info_error_code": (c_char_p, [c_void_p]),
+    "qcos_task_info_error_request_id": (c_char_p, [c_void_p]),
+    "qcos_task_info_etag": (c_char_p, [c_void_p]),
+    "qcos_task_info_crc64": (c_uint64, [c_void_p]),
+    "qcos_task_info_crc64_verified": (c_bool, [c_void_p]),
+    "qcos_task_info_version_id": (c_char_p, [c_void_p]),
+    "qcos_task_info_size": (c_uint64, [c_void_p]),
+    "qcos_task_info_free": (None, [c_void_p]),
+    "qcos_task_state_str": (c_char_p, [c_uint32]),
 }
 
 if sys.platform == "darwin":

@@ -31,6 +31,7 @@ from typing import (
 )
 
 from ._lib import CREDENTIALS_CB, PROTOTYPES, READ_CB, WRITE_CB, lib
+from .transfer import _TransferMixin
 from .errors import (
     AuthError,
     BufferTooSmallError,
@@ -491,7 +492,7 @@ def _get_options(
 # the client
 
 
-class Client:
+class Client(_TransferMixin):
     """A COS client for one bucket in one region.
 
     Use it as a context manager (or call :meth:`close`)::

@@ -31,6 +31,13 @@ C_TO_CTYPES = {
     "qcos_credentials_cb": _lib.CREDENTIALS_CB,
     "qcos_read_cb": _lib.READ_CB,
     "qcos_write_cb": _lib.WRITE_CB,
+    "qcos_progress_cb": _lib.PROGRESS_CB,
+    "qcos_queue_event_cb": _lib.QUEUE_EVENT_CB,
+    "double": ctypes.c_double,
+    "qcos_task_state": ctypes.c_int,
+    "qcos_task_state *": ctypes.POINTER(ctypes.c_int),
+    "qcos_queue_event *": ctypes.POINTER(_lib.QueueEventStruct),
+    "uint64_t *": ctypes.POINTER(ctypes.c_uint64),
 }
 
 
