@@ -2,9 +2,11 @@
 //! (`*_request` functions, unit-tested without a server), sends it through [`Http`], and
 //! parses the answer.
 
+mod pool;
 mod sinks;
 mod types;
 
+pub use pool::{MAX_WORKER_THREADS, worker_threads};
 pub use types::*;
 
 use std::borrow::Cow;
@@ -36,9 +38,15 @@ pub const MAX_DELETE_KEYS: usize = 1000;
 ///
 /// Cheap to clone (an `Arc`); `Send + Sync`: any number of threads may use one client at
 /// once, sharing its connection pool, credentials cache and clock offset.
+///
+/// Each client owns a rayon pool of [`worker_threads`] threads named `qcos-worker-N`,
+/// started on the first multipart transfer and shared by every transfer of the client and
+/// its clones (never rayon's global pool). It ends, its threads joined, when the last
+/// clone is dropped.
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: Arc<Http>,
+    pool: Arc<pool::WorkerPool>,
 }
 
 fn md5_of(data: &[u8]) -> [u8; 16] {
@@ -290,9 +298,22 @@ fn check_download_crc(resp: &Response, ranged: bool, key: &str) -> Result<()> {
 impl Client {
     /// Validate the configuration and build the client (no network I/O happens here).
     pub fn new(config: Config) -> Result<Client> {
+        let http = Http::new(&config)?;
         Ok(Client {
-            inner: Arc::new(Http::new(&config)?),
+            pool: Arc::new(pool::WorkerPool::new(worker_threads(&config))),
+            inner: Arc::new(http),
         })
+    }
+
+    /// Threads of the client's worker pool (see [`worker_threads`]).
+    pub fn worker_threads(&self) -> usize {
+        self.pool.size()
+    }
+
+    /// The client's worker pool, started on first use; `None` only when its threads
+    /// could not be started.
+    pub(crate) fn worker_pool(&self) -> Option<&rayon::ThreadPool> {
+        self.pool.get()
     }
 
     /// The configuration.
