@@ -1068,30 +1068,38 @@ impl ListObjectsPages {
 impl Iterator for ListObjectsPages {
     type Item = Result<ListObjectsPage>;
 
+    /// The next page. A truncated page must move the marker strictly forward (COS lists
+    /// in byte order): a page with no NextMarker and nothing to continue after, or whose
+    /// marker does not advance, is an `Error::Protocol` naming the marker, so a
+    /// misbehaving service can never make the pager loop.
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
         }
-        match self.client.list_objects(&self.opts) {
-            Ok(page) => {
-                if !page.is_truncated {
-                    self.done = true;
-                } else if page.next_marker == self.opts.marker {
-                    self.done = true;
-                    return Some(Err(Error::Protocol(format!(
-                        "GET Bucket is truncated but NextMarker {:?} does not advance",
-                        page.next_marker
-                    ))));
-                } else {
-                    self.opts.marker = page.next_marker.clone();
-                }
-                Some(Ok(page))
+        let marker = self.opts.marker.clone();
+        self.done = true; // until this page proves there is another
+        let page = match self.client.list_objects(&self.opts) {
+            Ok(page) => page,
+            // Such as a truncated page with no NextMarker, key or prefix to continue from.
+            Err(Error::Protocol(m)) => {
+                return Some(Err(Error::Protocol(format!(
+                    "GET Bucket after marker {marker:?}: {m}"
+                ))));
             }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
+            Err(e) => return Some(Err(e)),
+        };
+        if page.is_truncated {
+            if page.next_marker.as_str() <= marker.as_str() {
+                return Some(Err(Error::Protocol(format!(
+                    "GET Bucket after marker {marker:?} is truncated but its next marker {:?} \
+                     does not advance past it",
+                    page.next_marker
+                ))));
             }
+            self.opts.marker = page.next_marker.clone();
+            self.done = false;
         }
+        Some(Ok(page))
     }
 }
 
