@@ -1301,7 +1301,8 @@ qcos_status qcos_put_options_set_storage_class(qcos_put_options *opts, const cha
  * digits, `-` ...). `value`: UTF-8 without CR, LF or control characters. Both copied.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, empty
- * or invalid name, CR/LF in the value); the options are then unchanged.
+ * or invalid name, CR/LF in the value, a name already added that differs only in case,
+ * also as an "x-cos-meta-NAME" header: COS keeps one); the options are then unchanged.
  * Thread: one thread at a time per options.
  */
 qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, const char *value);
@@ -1315,7 +1316,9 @@ qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, 
  * LF and control characters.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
- * invalid name, CR/LF in the value). Thread: one thread at a time per options.
+ * invalid name, CR/LF in the value, a header name already added that differs only in
+ * case, also a metadata entry's "x-cos-meta-NAME"); the options are then unchanged.
+ * Thread: one thread at a time per options.
  */
 qcos_status qcos_put_options_add_header(qcos_put_options *opts,
                                         const char *name,

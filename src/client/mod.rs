@@ -145,8 +145,40 @@ fn checked_header(name: &str, value: &str) -> Result<(String, String)> {
     Ok((lower, value.to_string()))
 }
 
+/// Refuse two names that are equal ignoring ASCII case. COS (like HTTP) keeps one header
+/// per name and the official SDKs merge such entries into one, while our signer would
+/// sign both; so the caller must say which one is meant. `names`: (name as given, name
+/// as sent), in order.
+fn refuse_duplicate_names(what: &'static str, names: &[(String, String)]) -> Result<()> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by_key(|&i| (names[i].1.to_ascii_lowercase(), i));
+    for w in order.windows(2) {
+        let (a, b) = (&names[w[0]], &names[w[1]]);
+        if a.1.eq_ignore_ascii_case(&b.1) {
+            return Err(Error::invalid(
+                what,
+                if a.0 == b.0 {
+                    format!(
+                        "{:?} is given twice (options, meta and headers overlap)",
+                        a.0
+                    )
+                } else {
+                    format!(
+                        "{:?} and {:?} name the same header {:?} (names are case-insensitive): give it once",
+                        a.0,
+                        b.0,
+                        a.1.to_ascii_lowercase()
+                    )
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The headers of PUT Object / Initiate / Copy (Replaced) from options.
 fn put_headers(opts: &PutObjectOptions, with_metadata: bool) -> Result<Vec<(String, String)>> {
+    refuse_duplicate_names("meta", &meta_names(opts))?;
     let mut h = Vec::new();
     if with_metadata {
         h.push(checked_header(
@@ -186,18 +218,75 @@ fn put_headers(opts: &PutObjectOptions, with_metadata: bool) -> Result<Vec<(Stri
     for (name, v) in &opts.headers {
         h.push(checked_header(name, v)?);
     }
-    let mut names: Vec<&str> = h.iter().map(|(k, _)| k.as_str()).collect();
-    names.sort_unstable();
-    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::invalid(
-            "header",
-            format!(
-                "{:?} is given twice (options, meta and headers overlap)",
-                w[0]
-            ),
-        ));
-    }
+    refuse_duplicate_names("header", &header_names(opts, with_metadata))?;
     Ok(h)
+}
+
+/// (name as given, name as sent) of the user metadata, in order. Checked also when a
+/// copy keeps the source's metadata and these are not sent: they are ambiguous anyway.
+fn meta_names(opts: &PutObjectOptions) -> Vec<(String, String)> {
+    opts.meta
+        .iter()
+        .map(|(n, _)| (n.clone(), n.clone()))
+        .collect()
+}
+
+/// Refuse user metadata names, or extra header names, that differ only in case (also
+/// between the two: metadata `a` and header `X-Cos-Meta-A`). The C API checks each
+/// `add_meta` / `add_header` with this, so the mistake is reported where it is made.
+pub(crate) fn check_user_names(opts: &PutObjectOptions) -> Result<()> {
+    refuse_duplicate_names("meta", &meta_names(opts))?;
+    let mut names: Vec<(String, String)> = opts
+        .meta
+        .iter()
+        .map(|(n, _)| {
+            let h = format!("x-cos-meta-{n}");
+            (h.clone(), h)
+        })
+        .collect();
+    names.extend(opts.headers.iter().map(|(n, _)| (n.clone(), n.clone())));
+    refuse_duplicate_names("header", &names)
+}
+
+/// (name as given, name as sent) of every header [`put_headers`] sends, in its order.
+fn header_names(opts: &PutObjectOptions, with_metadata: bool) -> Vec<(String, String)> {
+    let mut names: Vec<(String, String)> = Vec::new();
+    let mut add = |given: &str, sent: &str| names.push((given.to_string(), sent.to_string()));
+    if with_metadata {
+        add("content_type", "content-type");
+        for (field, sent, v) in [
+            ("cache_control", "cache-control", &opts.cache_control),
+            (
+                "content_disposition",
+                "content-disposition",
+                &opts.content_disposition,
+            ),
+            (
+                "content_encoding",
+                "content-encoding",
+                &opts.content_encoding,
+            ),
+            ("expires", "expires", &opts.expires),
+        ] {
+            if v.is_some() {
+                add(field, sent);
+            }
+        }
+        for (n, _) in &opts.meta {
+            let h = format!("x-cos-meta-{n}");
+            add(&h, &h);
+        }
+    }
+    if opts.storage_class.is_some() {
+        add("storage_class", "x-cos-storage-class");
+    }
+    if opts.traffic_limit.is_some() {
+        add("traffic_limit", "x-cos-traffic-limit");
+    }
+    for (n, _) in &opts.headers {
+        add(n, n);
+    }
+    names
 }
 
 /// `x-cos-copy-source` value: `{bucket}.cos.{region}.myqcloud.com/{encoded key}[?versionId=]`.
