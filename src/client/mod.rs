@@ -164,7 +164,7 @@ fn refuse_duplicate_names(what: &'static str, names: &[(String, String)]) -> Res
                     )
                 } else {
                     format!(
-                        "{:?} and {:?} name the same header {:?} (names are case-insensitive): give it once",
+                        "{:?} and {:?} give {:?} twice (names are case-insensitive; COS would keep one): give it once",
                         a.0,
                         b.0,
                         a.1.to_ascii_lowercase()

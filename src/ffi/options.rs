@@ -698,7 +698,10 @@ mod tests {
             Status::InvalidArgument
         );
         let m = last_message();
-        assert!(m.contains("\"x-cos-acl\"") && m.contains("\"X-Cos-Acl\""), "{m}");
+        assert!(
+            m.contains("\"x-cos-acl\"") && m.contains("\"X-Cos-Acl\""),
+            "{m}"
+        );
         // A refused entry leaves the options unchanged; distinct names are still fine.
         assert_eq!(
             entries(p),
