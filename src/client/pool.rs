@@ -29,6 +29,11 @@ pub fn worker_threads(cfg: &Config) -> usize {
         .clamp(1, MAX_WORKER_THREADS)
 }
 
+thread_local! {
+    /// On a pool thread: the id of its pool (see [`WorkerPool::id`]); 0 elsewhere.
+    static POOL_OF_THIS_THREAD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// A lazily built rayon pool of named threads (`qcos-worker-N`), joined on drop.
 pub(crate) struct WorkerPool {
     size: usize,
@@ -45,6 +50,11 @@ impl WorkerPool {
         }
     }
 
+    /// Distinct for every live pool: the address of its thread list.
+    fn id(&self) -> usize {
+        std::sync::Arc::as_ptr(&self.threads) as usize
+    }
+
     pub(crate) fn size(&self) -> usize {
         self.size
     }
@@ -57,12 +67,16 @@ impl WorkerPool {
             return Some(p);
         }
         let handles = self.threads.clone();
+        let id = self.id();
         let built = rayon::ThreadPoolBuilder::new()
             .num_threads(self.size)
             .spawn_handler(move |t| {
                 let h = std::thread::Builder::new()
                     .name(format!("qcos-worker-{}", t.index()))
-                    .spawn(move || t.run())?;
+                    .spawn(move || {
+                        POOL_OF_THIS_THREAD.with(|p| p.set(id));
+                        t.run()
+                    })?;
                 handles.lock().unwrap_or_else(|p| p.into_inner()).push(h);
                 Ok(())
             })
@@ -81,13 +95,14 @@ impl Drop for WorkerPool {
         // transfer can be running (each one borrows the client).
         drop(self.pool.take());
         let handles = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
-        let me = std::thread::current().id();
+        // The last clone may be dropped on one of the pool's own threads, which cannot join
+        // itself: then the threads end on their own. (No `thread::current()` here: on a C host's main thread it would
+        // allocate a handle that is never freed.)
+        if POOL_OF_THIS_THREAD.with(|p| p.get()) == self.id() {
+            return;
+        }
         for h in handles {
-            // The last clone may be dropped on one of the pool's own threads: that one
-            // cannot join itself and ends when its job returns.
-            if h.thread().id() != me {
-                let _ = h.join();
-            }
+            let _ = h.join();
         }
     }
 }
@@ -153,5 +168,23 @@ mod tests {
             3,
             "every thread ended before drop returned"
         );
+    }
+
+    #[test]
+    fn the_last_clone_dropped_on_a_pool_thread_does_not_wait_for_itself() {
+        let wp = std::sync::Arc::new(WorkerPool::new(2));
+        let theirs = wp.clone();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        wp.get().unwrap().spawn(move || {
+            go_rx.recv().unwrap();
+            drop(theirs); // the last reference: the pool ends from inside itself
+            done_tx.send(()).unwrap();
+        });
+        drop(wp);
+        go_tx.send(()).unwrap();
+        done_rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the job finished after dropping the pool");
     }
 }
