@@ -33,6 +33,10 @@ pub mod list;
 
 pub mod sign;
 
+pub mod transfer;
+
+pub mod queue;
+
 pub mod args;
 pub mod callbacks;
 pub mod entry;
