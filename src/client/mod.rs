@@ -442,6 +442,19 @@ impl Client {
             .unwrap_or(cfg.upload_check_content_md5);
         let want_meta_md5 = opts.add_meta_md5.unwrap_or(cfg.upload_add_meta_md5);
         let mut headers = put_headers(opts, true)?;
+        for (on, name, setting) in [
+            (want_md5, "content-md5", "check_content_md5"),
+            (want_meta_md5, "x-cos-meta-md5", "add_meta_md5"),
+        ] {
+            if on && headers.iter().any(|(k, _)| k == name) {
+                return Err(Error::invalid(
+                    "header",
+                    format!(
+                        "{name:?} is given in the options and also computed because {setting} is on: give one"
+                    ),
+                ));
+            }
+        }
         let body = match body {
             Body::Bytes(b) => RequestBody::Bytes(Cow::Borrowed(b)),
             Body::File(p) => RequestBody::File {

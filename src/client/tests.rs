@@ -513,6 +513,25 @@ fn names_differing_only_in_case_are_refused_naming_both() {
             "{m}"
         );
     }
+    // A name qcos computes itself when asked to.
+    let m = invalid_msg(put(&PutObjectOptions {
+        meta: vec![("MD5".into(), "x".into())],
+        add_meta_md5: Some(true),
+        ..Default::default()
+    }));
+    assert!(
+        m.contains("x-cos-meta-md5") && m.contains("add_meta_md5"),
+        "{m}"
+    );
+    let m = invalid_msg(put(&PutObjectOptions {
+        headers: vec![("Content-MD5".into(), "x".into())],
+        check_content_md5: Some(true),
+        ..Default::default()
+    }));
+    assert!(
+        m.contains("content-md5") && m.contains("check_content_md5"),
+        "{m}"
+    );
     // Distinct names stay fine.
     put(&PutObjectOptions {
         meta: vec![("a".into(), "1".into()), ("a-b".into(), "2".into())],
