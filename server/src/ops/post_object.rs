@@ -18,6 +18,7 @@ use qcos::encode::{MAX_KEY_BYTES, key_to_path, uri_encode, validate_key};
 
 use super::{Cx, Fail, HResult, err, internal, md5_etag, meta_from_request, store_err};
 use crate::http::{Body, Response};
+use crate::store::{Placement, Segment};
 use crate::util::xml_escape;
 
 const MAX_FIELD: usize = 64 * 1024;
@@ -358,13 +359,17 @@ impl Cx<'_> {
             .commit_object(
                 &self.bucket,
                 &key,
-                &tmp,
-                size,
+                &[Segment {
+                    path: tmp.clone(),
+                    len: size,
+                }],
+                // The temporary file is consumed, success or not.
+                Placement::Move,
                 md5_etag(&md5),
                 Some(crc),
                 meta,
             )
-            .map_err(|e| cleanup(store_err(e)))?;
+            .map_err(store_err)?;
 
         let host = self.req.header("host").unwrap_or("");
         let path = if host.starts_with(&format!("{}.", self.bucket)) {
