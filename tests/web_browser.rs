@@ -507,3 +507,76 @@ fn etag_of(b: &[u8]) -> String {
     let hex: String = Md5::digest(b).iter().map(|x| format!("{x:02x}")).collect();
     format!("\"{hex}\"")
 }
+
+fn get(url: &str) -> (u16, String, String) {
+    let resp = agent().get(url).call().unwrap();
+    let st = resp.status().as_u16();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (st, ct, resp.into_body().read_to_string().unwrap())
+}
+
+/// What the page relies on, checked without a browser: the sign server serves the page's
+/// files (and nothing outside them), answers `/presign` and `/post-policy` with the
+/// host, and keeps the secret to itself.
+#[test]
+fn sign_server_serves_the_page_and_signs_without_leaking_the_secret() {
+    let work = tempfile::tempdir().unwrap();
+    let mut cfg = ServerConfig::new(work.path().join("data"));
+    cfg.region = REGION.into();
+    cfg.temporary = vec![(TMP_ID.into(), TMP_KEY.into(), TMP_TOKEN.into())];
+    let cos = Server::start(cfg).unwrap();
+    let exe = build_sign_server(work.path());
+    let (_sign, base) = start_sign_server(&exe, &cos);
+
+    let index = std::fs::read_to_string(manifest_dir().join("tests/web/index.html")).unwrap();
+    for path in ["/", "/index.html"] {
+        let (st, ct, body) = get(&format!("{base}{path}"));
+        assert_eq!(
+            (st, ct.as_str()),
+            (200, "text/html; charset=utf-8"),
+            "{path}"
+        );
+        assert_eq!(body, index);
+    }
+    let (st, ct, body) = get(&format!("{base}/app.js"));
+    assert_eq!((st, ct.as_str()), (200, "text/javascript; charset=utf-8"));
+    assert!(body.contains("prepareForm"));
+    // Nothing outside the directory, no other file types, no missing files.
+    for path in [
+        "/../Cargo.toml",
+        "/..%2fCargo.toml",
+        "/driver.js/../index.html",
+        "/web_browser.rs",
+        "/nothing.html",
+        "/.hidden.html",
+    ] {
+        let (st, _, body) = get(&format!("{base}{path}"));
+        assert_eq!(st, 404, "{path}: {body}");
+    }
+
+    let host = cos.addr().to_string();
+    let (st, _, put) = get(&format!("{base}/presign?ext=PNG&size=10"));
+    assert_eq!(st, 200, "{put}");
+    assert!(put.starts_with("{\"method\":\"PUT\""), "{put}");
+    assert!(put.contains(&format!("\"host\":\"{host}\"")), "{put}");
+    assert!(put.contains("\"Content-Type\":\"image/png\""), "{put}");
+    let (st, _, post) = get(&format!("{base}/post-policy?ext=txt&size=10"));
+    assert_eq!(st, 200, "{post}");
+    assert!(post.starts_with("{\"method\":\"POST\""), "{post}");
+    assert!(post.contains(&format!("\"host\":\"{host}\"")), "{post}");
+    assert!(post.contains("\"fields\":{\"key\":\"uploads/"), "{post}");
+    for answer in [&put, &post] {
+        assert!(!answer.contains(TMP_KEY), "the secret key leaked: {answer}");
+    }
+    // The allow list and the size cap hold on the new routes too.
+    let (st, _, body) = get(&format!("{base}/presign?ext=exe&size=10"));
+    assert_eq!(st, 400, "{body}");
+    let (st, _, body) = get(&format!("{base}/post-policy?ext=png&size=1048577"));
+    assert_eq!(st, 400, "{body}");
+    assert!(!body.contains(TMP_KEY));
+}
