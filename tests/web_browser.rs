@@ -4,7 +4,7 @@
 //! with libqcos.a) runs on another loopback port with that key in its environment and
 //! serves the page in `tests/web/`. The bucket gets a CORS rule for the page's origin.
 //! Headless Chromium (Debian's `/usr/bin/chromium`, driven by playwright-core from npm,
-//! installed by this test into `<target>/web-node`) opens the page, which
+//! installed by this test into `<target>/web-node-<version>`) opens the page, which
 //! - asks the sign server for a presigned PUT URL and uploads with `fetch`,
 //! - asks for an Authorization and uploads with `fetch` to the plain object URL,
 //! - asks for a POST policy and uploads a `FormData` with `fetch`,
@@ -32,7 +32,8 @@ const BUCKET: &str = "browser-1250000000";
 const TMP_ID: &str = "AKIDqcosBrowser";
 const TMP_KEY: &str = "qcosBrowserSecretKEY";
 const TMP_TOKEN: &str = "browser+token/with=specials==";
-const PLAYWRIGHT: &str = "playwright-core@1.65.1";
+/// Pinned; 1.56 is the newest that still runs on Node 18 (Debian 12's nodejs).
+const PLAYWRIGHT_VERSION: &str = "1.56.1";
 /// Sizes of the presigned-URL PUT, the Authorization PUT, the fetch POST and the form.
 const SIZES: [usize; 4] = [300_000, 1234, 70_001, 5000];
 const NATIVE_STATIC_LIBS: &[&str] = &[
@@ -87,7 +88,7 @@ fn runs(cmd: &str, arg: &str) -> bool {
 /// `<target>/web-node/node_modules`, installing playwright-core the first time (into a
 /// temporary directory renamed into place, so a half install is never used).
 fn playwright_modules() -> Result<PathBuf, String> {
-    let dir = target_dir().join("web-node");
+    let dir = target_dir().join(format!("web-node-{PLAYWRIGHT_VERSION}"));
     let modules = dir.join("node_modules");
     if modules.join("playwright-core/package.json").is_file() {
         return Ok(modules);
@@ -105,7 +106,7 @@ fn playwright_modules() -> Result<PathBuf, String> {
             "--prefix",
         ])
         .arg(&tmp)
-        .arg(PLAYWRIGHT)
+        .arg(format!("playwright-core@{PLAYWRIGHT_VERSION}"))
         .output()
         .map_err(|e| format!("cannot run npm: {e}"))?;
     if !out.status.success()
@@ -115,7 +116,7 @@ fn playwright_modules() -> Result<PathBuf, String> {
     {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(format!(
-            "npm install {PLAYWRIGHT} failed: {}",
+            "npm install playwright-core@{PLAYWRIGHT_VERSION} failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
