@@ -901,18 +901,18 @@ qcos_status qcos_config_set_protocol(qcos_config *cfg, uint32_t protocol);
  * "https://". Default: none. NULL removes it.
  *
  * `domain`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
- * (bad UTF-8, does not expand to host[:port]). Thread: one thread at a time per config.
+ * (bad UTF-8, does not expand to `host[:port]`). Thread: one thread at a time per config.
  */
 qcos_status qcos_config_set_domain(qcos_config *cfg, const char *domain);
 
 /**
- * Connect to this endpoint instead of the COS host: "http(s)://host[:port]", e.g.
+ * Connect to this endpoint instead of the COS host: `http(s)://host[:port]`, e.g.
  * "http://127.0.0.1:9000" for a local qcos-server. Without path style the request
  * still carries and signs the real "Host: {Bucket}.cos.{Region}.myqcloud.com", as
  * the official SDKs' IP/Port option does. Default: none. NULL removes it.
  *
  * `endpoint`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
- * (bad UTF-8, not scheme://host[:port]). Thread: one thread at a time per config.
+ * (bad UTF-8, not `scheme://host[:port]`). Thread: one thread at a time per config.
  */
 qcos_status qcos_config_set_endpoint(qcos_config *cfg, const char *endpoint);
 
@@ -1540,7 +1540,8 @@ qcos_status qcos_put_options_set_storage_class(qcos_put_options *opts, const cha
  * digits, `-` ...). `value`: UTF-8 without CR, LF or control characters. Both copied.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, empty
- * or invalid name, CR/LF in the value); the options are then unchanged.
+ * or invalid name, CR/LF in the value, a name already added that differs only in case,
+ * also as an "x-cos-meta-NAME" header: COS keeps one); the options are then unchanged.
  * Thread: one thread at a time per options.
  */
 qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, const char *value);
@@ -1554,7 +1555,9 @@ qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, 
  * LF and control characters.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
- * invalid name, CR/LF in the value). Thread: one thread at a time per options.
+ * invalid name, CR/LF in the value, a header name already added that differs only in
+ * case, also a metadata entry's "x-cos-meta-NAME"); the options are then unchanged.
+ * Thread: one thread at a time per options.
  */
 qcos_status qcos_put_options_add_header(qcos_put_options *opts,
                                         const char *name,
@@ -2576,7 +2579,7 @@ qcos_status qcos_post_policy(const qcos_client *client,
 
 /**
  * The URL to POST the form to (the bucket's root, e.g.
- * "https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/"); NULL when `form`
+ * `https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/`); NULL when `form`
  * is NULL. Owned by `form`.
  *
  * Thread: any.
