@@ -416,6 +416,13 @@ typedef struct qcos_put_result qcos_put_result;
  * `_cancel`, `_next_event`, `_set_event_callback`, `_wait`, `_task_info`,
  * `qcos_queue_free`.
  *
+ * Lifetime: the queue belongs to the client it was made from. `qcos_client_free`
+ * shuts the queue down (stops its callback, cancels its waiting and running tasks,
+ * joins its threads) before it returns; the handle stays valid, answering
+ * `qcos_queue_task_info`, `_wait` and `_next_event` from the recorded states and
+ * refusing new work with `QCOS_STATUS_INVALID_STATE`, until `qcos_queue_free`, which
+ * the caller must still call.
+ *
  * Thread: thread-safe: any number of threads may call its functions (which take
  * `const qcos_queue *`) at once. Only `qcos_queue_free` needs every other call on the
  * queue to have returned.
@@ -626,7 +633,10 @@ typedef struct {
  * one event at a time, in order; never on a transfer worker and never on a thread of
  * yours. So `user_data` must be usable from that thread. It may call the queue's
  * functions (pause, cancel, task info...) but not `qcos_queue_free` or
- * `qcos_queue_set_event_callback`. It must not unwind, throw or longjmp through qcos.
+ * `qcos_queue_set_event_callback`. It may call `qcos_client_free` on the queue's
+ * client: the queues are shut down as usual, except that this callback's own thread
+ * is not waited for (it ends once the callback returns, and calls nothing more). It
+ * must not unwind, throw or longjmp through qcos.
  */
 typedef void (*qcos_queue_event_cb)(void *user_data, const qcos_queue_event *event);
 
@@ -1154,7 +1164,17 @@ qcos_status qcos_client_new(qcos_config *cfg, const qcos_client **client_out);
  * made from the client keeps what it needs alive and stays usable. Calls still
  * running on other threads must have returned first.
  *
- * Thread: any thread.
+ * Every `qcos_queue` made from the client is shut down first: its event callback is
+ * stopped, its waiting and running tasks are cancelled (running uploads abort their
+ * multipart upload; parts in flight finish their request first; paused tasks stay
+ * paused, their multipart uploads kept) and its threads are joined. So when this
+ * returns no queue thread of the client runs and no queue callback will be called.
+ * The queue handles stay valid (task info, wait and events still answer; new work is
+ * refused with `QCOS_STATUS_INVALID_STATE`) and must still be released with
+ * `qcos_queue_free`.
+ *
+ * Thread: any thread. From inside a queue's event callback it does not wait for
+ * that callback's own thread (which ends once the callback returns).
  */
 void qcos_client_free(const qcos_client *client);
 
@@ -2937,14 +2957,14 @@ qcos_status qcos_slice_copy(const qcos_client *client,
  * Create a queue for `client`, with the client config's `file_parallel_limit` worker
  * threads, `upload_queue_size` and `progress_interval_ms`.
  *
- * `client`: borrowed; the queue holds its own reference, so the client may be freed
- * (`qcos_client_free`) before the queue. `queue_out`: receives the queue; release it
- * with `qcos_queue_free`.
+ * `client`: borrowed; the queue belongs to it: `qcos_client_free` shuts the queue
+ * down (see `qcos_queue`), and the queue handle must still be released with
+ * `qcos_queue_free` (before or after the client). `queue_out`: receives the queue.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
  * `QCOS_STATUS_INTERNAL` (a thread could not be started).
  *
- * Thread: any thread.
+ * Thread: any thread, but not at the same time as `qcos_client_free` of `client`.
  */
 qcos_status qcos_queue_new(const qcos_client *client, qcos_queue **queue_out);
 
@@ -2954,7 +2974,8 @@ qcos_status qcos_queue_new(const qcos_client *client, qcos_queue **queue_out);
  * tasks are cancelled (running uploads abort their multipart upload; parts in flight
  * finish their request first) and every thread of the queue is joined. Paused tasks'
  * multipart uploads are left on the service (a later upload of the same file to the
- * same key resumes them). NULL does nothing.
+ * same key resumes them). On a queue already shut down by `qcos_client_free`, only
+ * releases the handle. NULL does nothing.
  *
  * Thread: any thread but the queue's event thread, once every other call on the
  * queue has returned.
@@ -2971,7 +2992,7 @@ void qcos_queue_free(qcos_queue *queue);
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad key, not a
  * regular file); `QCOS_STATUS_IO` (the file cannot be read); `QCOS_STATUS_INVALID_STATE`
- * (the queue holds `upload_queue_size` unfinished tasks).
+ * (the queue holds `upload_queue_size` unfinished tasks, or its client was freed).
  *
  * Thread: any thread.
  */
@@ -2990,7 +3011,7 @@ qcos_status qcos_queue_upload(const qcos_queue *queue,
  * receives the task id.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
- * `QCOS_STATUS_INVALID_STATE` (queue full).
+ * `QCOS_STATUS_INVALID_STATE` (queue full, or its client was freed).
  *
  * Thread: any thread.
  */
@@ -3007,7 +3028,7 @@ qcos_status qcos_queue_download(const qcos_queue *queue,
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND` (no such task);
  * `QCOS_STATUS_INVALID_STATE` (the task succeeded, failed, was cancelled or is being
- * cancelled).
+ * cancelled, or the queue's client was freed).
  *
  * Thread: any thread.
  */
@@ -3020,7 +3041,8 @@ qcos_status qcos_queue_pause(const qcos_queue *queue, uint64_t task);
  * reached, withdraws the pause.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND`; `QCOS_STATUS_INVALID_STATE`
- * (the task is waiting, running, succeeded or cancelled).
+ * (the task is waiting, running, succeeded or cancelled, or the queue's client was
+ * freed).
  *
  * Thread: any thread.
  */
@@ -3033,8 +3055,9 @@ qcos_status qcos_queue_resume(const qcos_queue *queue, uint64_t task);
  * at its next part boundary, and its CANCELLED event follows the Abort.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND`; `QCOS_STATUS_INVALID_STATE`
- * (the task succeeded or was cancelled); for a paused or failed upload, the status of
- * a failed Abort (the task is cancelled anyway).
+ * (the task succeeded or was cancelled, or the queue's client was freed); for a
+ * paused or failed upload, the status of a failed Abort (the task is cancelled
+ * anyway).
  *
  * Thread: any thread.
  */
@@ -3079,7 +3102,8 @@ qcos_status qcos_queue_next_event(const qcos_queue *queue,
  * progress to return: after this call the old callback is never called again.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL queue);
- * `QCOS_STATUS_INVALID_STATE` (called from inside the callback).
+ * `QCOS_STATUS_INVALID_STATE` (called from inside an event callback, or registering
+ * a callback after the queue's client was freed).
  *
  * Thread: any thread but the event thread.
  */
@@ -3094,8 +3118,12 @@ qcos_status qcos_queue_set_event_callback(const qcos_queue *queue,
  *
  * `state_out`: may be NULL; on success receives the final state.
  *
+ * After `qcos_client_free` of the queue's client every task has ended (returns at
+ * once) or stays paused for good (`QCOS_STATUS_INVALID_STATE`).
+ *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND` (no such task, or it finished
- * and was dropped from the queue); `QCOS_STATUS_TIMEOUT`.
+ * and was dropped from the queue); `QCOS_STATUS_TIMEOUT`; `QCOS_STATUS_INVALID_STATE`
+ * (the task is paused and the queue's client was freed).
  *
  * Thread: any thread.
  */

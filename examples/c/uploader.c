@@ -88,10 +88,14 @@ int main(int argc, char **argv) {
         qcos_client_free(client);
         return 1;
     }
-    qcos_client_free(client); /* the queue holds its own reference */
+    /* The client is freed last: freeing it shuts its queues down. */
 
     files = calloc((size_t)(argc - first), sizeof *files);
-    if (!files) return 1;
+    if (!files) {
+        qcos_queue_free(queue);
+        qcos_client_free(client);
+        return 1;
+    }
     for (i = first; i < argc; i++) {
         struct file *f = &files[nfiles];
         f->path = argv[i];
@@ -151,6 +155,7 @@ int main(int argc, char **argv) {
         qcos_task_info_free(info);
     }
     qcos_queue_free(queue);
+    qcos_client_free(client);
     free(files);
     return failed ? 1 : 0;
 }

@@ -73,10 +73,21 @@ pub extern "C" fn qcos_client_new(
 /// made from the client keeps what it needs alive and stays usable. Calls still
 /// running on other threads must have returned first.
 ///
-/// Thread: any thread.
+/// Every `qcos_queue` made from the client is shut down first: its event callback is
+/// stopped, its waiting and running tasks are cancelled (running uploads abort their
+/// multipart upload; parts in flight finish their request first; paused tasks stay
+/// paused, their multipart uploads kept) and its threads are joined. So when this
+/// returns no queue thread of the client runs and no queue callback will be called.
+/// The queue handles stay valid (task info, wait and events still answer; new work is
+/// refused with `QCOS_STATUS_INVALID_STATE`) and must still be released with
+/// `qcos_queue_free`.
+///
+/// Thread: any thread. From inside a queue's event callback it does not wait for
+/// that callback's own thread (which ends once the callback returns).
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_client_free(client: *const qcos_client) {
     entry_value((), || {
+        super::queue::shutdown_queues_of(client);
         free_arc(client);
         Ok(())
     })

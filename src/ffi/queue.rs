@@ -4,6 +4,7 @@
 //! The event callback is called here, on the queue's event thread only.
 
 use std::ffi::{CString, c_char, c_void};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use super::args::{arg_opt_out, arg_out, arg_path, arg_ref, arg_str, free_box, into_box};
@@ -110,7 +111,10 @@ impl From<&Event> for qcos_queue_event {
 /// one event at a time, in order; never on a transfer worker and never on a thread of
 /// yours. So `user_data` must be usable from that thread. It may call the queue's
 /// functions (pause, cancel, task info...) but not `qcos_queue_free` or
-/// `qcos_queue_set_event_callback`. It must not unwind, throw or longjmp through qcos.
+/// `qcos_queue_set_event_callback`. It may call `qcos_client_free` on the queue's
+/// client: the queues are shut down as usual, except that this callback's own thread
+/// is not waited for (it ends once the callback returns, and calls nothing more). It
+/// must not unwind, throw or longjmp through qcos.
 pub type qcos_queue_event_cb =
     Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const qcos_queue_event)>;
 
@@ -127,24 +131,77 @@ pub type qcos_queue_event_cb =
 /// `_cancel`, `_next_event`, `_set_event_callback`, `_wait`, `_task_info`,
 /// `qcos_queue_free`.
 ///
+/// Lifetime: the queue belongs to the client it was made from. `qcos_client_free`
+/// shuts the queue down (stops its callback, cancels its waiting and running tasks,
+/// joins its threads) before it returns; the handle stays valid, answering
+/// `qcos_queue_task_info`, `_wait` and `_next_event` from the recorded states and
+/// refusing new work with `QCOS_STATUS_INVALID_STATE`, until `qcos_queue_free`, which
+/// the caller must still call.
+///
 /// Thread: thread-safe: any number of threads may call its functions (which take
 /// `const qcos_queue *`) at once. Only `qcos_queue_free` needs every other call on the
 /// queue to have returned.
 pub struct qcos_queue {
-    inner: Queue,
+    inner: Arc<Queue>,
+}
+
+/// The queues made from each live `qcos_client` handle, by the handle's address (a
+/// side table rather than a field of `qcos_client`, whose shape other modules build
+/// directly). `qcos_client_free` takes its entry out and shuts those queues down.
+static QUEUES: Mutex<Vec<(usize, Weak<Queue>)>> = Mutex::new(Vec::new());
+
+fn registry() -> std::sync::MutexGuard<'static, Vec<(usize, Weak<Queue>)>> {
+    QUEUES.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Record that `queue` was made from `client` (dropping the entries of freed queues).
+fn register(client: *const qcos_client, queue: &Arc<Queue>) {
+    let mut r = registry();
+    r.retain(|(_, q)| q.strong_count() > 0);
+    r.push((client as usize, Arc::downgrade(queue)));
+}
+
+/// Shut down every live queue made from `client` (called by `qcos_client_free` before
+/// it releases the client): when this returns, no thread of those queues runs and none
+/// of their callbacks will be called (but for the calling thread itself when it is a
+/// queue's event thread, whose callback is running).
+pub(crate) fn shutdown_queues_of(client: *const qcos_client) {
+    if client.is_null() {
+        return;
+    }
+    let key = client as usize;
+    // Out of the table first, so the lock is not held while threads are joined.
+    let queues: Vec<Arc<Queue>> = {
+        let mut r = registry();
+        let mut mine = Vec::new();
+        r.retain(|(k, q)| {
+            if *k == key {
+                mine.extend(q.upgrade());
+                false
+            } else {
+                true
+            }
+        });
+        mine
+    };
+    for q in &queues {
+        q.shutdown();
+    }
+    // A queue whose handle was freed meanwhile ends here (already shut down).
+    drop(queues);
 }
 
 /// Create a queue for `client`, with the client config's `file_parallel_limit` worker
 /// threads, `upload_queue_size` and `progress_interval_ms`.
 ///
-/// `client`: borrowed; the queue holds its own reference, so the client may be freed
-/// (`qcos_client_free`) before the queue. `queue_out`: receives the queue; release it
-/// with `qcos_queue_free`.
+/// `client`: borrowed; the queue belongs to it: `qcos_client_free` shuts the queue
+/// down (see `qcos_queue`), and the queue handle must still be released with
+/// `qcos_queue_free` (before or after the client). `queue_out`: receives the queue.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
 /// `QCOS_STATUS_INTERNAL` (a thread could not be started).
 ///
-/// Thread: any thread.
+/// Thread: any thread, but not at the same time as `qcos_client_free` of `client`.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_queue_new(
     client: *const qcos_client,
@@ -153,7 +210,8 @@ pub extern "C" fn qcos_queue_new(
     entry(|| {
         let c = arg_ref(client, "client")?;
         let out = arg_out(queue_out, "queue_out")?;
-        let q = Queue::new(c.inner.clone())?;
+        let q = Arc::new(Queue::new(c.inner.clone())?);
+        register(client, &q);
         out.write(into_box(qcos_queue { inner: q }));
         Ok(())
     })
@@ -164,20 +222,25 @@ pub extern "C" fn qcos_queue_new(
 /// tasks are cancelled (running uploads abort their multipart upload; parts in flight
 /// finish their request first) and every thread of the queue is joined. Paused tasks'
 /// multipart uploads are left on the service (a later upload of the same file to the
-/// same key resumes them). NULL does nothing.
+/// same key resumes them). On a queue already shut down by `qcos_client_free`, only
+/// releases the handle. NULL does nothing.
 ///
 /// Thread: any thread but the queue's event thread, once every other call on the
 /// queue has returned.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_queue_free(queue: *mut qcos_queue) {
     entry_value((), || {
+        if let Some(q) = super::args::arg_opt_ref(queue) {
+            // Shut down here even if `qcos_client_free` holds a reference right now.
+            q.inner.shutdown();
+        }
         free_box(queue);
         Ok(())
     })
 }
 
 fn queue<'a>(p: *const qcos_queue) -> Result<&'a Queue> {
-    Ok(&arg_ref(p, "queue")?.inner)
+    Ok(&*arg_ref(p, "queue")?.inner)
 }
 
 /// Queue the upload of the local file `path` as object `key`. Returns at once.
@@ -189,7 +252,7 @@ fn queue<'a>(p: *const qcos_queue) -> Result<&'a Queue> {
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad key, not a
 /// regular file); `QCOS_STATUS_IO` (the file cannot be read); `QCOS_STATUS_INVALID_STATE`
-/// (the queue holds `upload_queue_size` unfinished tasks).
+/// (the queue holds `upload_queue_size` unfinished tasks, or its client was freed).
 ///
 /// Thread: any thread.
 #[unsafe(no_mangle)]
@@ -219,7 +282,7 @@ pub extern "C" fn qcos_queue_upload(
 /// receives the task id.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
-/// `QCOS_STATUS_INVALID_STATE` (queue full).
+/// `QCOS_STATUS_INVALID_STATE` (queue full, or its client was freed).
 ///
 /// Thread: any thread.
 #[unsafe(no_mangle)]
@@ -247,7 +310,7 @@ pub extern "C" fn qcos_queue_download(
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND` (no such task);
 /// `QCOS_STATUS_INVALID_STATE` (the task succeeded, failed, was cancelled or is being
-/// cancelled).
+/// cancelled, or the queue's client was freed).
 ///
 /// Thread: any thread.
 #[unsafe(no_mangle)]
@@ -261,7 +324,8 @@ pub extern "C" fn qcos_queue_pause(queue: *const qcos_queue, task: u64) -> Statu
 /// reached, withdraws the pause.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND`; `QCOS_STATUS_INVALID_STATE`
-/// (the task is waiting, running, succeeded or cancelled).
+/// (the task is waiting, running, succeeded or cancelled, or the queue's client was
+/// freed).
 ///
 /// Thread: any thread.
 #[unsafe(no_mangle)]
@@ -275,8 +339,9 @@ pub extern "C" fn qcos_queue_resume(queue: *const qcos_queue, task: u64) -> Stat
 /// at its next part boundary, and its CANCELLED event follows the Abort.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND`; `QCOS_STATUS_INVALID_STATE`
-/// (the task succeeded or was cancelled); for a paused or failed upload, the status of
-/// a failed Abort (the task is cancelled anyway).
+/// (the task succeeded or was cancelled, or the queue's client was freed); for a
+/// paused or failed upload, the status of a failed Abort (the task is cancelled
+/// anyway).
 ///
 /// Thread: any thread.
 #[unsafe(no_mangle)]
@@ -352,7 +417,8 @@ impl EventCallback {
 /// progress to return: after this call the old callback is never called again.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL queue);
-/// `QCOS_STATUS_INVALID_STATE` (called from inside the callback).
+/// `QCOS_STATUS_INVALID_STATE` (called from inside an event callback, or registering
+/// a callback after the queue's client was freed).
 ///
 /// Thread: any thread but the event thread.
 #[unsafe(no_mangle)]
@@ -380,8 +446,12 @@ pub extern "C" fn qcos_queue_set_event_callback(
 ///
 /// `state_out`: may be NULL; on success receives the final state.
 ///
+/// After `qcos_client_free` of the queue's client every task has ended (returns at
+/// once) or stays paused for good (`QCOS_STATUS_INVALID_STATE`).
+///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND` (no such task, or it finished
-/// and was dropped from the queue); `QCOS_STATUS_TIMEOUT`.
+/// and was dropped from the queue); `QCOS_STATUS_TIMEOUT`; `QCOS_STATUS_INVALID_STATE`
+/// (the task is paused and the queue's client was freed).
 ///
 /// Thread: any thread.
 #[unsafe(no_mangle)]

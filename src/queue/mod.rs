@@ -48,15 +48,18 @@
 //! tasks (succeeded, failed, cancelled), oldest first; waiting, running and paused tasks
 //! are never dropped, so queueing fails with `InvalidState` when all are unfinished.
 //!
-//! # Dropping
+//! # Shutting down and dropping
 //!
-//! The queue holds its own clone of the client: dropping the caller's `Client` (or, in
-//! C, `qcos_client_free`) does not disturb it; the queue is what owns its tasks.
-//! Dropping the queue first stops the callback (no callback runs once `drop` returns, and
-//! none runs during it after the first step), then cancels every waiting and running task
-//! (running uploads abort their multipart upload) and joins every thread it started.
+//! The queue holds its own clone of the client: dropping the caller's `Client` does not
+//! disturb it. [`Queue::shutdown`] stops it for good: it first stops the callback (no
+//! callback runs once it returns), then cancels every waiting and running task (running
+//! uploads abort their multipart upload) and joins every thread the queue started.
 //! Paused tasks are left as they are: their multipart uploads stay on the service, and a
-//! later upload of the same file to the same key resumes them.
+//! later upload of the same file to the same key resumes them. A shut-down queue refuses
+//! new work and task controls (`InvalidState`) but still answers `info`, `tasks`,
+//! `next_event` and `wait`. Dropping the queue shuts it down (if it was not already).
+//! In C, `qcos_client_free` shuts down every queue made from the client, so no queue
+//! thread outlives the client handle.
 
 mod store;
 
@@ -356,13 +359,20 @@ struct EventThread {
 }
 
 thread_local! {
-    /// Set on a queue's event thread (so a drop from inside the callback does not join
-    /// its own thread). A plain `Cell`: nothing to allocate or destroy.
-    static ON_EVENT_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// On a queue's event thread: the address of that queue's `Inner` (0 elsewhere), so
+    /// a shutdown from inside the callback does not join its own thread. A plain `Cell`:
+    /// nothing to allocate or destroy.
+    static ON_EVENT_THREAD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// Whether this thread is the event thread of any queue.
 fn on_event_thread() -> bool {
-    ON_EVENT_THREAD.with(|c| c.get())
+    ON_EVENT_THREAD.with(|c| c.get()) != 0
+}
+
+/// The error of the calls a shut-down queue refuses.
+fn shut_down() -> Error {
+    Error::InvalidState("the queue was shut down (its client was freed)".into())
 }
 
 /// A queue of background transfers of one client. See the module documentation.
@@ -370,16 +380,24 @@ fn on_event_thread() -> bool {
 /// Thread-safe: every method takes `&self` and may be called from any thread.
 pub struct Queue {
     inner: Arc<Inner>,
-    workers: Vec<JoinHandle<()>>,
-    /// The part pool's threads, joined at drop (rayon itself never joins them).
+    workers: Mutex<Vec<JoinHandle<()>>>,
+    /// The part pool's threads, joined at shutdown (rayon itself never joins them).
     pool_threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
     events: Mutex<Option<EventThread>>,
+    /// Set (under the `events` lock) when shutdown begins: no callback is registered
+    /// after that.
+    closing: AtomicBool,
+    /// Held for the whole of a shutdown; true once one completed.
+    shut: Mutex<bool>,
 }
 
 impl std::fmt::Debug for Queue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Queue")
-            .field("workers", &self.workers.len())
+            .field(
+                "workers",
+                &self.workers.lock().unwrap_or_else(|p| p.into_inner()).len(),
+            )
             .field("queue_size", &self.inner.queue_size)
             .finish_non_exhaustive()
     }
@@ -435,11 +453,13 @@ impl Queue {
             callback_on: AtomicBool::new(false),
             pool: Mutex::new(Some(Arc::new(pool))),
         });
-        let mut queue = Queue {
+        let queue = Queue {
             inner: inner.clone(),
-            workers: Vec::with_capacity(workers),
+            workers: Mutex::new(Vec::with_capacity(workers)),
             pool_threads,
             events: Mutex::new(None),
+            closing: AtomicBool::new(false),
+            shut: Mutex::new(false),
         };
         for i in 0..workers {
             let inner = inner.clone();
@@ -448,7 +468,11 @@ impl Queue {
                 .spawn(move || worker(&inner))
                 .map_err(|e| Error::Internal(format!("cannot start a queue worker: {e}")));
             match h {
-                Ok(h) => queue.workers.push(h),
+                Ok(h) => queue
+                    .workers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(h),
                 // Dropping `queue` stops the workers already started.
                 Err(e) => return Err(e),
             }
@@ -524,7 +548,7 @@ impl Queue {
         let inner = &*self.inner;
         let mut st = inner.lock();
         if st.shutdown {
-            return Err(Error::InvalidState("the queue is shutting down".into()));
+            return Err(shut_down());
         }
         // Room: drop finished tasks, oldest first.
         while st.tasks.len() >= inner.queue_size {
@@ -575,6 +599,9 @@ impl Queue {
         let inner = &*self.inner;
         let mut st = inner.lock();
         let st = &mut *st;
+        if st.shutdown {
+            return Err(shut_down());
+        }
         let task = st.tasks.get_mut(&id).ok_or_else(|| Self::not_found(id))?;
         match task.state {
             TaskState::Waiting => {
@@ -608,7 +635,7 @@ impl Queue {
         let mut st = inner.lock();
         let st = &mut *st;
         if st.shutdown {
-            return Err(Error::InvalidState("the queue is shutting down".into()));
+            return Err(shut_down());
         }
         let task = st.tasks.get_mut(&id).ok_or_else(|| Self::not_found(id))?;
         match task.state {
@@ -645,6 +672,9 @@ impl Queue {
         let (key, spec, upload_id) = {
             let mut st = inner.lock();
             let st = &mut *st;
+            if st.shutdown {
+                return Err(shut_down());
+            }
             let task = st.tasks.get_mut(&id).ok_or_else(|| Self::not_found(id))?;
             match task.state {
                 TaskState::Checking | TaskState::Running => {
@@ -702,31 +732,55 @@ impl Queue {
     /// callback waits until the old one has returned, so after this call the old callback
     /// is never called again. Events not yet read by `next_event` go to the new callback.
     ///
-    /// The callback may call the queue's methods (pause, cancel, info...), but must not
-    /// drop the queue. Calling `set_callback` from inside the callback fails with
-    /// `InvalidState`.
+    /// The callback may call the queue's methods (pause, cancel, info...) and even
+    /// [`Queue::shutdown`] (which then does not wait for the callback's own thread, which
+    /// ends once the callback returns), but must not drop the queue. Calling
+    /// `set_callback` from inside an event callback fails with `InvalidState`.
+    ///
+    /// Errors: `InvalidState` from inside an event callback, or when registering a
+    /// callback on a queue that was shut down (removing one is always accepted).
     pub fn set_callback(&self, cb: Option<EventCallback>) -> Result<()> {
         if on_event_thread() {
             return Err(Error::InvalidState(
                 "set_callback was called from inside the event callback".into(),
             ));
         }
-        let mut slot = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(t) = slot.take() {
-            t.stop.store(true, Ordering::SeqCst);
-            let _ = t.handle.join();
+        let mut cb = cb;
+        loop {
+            // The old thread is joined outside the lock, so a shutdown from inside the
+            // old callback (which takes the lock) cannot deadlock with this call.
+            let old = {
+                let mut slot = self.events.lock().unwrap_or_else(|p| p.into_inner());
+                match slot.take() {
+                    Some(t) => t,
+                    None => {
+                        let Some(f) = cb.take() else {
+                            self.inner.callback_on.store(false, Ordering::SeqCst);
+                            return Ok(());
+                        };
+                        if self.closing.load(Ordering::SeqCst) {
+                            return Err(shut_down());
+                        }
+                        *slot = Some(self.start_event_thread(f)?);
+                        self.inner.callback_on.store(true, Ordering::SeqCst);
+                        return Ok(());
+                    }
+                }
+            };
+            old.stop.store(true, Ordering::SeqCst);
+            let _ = old.handle.join();
         }
-        self.inner.callback_on.store(false, Ordering::SeqCst);
-        let Some(mut cb) = cb else {
-            return Ok(());
-        };
+    }
+
+    fn start_event_thread(&self, mut cb: EventCallback) -> Result<EventThread> {
         let stop = Arc::new(AtomicBool::new(false));
         let rx = self.inner.rx.clone();
         let stop2 = stop.clone();
+        let me = Arc::as_ptr(&self.inner) as usize;
         let handle = std::thread::Builder::new()
             .name("qcos-queue-events".into())
             .spawn(move || {
-                ON_EVENT_THREAD.with(|c| c.set(true));
+                ON_EVENT_THREAD.with(|c| c.set(me));
                 while !stop2.load(Ordering::SeqCst) {
                     if let Ok(ev) = rx.recv_timeout(Duration::from_millis(20)) {
                         if stop2.load(Ordering::SeqCst) {
@@ -737,17 +791,112 @@ impl Queue {
                 }
             })
             .map_err(|e| Error::Internal(format!("cannot start the event thread: {e}")))?;
-        self.inner.callback_on.store(true, Ordering::SeqCst);
-        *slot = Some(EventThread { stop, handle });
-        Ok(())
+        Ok(EventThread { stop, handle })
+    }
+
+    /// Stop the queue for good (what dropping it does; in C, what `qcos_client_free`
+    /// does to every queue of the client):
+    ///
+    /// 1. the event callback is stopped: once an invocation in progress has returned it
+    ///    is never called again;
+    /// 2. waiting tasks are cancelled at once, checking and running ones at their next
+    ///    part boundary (parts in flight finish their request), with their cleanup:
+    ///    a running upload's multipart upload is aborted, a download's partial file
+    ///    removed. Paused and failed tasks are left as they are (their multipart
+    ///    uploads stay on the service, and a later upload of the same file to the same
+    ///    key resumes them);
+    /// 3. every thread the queue started is joined.
+    ///
+    /// When it returns, no thread of the queue runs (but see below) and no callback will
+    /// be called. Afterwards `upload`, `download`, `pause`, `resume` and `cancel` fail
+    /// with `InvalidState`; `info`, `tasks`, `next_event` (the events not yet read) and
+    /// `wait` (at once, for an ended task) keep working on the recorded states.
+    ///
+    /// Idempotent and thread-safe: a second call waits for the first to complete. Called
+    /// from inside this queue's event callback, it does not wait for that thread (which
+    /// ends once the callback returns), and returns at once if another thread's shutdown
+    /// is already under way (that one is waiting for the callback to return).
+    pub fn shutdown(&self) {
+        let own_event_thread =
+            ON_EVENT_THREAD.with(|c| c.get()) == Arc::as_ptr(&self.inner) as usize;
+        let mut done = if own_event_thread {
+            match self.shut.try_lock() {
+                Ok(g) => g,
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => return,
+            }
+        } else {
+            self.shut.lock().unwrap_or_else(|p| p.into_inner())
+        };
+        if *done {
+            return;
+        }
+        // 1. No callback after this point.
+        let slot = {
+            let mut slot = self.events.lock().unwrap_or_else(|p| p.into_inner());
+            self.closing.store(true, Ordering::SeqCst);
+            slot.take()
+        };
+        if let Some(t) = slot {
+            t.stop.store(true, Ordering::SeqCst);
+            // From inside the callback: that thread ends once the callback returns.
+            if !own_event_thread {
+                let _ = t.handle.join();
+            }
+        }
+        self.inner.callback_on.store(false, Ordering::SeqCst);
+        // 2. Cancel what is waiting or running; workers finish and exit.
+        {
+            let inner = &*self.inner;
+            let mut st = inner.lock();
+            let st = &mut *st;
+            st.shutdown = true;
+            st.pending.clear();
+            for task in st.tasks.values_mut() {
+                match task.state {
+                    TaskState::Waiting => {
+                        task.control.store(CANCEL, Ordering::SeqCst);
+                        inner.set_state(task, TaskState::Cancelled);
+                    }
+                    TaskState::Checking | TaskState::Running => {
+                        task.control.store(CANCEL, Ordering::SeqCst);
+                    }
+                    _ => {}
+                }
+            }
+            inner.work.notify_all();
+            // `wait` on a paused task returns now.
+            inner.ended.notify_all();
+        }
+        // 3. Join every worker, then end the part pool and join its threads.
+        let workers = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|p| p.into_inner()));
+        for h in workers {
+            let _ = h.join();
+        }
+        let pool = self
+            .inner
+            .pool
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        drop(pool);
+        join_all(&self.pool_threads);
+        *done = true;
+    }
+
+    /// Whether [`Queue::shutdown`] has begun.
+    pub fn is_shut_down(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
     }
 
     /// Block until task `id` is succeeded, failed or cancelled (or `timeout` passed:
     /// `Error::Timeout`), and return its final snapshot. A paused task is not finished:
-    /// `wait` goes on waiting for it to be resumed or cancelled.
+    /// `wait` goes on waiting for it to be resumed or cancelled. After
+    /// [`Queue::shutdown`] every task has ended or is paused for good: `wait` returns at
+    /// once.
     ///
     /// Errors: `NotFound` (unknown, or dropped from the queue as finished while waiting);
-    /// `Timeout`.
+    /// `Timeout`; `InvalidState` for a task left paused by a shutdown.
     pub fn wait(&self, id: TaskId, timeout: Option<Duration>) -> Result<TaskInfo> {
         let inner = &*self.inner;
         let deadline = timeout.map(|t| Instant::now() + t);
@@ -756,6 +905,12 @@ impl Queue {
             let task = st.tasks.get(&id).ok_or_else(|| Self::not_found(id))?;
             if task.state.is_final() {
                 return Ok(task.info());
+            }
+            if st.shutdown && task.state == TaskState::Paused {
+                // Nothing can resume it any more.
+                return Err(Error::InvalidState(format!(
+                    "task {id} is paused and the queue was shut down (its client was freed)"
+                )));
             }
             st = match deadline {
                 None => inner.ended.wait(st).unwrap_or_else(|p| p.into_inner()),
@@ -783,53 +938,7 @@ impl Queue {
 
 impl Drop for Queue {
     fn drop(&mut self) {
-        // 1. No callback after this point.
-        let slot = self
-            .events
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(t) = slot {
-            t.stop.store(true, Ordering::SeqCst);
-            // Dropped from inside the callback: that thread ends once the callback returns.
-            if !on_event_thread() {
-                let _ = t.handle.join();
-            }
-        }
-        self.inner.callback_on.store(false, Ordering::SeqCst);
-        // 2. Cancel what is waiting or running; workers finish and exit.
-        {
-            let inner = &*self.inner;
-            let mut st = inner.lock();
-            let st = &mut *st;
-            st.shutdown = true;
-            st.pending.clear();
-            for task in st.tasks.values_mut() {
-                match task.state {
-                    TaskState::Waiting => {
-                        task.control.store(CANCEL, Ordering::SeqCst);
-                        inner.set_state(task, TaskState::Cancelled);
-                    }
-                    TaskState::Checking | TaskState::Running => {
-                        task.control.store(CANCEL, Ordering::SeqCst);
-                    }
-                    _ => {}
-                }
-            }
-            inner.work.notify_all();
-        }
-        // 3. Join every worker, then end the part pool and join its threads.
-        for h in self.workers.drain(..) {
-            let _ = h.join();
-        }
-        let pool = self
-            .inner
-            .pool
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        drop(pool);
-        join_all(&self.pool_threads);
+        self.shutdown();
     }
 }
 

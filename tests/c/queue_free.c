@@ -40,7 +40,6 @@ int main(void) {
     qcos_client_create_bucket(c);
     make_file(path, "f.bin", 4 * MIB, 1);
     CHECK_ST(qcos_queue_new(c, &q), QCOS_STATUS_OK);
-    qcos_client_free(c); /* the queue keeps the client alive */
     CHECK_ST(qcos_queue_set_event_callback(q, on_event, s), QCOS_STATUS_OK);
     for (i = 0; i < 4; i++) {
         snprintf(key, sizeof key, "free/f%d.bin", i);
@@ -56,6 +55,7 @@ int main(void) {
     CHECK(got);
     qcos_queue_free(q);
     g_freed = 1;
+    qcos_client_free(c); /* no queue left: nothing to shut down */
     pthread_mutex_destroy(&s->lock);
     free(s);
     /* Give a stray thread (there must be none) time to call back. */

@@ -54,8 +54,6 @@ int main(void) {
 
     qcos_client_create_bucket(c);
     CHECK_ST(qcos_queue_new(c, &q), QCOS_STATUS_OK);
-    /* The queue holds its own reference: the client can go now. */
-    qcos_client_free(c);
     memset(seen, 0, sizeof seen);
     /* All files first, then queue them in a burst. */
     for (i = 0; i < NFILES; i++) {
@@ -175,5 +173,6 @@ int main(void) {
 
     qcos_queue_free(q);
     qcos_queue_free(NULL);
+    qcos_client_free(c);
     return finish();
 }
