@@ -22,6 +22,8 @@ const XML_DECL: &str = "<?xml version='1.0' encoding='utf-8' ?>\n";
 const OWNER_ID: &str = "qcs::cam::uin/100000000001:uin/100000000001";
 const OWNER_NAME: &str = "100000000001";
 const MIN_PART: u64 = 1024 * 1024;
+/// How long a connection may sit silent (between or inside requests) before it is closed.
+const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 const MAX_XML_BODY: u64 = 2 * 1024 * 1024;
 const STORAGE_CLASSES: [&str; 8] = [
     "STANDARD",
@@ -131,6 +133,8 @@ fn store_err(e: StoreError) -> Fail {
 
 pub(crate) fn serve_connection(sh: &Arc<Shared>, stream: TcpStream) {
     let _ = stream.set_nodelay(true);
+    // A peer that vanishes without closing does not hold a thread forever.
+    let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
     let Ok(mut w) = stream.try_clone() else {
         return;
     };
@@ -141,7 +145,13 @@ pub(crate) fn serve_connection(sh: &Arc<Shared>, stream: TcpStream) {
             Ok(req) => req,
             Err(HeadError::Closed) => break,
             Err(HeadError::Bad(msg)) => {
-                let resp = error_response(sh, &err(400, "InvalidRequest", msg), "", &request_id());
+                let rid = request_id();
+                let mut resp = error_response(sh, &err(400, "InvalidRequest", msg), "", &rid);
+                common_headers(sh, &mut resp, &rid);
+                sh.stats.update(|s| {
+                    s.requests += 1;
+                    s.errors += 1;
+                });
                 let _ = http::write_response(&mut w, resp, false, false, None);
                 break;
             }
@@ -157,6 +167,13 @@ pub(crate) fn serve_connection(sh: &Arc<Shared>, stream: TcpStream) {
 fn trace_id(rid: &str) -> String {
     let raw = format!("{rid}/{}", crate::util::unique());
     base64::engine::general_purpose::STANDARD_NO_PAD.encode(raw)
+}
+
+/// Headers every response carries.
+fn common_headers(sh: &Shared, resp: &mut Response, rid: &str) {
+    resp.set_header("x-cos-request-id", rid);
+    resp.set_header("Server", "tencent-cos");
+    resp.set_header("Date", http_date(sh.now()));
 }
 
 fn error_response(_sh: &Shared, e: &CosError, resource: &str, rid: &str) -> Response {
@@ -488,9 +505,7 @@ fn handle_request(
         Some(FaultAction::MalformedXml) => corrupt_xml(&mut resp),
         _ => {}
     }
-    resp.set_header("x-cos-request-id", rid.clone());
-    resp.set_header("Server", "tencent-cos");
-    resp.set_header("Date", http_date(sh.now()));
+    common_headers(sh, &mut resp, &rid);
 
     // Keep the connection only if the request body is fully read (or cheap to skip).
     let mut keep = req.keep_alive() && framing_ok && body_limit.is_none() && !body.is_broken();
