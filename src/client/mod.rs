@@ -463,6 +463,16 @@ impl Client {
         }
         for k in keys {
             validate_key(k)?;
+            // The only characters a valid key can have that XML 1.0 cannot carry at all.
+            if let Some(c) = k.chars().find(|c| matches!(c, '\u{FFFE}' | '\u{FFFF}')) {
+                return Err(Error::invalid(
+                    "keys",
+                    format!(
+                        "the key {k:?} contains U+{:04X}, which the XML body of Delete Multiple Objects cannot carry; delete it with delete_object",
+                        c as u32
+                    ),
+                ));
+            }
         }
         let objs: Vec<(&str, Option<&str>)> = keys.iter().map(|k| (*k, None)).collect();
         let body = xml::delete_body(&objs, quiet).into_bytes();
