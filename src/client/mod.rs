@@ -117,6 +117,9 @@ fn checked_header(name: &str, value: &str) -> Result<(String, String)> {
     Ok((lower, value.to_string()))
 }
 
+/// Total size of `x-cos-meta-*` names and values COS accepts (2 KB).
+const MAX_META_BYTES: usize = 2048;
+
 /// The headers of PUT Object / Initiate / Copy (Replaced) from options.
 fn put_headers(opts: &PutObjectOptions, with_metadata: bool) -> Result<Vec<(String, String)>> {
     let mut h = Vec::new();
@@ -147,6 +150,17 @@ fn put_headers(opts: &PutObjectOptions, with_metadata: bool) -> Result<Vec<(Stri
                 ));
             }
             h.push(checked_header(&format!("x-cos-meta-{name}"), v)?);
+        }
+        // COS's limit, checked here: a huge header would otherwise fail inside the HTTP
+        // layer as a (retried) network error.
+        let meta_bytes: usize = opts.meta.iter().map(|(n, v)| n.len() + v.len()).sum();
+        if meta_bytes > MAX_META_BYTES {
+            return Err(Error::invalid(
+                "meta",
+                format!(
+                    "user metadata is {meta_bytes} bytes (names and values); COS allows {MAX_META_BYTES} in total"
+                ),
+            ));
         }
     }
     if let Some(sc) = &opts.storage_class {
