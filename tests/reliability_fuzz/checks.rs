@@ -11,8 +11,11 @@ use qcos::encode::{
 };
 use qcos::xml;
 
+/// A check: arbitrary bytes in, a panic when a property breaks.
+pub type Check = fn(&[u8]);
+
 /// Every check, by the name of its fuzz target.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("xml_responses", xml_responses),
     ("error_document", error_document),
     ("key_encoding", key_encoding),
