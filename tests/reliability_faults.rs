@@ -20,9 +20,9 @@ use qcos_server::{FaultAction, FaultRule};
 
 const MIB: usize = 1 << 20;
 const SMALL: usize = 100_000;
-const LARGE: usize = 3 * MIB + MIB / 2;
+const LARGE: usize = 2 * MIB + MIB / 2;
 const IO_TIMEOUT_MS: u64 = 1500;
-const STALL: Duration = Duration::from_millis(5000);
+const STALL: Duration = Duration::from_millis(3000);
 const OLD: &[u8] = b"the previous contents of the destination file";
 
 /// xorshift bytes, different per seed.
@@ -250,7 +250,7 @@ fn cases(ops: &[Op]) -> Vec<Case> {
 fn cfg(env: &Env, bucket: &str) -> Config {
     let mut c = env.config(bucket);
     c.io_timeout_ms = IO_TIMEOUT_MS;
-    c.max_retries = 2;
+    c.max_retries = 1;
     c.retry_base_delay_ms = 5;
     c.slice_size = MIB as u64;
     c.chunk_size = MIB as u64;
