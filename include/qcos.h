@@ -125,6 +125,40 @@ typedef uint32_t qcos_protocol;
 #endif // __cplusplus
 
 /**
+ * Where `qcos_sign` puts the signature (`qcos_sign_options_set_form`).
+ */
+enum qcos_sign_form
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The `Authorization` header (the default of `qcos_sign`). With temporary
+     * credentials the request must also send the header `x-cos-security-token`,
+     * which is signed: `qcos_signature_header_*` list it.
+     */
+    QCOS_SIGN_FORM_HEADER = 0,
+    /**
+     * The seven `q-*` fields as query parameters (the default of
+     * `qcos_presign_url`). With temporary credentials `x-cos-security-token` follows
+     * as a signed, percent-encoded query parameter.
+     */
+    QCOS_SIGN_FORM_QUERY = 1,
+    /**
+     * One `sign=` query parameter holding the encoded Authorization (the
+     * mini-program guide's form), then the token as for `QUERY`.
+     */
+    QCOS_SIGN_FORM_SIGN_PARAM = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum qcos_sign_form qcos_sign_form;
+#else
+typedef uint32_t qcos_sign_form;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The buckets of the account (GET Service): name, region, creation date of each.
  * Strings are owned by the list, valid until `qcos_bucket_list_free`.
  *
@@ -248,6 +282,32 @@ typedef struct qcos_list qcos_list;
 typedef struct qcos_object_info qcos_object_info;
 
 /**
+ * The form of a POST Object upload, made by `qcos_post_policy`: where to POST and
+ * the fields to send (in order, before the `file` part, which goes last).
+ *
+ * Strings from the accessors are owned by the form and valid until
+ * `qcos_post_form_free`.
+ *
+ * Methods: `qcos_post_form_url`, `_field_count`, `_field_name`, `_field_value`,
+ * `_get`, `_policy_json`, `qcos_post_form_free`.
+ *
+ * Thread: immutable; any number of threads may read it at once.
+ */
+typedef struct qcos_post_form qcos_post_form;
+
+/**
+ * What a POST Object upload may do: the key (exact or prefix, required), body size
+ * range, content type, success status, more exact fields, lifetime.
+ *
+ * Methods: `qcos_post_policy_options_new`, `_free`, `_set_key`, `_set_key_prefix`,
+ * `_set_content_length_range`, `_set_content_type`, `_set_content_type_prefix`,
+ * `_set_success_action_status`, `_add_field`, `_set_expires`, `_set_start_time`.
+ *
+ * Thread: one thread at a time; `qcos_post_policy` only reads it.
+ */
+typedef struct qcos_post_policy_options qcos_post_policy_options;
+
+/**
  * Options of an upload: Content-Type and the other standard headers, `x-cos-meta-*`
  * metadata, storage class, MD5 settings, extra headers. Pass NULL instead of a
  * handle for all defaults. One handle may be reused for many calls; a call copies
@@ -273,6 +333,34 @@ typedef struct qcos_put_options qcos_put_options;
  * Thread: immutable; any number of threads may read it at once.
  */
 typedef struct qcos_put_result qcos_put_result;
+
+/**
+ * Options of `qcos_sign` and `qcos_presign_url`: query parameters and headers to
+ * sign, lifetime, start time, form. Pass NULL instead of a handle for all defaults.
+ * A call copies what it needs, so one handle may serve many calls.
+ *
+ * Methods: `qcos_sign_options_new`, `qcos_sign_options_free`,
+ * `qcos_sign_options_add_param`, `_add_header`, `_set_expires`, `_set_start_time`,
+ * `_set_form`, `_set_signed`.
+ *
+ * Thread: one thread at a time; calls only read it, so several threads may pass the
+ * same options at once if none modifies it meanwhile.
+ */
+typedef struct qcos_sign_options qcos_sign_options;
+
+/**
+ * An Authorization computed by `qcos_sign`.
+ *
+ * Strings from the accessors are owned by the signature and valid until
+ * `qcos_signature_free`.
+ *
+ * Methods: `qcos_signature_authorization`, `_query`, `_header_count`,
+ * `_header_name`, `_header_value`, `_start_time`, `_end_time`,
+ * `qcos_signature_free`.
+ *
+ * Thread: immutable; any number of threads may read it at once.
+ */
+typedef struct qcos_signature qcos_signature;
 
 /**
  * Supplies credentials when the client has none or they expire within the refresh
@@ -1872,6 +1960,435 @@ const char *qcos_list_next_marker(const qcos_list *list);
  * Thread: any thread, once no other thread uses `list`.
  */
 void qcos_list_free(qcos_list *list);
+
+/**
+ * Create signing options with every default: nothing extra signed, 900 s, starting
+ * now (minus 60 s), the call's default form, signed.
+ *
+ * `opts_out`: receives the handle; release it with `qcos_sign_options_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
+ * Thread: any thread.
+ */
+qcos_status qcos_sign_options_new(qcos_sign_options **opts_out);
+
+/**
+ * Release signing options. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `opts`.
+ */
+void qcos_sign_options_free(qcos_sign_options *opts);
+
+/**
+ * Add a query parameter to sign (and, for `qcos_presign_url`, to put in the URL),
+ * e.g. "response-content-disposition" = "attachment". A sub-resource flag such as
+ * "uploads" has value "". Order is kept; names are unique (case-insensitively).
+ * The names `sign` and `q-*` are reserved.
+ *
+ * `name`, `value`: NUL-terminated UTF-8, copied.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, empty
+ * name); the options are then unchanged. Thread: one thread at a time per options.
+ */
+qcos_status qcos_sign_options_add_param(qcos_sign_options *opts,
+                                        const char *name,
+                                        const char *value);
+
+/**
+ * Add a header to sign, e.g. "Content-Type" = "image/png". `Host` is always signed
+ * (the client's host unless given here). `qcos_presign_url` signs every header
+ * added, and whoever uses the URL must send exactly these values; `qcos_sign` signs
+ * those the official SDKs sign (`host`, `x-cos-*`, `content-*`, `range`, `if-*`...)
+ * and ignores others such as `User-Agent`, so a request's whole header list may be
+ * passed.
+ *
+ * `name`, `value`: NUL-terminated UTF-8, copied; a header token and a value without
+ * CR, LF or control characters.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad
+ * name or value); the options are then unchanged. Thread: one thread at a time per
+ * options.
+ */
+qcos_status qcos_sign_options_add_header(qcos_sign_options *opts,
+                                         const char *name,
+                                         const char *value);
+
+/**
+ * How long the signature or URL is valid, in seconds after its start. Default 900.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, `secs` not in 1 s
+ * to 100 years). Thread: one thread at a time per options.
+ */
+qcos_status qcos_sign_options_set_expires(qcos_sign_options *opts, int64_t secs);
+
+/**
+ * Start the window at `unix_secs` (a pinned time: tests, or a URL valid from later)
+ * instead of now minus 60 s; it then ends at `unix_secs + expires`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, a time before
+ * 1970 or after 9999). Thread: one thread at a time per options.
+ */
+qcos_status qcos_sign_options_set_start_time(qcos_sign_options *opts, int64_t unix_secs);
+
+/**
+ * Where the signature goes: a `qcos_sign_form` value. Default: `HEADER` for
+ * `qcos_sign`, `QUERY` for `qcos_presign_url` (which refuses `HEADER`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, unknown value).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_sign_options_set_form(qcos_sign_options *opts, uint32_t form);
+
+/**
+ * `qcos_presign_url` only: `false` gives a plain URL (with the parameters, without
+ * signature or token) for public objects. Default `true`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts` is NULL.
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_sign_options_set_signed(qcos_sign_options *opts, bool sign);
+
+/**
+ * Compute the Authorization for a request that someone else will send (a browser,
+ * a mini program, another service), signed with the client's credentials: every
+ * query parameter and the eligible headers of `opts`, `Host`, and the security token
+ * when the credentials are temporary.
+ *
+ * `client`: borrowed. `method`: e.g. "PUT". `key`: the object key, or "" for the
+ * bucket itself. `opts`: borrowed, or NULL for defaults (header form, 900 s from
+ * now). `sig_out`: receives the signature on success; release it with
+ * `qcos_signature_free`.
+ *
+ * What to send: with the header form, `Authorization: <qcos_signature_authorization>`
+ * plus every `qcos_signature_header_*` pair (`Host` when none was given in `opts`,
+ * `x-cos-security-token` with temporary credentials) plus the signed headers of
+ * `opts`, exactly. With the query forms, append `qcos_signature_query` to the
+ * request's own query string (which must hold the parameters of `opts`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad
+ * method or key, duplicate or reserved parameter, a start after the end);
+ * `QCOS_STATUS_AUTH` (no credentials, a provider failure, temporary credentials that
+ * expire before the window starts).
+ *
+ * Thread: any thread. It may call the client's credentials provider (on this
+ * thread); no request is sent.
+ *
+ * ```c
+ * qcos_signature *sig = NULL;
+ * if (qcos_sign(client, "PUT", "uploads/a.png", NULL, &sig) == QCOS_STATUS_OK) {
+ *     printf("Authorization: %s\n", qcos_signature_authorization(sig));
+ *     qcos_signature_free(sig);
+ * }
+ * ```
+ */
+qcos_status qcos_sign(const qcos_client *client,
+                      const char *method,
+                      const char *key,
+                      const qcos_sign_options *opts,
+                      qcos_signature **sig_out);
+
+/**
+ * The `Authorization` string; NULL when `sig` is NULL. Owned by `sig`.
+ *
+ * Thread: any.
+ */
+const char *qcos_signature_authorization(const qcos_signature *sig);
+
+/**
+ * The query string to append for the `QUERY` and `SIGN_PARAM` forms (no leading
+ * `?` or `&`), "" for the header form; NULL when `sig` is NULL. Owned by `sig`.
+ *
+ * Thread: any.
+ */
+const char *qcos_signature_query(const qcos_signature *sig);
+
+/**
+ * The number of headers the request must carry besides those of the options (header
+ * form only); 0 when `sig` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_signature_header_count(const qcos_signature *sig);
+
+/**
+ * The name of header `index`, or NULL when `sig` is NULL or `index` is out of
+ * range. Owned by `sig`.
+ *
+ * Thread: any.
+ */
+const char *qcos_signature_header_name(const qcos_signature *sig, size_t index);
+
+/**
+ * The value of header `index`, or NULL when `sig` is NULL or `index` is out of
+ * range. Owned by `sig`.
+ *
+ * Thread: any.
+ */
+const char *qcos_signature_header_value(const qcos_signature *sig, size_t index);
+
+/**
+ * When the signature becomes valid (Unix seconds); 0 when `sig` is NULL.
+ *
+ * Thread: any.
+ */
+int64_t qcos_signature_start_time(const qcos_signature *sig);
+
+/**
+ * When the signature expires (Unix seconds); 0 when `sig` is NULL. It is earlier
+ * than asked when temporary credentials expire first.
+ *
+ * Thread: any.
+ */
+int64_t qcos_signature_end_time(const qcos_signature *sig);
+
+/**
+ * Release a signature (its copy of the security token is overwritten). NULL does
+ * nothing.
+ *
+ * Thread: any thread, once no other thread uses `sig`.
+ */
+void qcos_signature_free(qcos_signature *sig);
+
+/**
+ * Build a presigned URL for `method` on `key` (the seed's `getObjectUrl`): anyone
+ * holding it can make that one request until it expires, without credentials.
+ *
+ * Layout: `{scheme}://{host}/{encoded key}?{q-* fields | sign=...}[&{params of
+ * opts}][&x-cos-security-token=...]`. The host follows the client's configuration
+ * (default host, `domain` template, accelerate, or the endpoint with the bucket in
+ * the path). Every parameter of `opts` is signed; so are `host` and every header of
+ * `opts`, which the user of the URL must send. With temporary credentials the token
+ * is signed and percent-encoded (a `+`, `/` or `=` survives). The SecretKey never
+ * appears in the URL.
+ *
+ * `client`: borrowed. `method`: e.g. "GET" or "PUT". `key`: the object key ("" for
+ * the bucket). `opts`: borrowed, or NULL for defaults (q-* form, 900 s). `buf`,
+ * `cap`: the caller's buffer, borrowed; `(NULL, 0)` asks only for the length.
+ * `len_out`: required; receives the URL's length without its NUL, on success and on
+ * `QCOS_STATUS_BUFFER_TOO_SMALL` (the one case an output is written on failure; then
+ * allocate `*len_out + 1` bytes and call again — the URL changes if the start time
+ * is not pinned, but not its length unless a second passes a digit boundary, so
+ * allocate a little more).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_BUFFER_TOO_SMALL`;
+ * `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad method/key/parameter/header,
+ * the `HEADER` form); `QCOS_STATUS_AUTH` (no credentials, provider failure, expired
+ * temporary credentials).
+ *
+ * Thread: any thread; may call the credentials provider on this thread; sends no
+ * request.
+ *
+ * ```c
+ * char url[2048]; size_t n;
+ * if (qcos_presign_url(client, "GET", "report.pdf", NULL, url, sizeof url, &n) == QCOS_STATUS_OK)
+ *     puts(url);
+ * ```
+ */
+qcos_status qcos_presign_url(const qcos_client *client,
+                             const char *method,
+                             const char *key,
+                             const qcos_sign_options *opts,
+                             char *buf,
+                             size_t cap,
+                             size_t *len_out);
+
+/**
+ * Create POST policy options: no key yet (set one), no size or type limit, 900 s
+ * from now.
+ *
+ * `opts_out`: receives the handle; release it with `qcos_post_policy_options_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `opts_out` is NULL.
+ * Thread: any thread.
+ */
+qcos_status qcos_post_policy_options_new(qcos_post_policy_options **opts_out);
+
+/**
+ * Release POST policy options. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `opts`.
+ */
+void qcos_post_policy_options_free(qcos_post_policy_options *opts);
+
+/**
+ * Allow exactly this key. Replaces an earlier key or prefix.
+ *
+ * `key`: NUL-terminated UTF-8, copied; checked by `qcos_post_policy`.
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_post_policy_options_set_key(qcos_post_policy_options *opts, const char *key);
+
+/**
+ * Allow any key starting with `prefix` ("" allows any key in the bucket). The form's
+ * `key` field is then `prefix${filename}` (COS puts the uploaded file's name there);
+ * the uploader may replace it with any key under the prefix. Replaces an earlier key
+ * or prefix.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_post_policy_options_set_key_prefix(qcos_post_policy_options *opts,
+                                                    const char *prefix);
+
+/**
+ * Limit the body to `min..=max` bytes (`content-length-range`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, `min > max`).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_post_policy_options_set_content_length_range(qcos_post_policy_options *opts,
+                                                              uint64_t min,
+                                                              uint64_t max);
+
+/**
+ * Require exactly this `Content-Type`; it is also put in the form fields.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_post_policy_options_set_content_type(qcos_post_policy_options *opts,
+                                                      const char *content_type);
+
+/**
+ * Require a `Content-Type` starting with `prefix` (e.g. "image/"); the uploader adds
+ * the `Content-Type` field itself.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_post_policy_options_set_content_type_prefix(qcos_post_policy_options *opts,
+                                                             const char *prefix);
+
+/**
+ * The status COS answers a successful upload with: 200, 201 or 204 (COS's default
+ * is 204). Becomes a condition and a form field.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, another value).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_post_policy_options_set_success_action_status(qcos_post_policy_options *opts,
+                                                               uint16_t status);
+
+/**
+ * Add an exact condition that is also a form field: `x-cos-meta-*`, other `x-cos-*`
+ * (e.g. "x-cos-storage-class"), `acl`, `Cache-Control`, `Content-Disposition`,
+ * `Content-Encoding`, `Expires`, `success_action_redirect`. Checked by
+ * `qcos_post_policy`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8).
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_post_policy_options_add_field(qcos_post_policy_options *opts,
+                                               const char *name,
+                                               const char *value);
+
+/**
+ * How long the policy is valid, in seconds after its start. Default 900.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, not 1 s to 100
+ * years). Thread: one thread at a time per options.
+ */
+qcos_status qcos_post_policy_options_set_expires(qcos_post_policy_options *opts, int64_t secs);
+
+/**
+ * Start the policy's window at `unix_secs` instead of now minus 60 s.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, before 1970 or
+ * after 9999). Thread: one thread at a time per options.
+ */
+qcos_status qcos_post_policy_options_set_start_time(qcos_post_policy_options *opts,
+                                                    int64_t unix_secs);
+
+/**
+ * Make the form fields of a browser POST Object upload, signed with the client's
+ * credentials: `key`, `policy` (Base64 of the policy JSON: expiration, bucket, key
+ * or prefix, the options' conditions, `q-sign-algorithm`, `q-ak`, `q-sign-time`, and
+ * the token for temporary credentials), `q-sign-algorithm`, `q-ak`, `q-key-time`,
+ * `q-signature`, then `x-cos-security-token`, `Content-Type`,
+ * `success_action_status` and the extra fields when they apply. The SecretKey
+ * appears in none of them.
+ *
+ * `client`: borrowed. `opts`: borrowed, required (it names the key). `form_out`:
+ * receives the form; release it with `qcos_post_form_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, no key set, bad
+ * key, prefix, content type or field, a field given twice); `QCOS_STATUS_AUTH` (no
+ * credentials, provider failure, expired temporary credentials).
+ *
+ * Thread: any thread; may call the credentials provider on this thread.
+ *
+ * ```c
+ * qcos_post_policy_options *po = NULL; qcos_post_form *form = NULL;
+ * qcos_post_policy_options_new(&po);
+ * qcos_post_policy_options_set_key_prefix(po, "uploads/2026/");
+ * qcos_post_policy_options_set_content_length_range(po, 1, 10 << 20);
+ * if (qcos_post_policy(client, po, &form) == QCOS_STATUS_OK) {
+ *     for (size_t i = 0; i < qcos_post_form_field_count(form); i++)
+ *         printf("%s=%s\n", qcos_post_form_field_name(form, i), qcos_post_form_field_value(form, i));
+ *     qcos_post_form_free(form);
+ * }
+ * qcos_post_policy_options_free(po);
+ * ```
+ */
+qcos_status qcos_post_policy(const qcos_client *client,
+                             const qcos_post_policy_options *opts,
+                             qcos_post_form **form_out);
+
+/**
+ * The URL to POST the form to (the bucket's root, e.g.
+ * "https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/"); NULL when `form`
+ * is NULL. Owned by `form`.
+ *
+ * Thread: any.
+ */
+const char *qcos_post_form_url(const qcos_post_form *form);
+
+/**
+ * The policy document (JSON) whose Base64 is the `policy` field, for logging or
+ * checking; NULL when `form` is NULL. Owned by `form`.
+ *
+ * Thread: any.
+ */
+const char *qcos_post_form_policy_json(const qcos_post_form *form);
+
+/**
+ * The number of form fields; 0 when `form` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_post_form_field_count(const qcos_post_form *form);
+
+/**
+ * The name of field `index`, or NULL when `form` is NULL or `index` is out of range.
+ * Owned by `form`.
+ *
+ * Thread: any.
+ */
+const char *qcos_post_form_field_name(const qcos_post_form *form, size_t index);
+
+/**
+ * The value of field `index`, or NULL when `form` is NULL or `index` is out of
+ * range. Owned by `form`.
+ *
+ * Thread: any.
+ */
+const char *qcos_post_form_field_value(const qcos_post_form *form, size_t index);
+
+/**
+ * The value of the field named `name` (exact match, e.g. "q-signature"), or NULL
+ * when there is none or `form`/`name` is NULL or not UTF-8. Owned by `form`.
+ *
+ * Thread: any.
+ */
+const char *qcos_post_form_get(const qcos_post_form *form, const char *name);
+
+/**
+ * Release a form (its copies of the token are overwritten). NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `form`.
+ */
+void qcos_post_form_free(qcos_post_form *form);
 
 #ifdef __cplusplus
 }  // extern "C"

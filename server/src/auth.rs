@@ -75,6 +75,14 @@ impl Verifier {
         Verifier { keys }
     }
 
+    /// The SecretKey and (for temporary keys) the token of `secret_id`, for checks that
+    /// do not go through an Authorization (POST Object forms).
+    pub fn secret(&self, secret_id: &str) -> Option<(String, Option<String>)> {
+        self.keys
+            .get(secret_id)
+            .map(|k| (k.secret.clone(), k.token.clone()))
+    }
+
     /// The authorization string of a request: the `Authorization` header, the `sign`
     /// query parameter, or the `q-*` query fields.
     fn authorization(req: &Request) -> Option<String> {

@@ -7,6 +7,32 @@
 //! and response bodies stream to and from disk. Tests script faults with [`Faults`] and
 //! read per-operation counters with [`RunningServer::stats`].
 //!
+//! Behaviour worth knowing:
+//! - **Addressing.** A Host whose first label is a bucket name `name-APPID` followed by a
+//!   dot (`{bucket}.cos.{region}.myqcloud.com`, `.cos.accelerate.myqcloud.com`,
+//!   `.tencentcos.cn`, or any other domain) is virtual-hosted: the path is the key. Any
+//!   other Host (an IP, `localhost`, `service.cos.myqcloud.com`, `cos.{region}...`) is
+//!   path-style: the first path segment is the bucket; `GET /` is GET Service.
+//! - **Signatures.** Every request must be signed (header `Authorization`, the `q-*`
+//!   query fields, or `sign=`). The key time must cover the server clock (real clock +
+//!   skew; a start up to 60 s ahead is tolerated): a window that ended, or starts a
+//!   little ahead, is `403 AccessDenied "Request has expired"`; one starting more than
+//!   15 min ahead is `403 RequestTimeTooSkewed`. `host` must be in `q-header-list`. The
+//!   signed path is the decoded path; for path-style requests both `/{bucket}/{key}` and
+//!   `/{key}` are accepted. Temporary keys need a matching `x-cos-security-token`
+//!   (header or query) else `403 InvalidAccessKeyId`.
+//! - **Integrity.** ETag = quoted hex MD5 (multipart: `"hex-N"`, hex = MD5 of the
+//!   binary part MD5s); `x-cos-hash-crc64ecma` = CRC-64/XZ, for multipart objects the
+//!   combination of the part CRCs. Bodies of 4 MiB and more are MD5-hashed on a helper
+//!   thread while they are received.
+//! - **Storage.** Writes go to a temporary file and are switched in by renaming the
+//!   metadata, so an interrupted upload leaves the previous object intact. Multipart
+//!   objects keep their parts as segments (Complete is O(parts)); copies hard-link the
+//!   data. Nothing is fsync'ed: this is a test server.
+//! - **Not implemented** (answered `501 NotImplemented`): ACL, tagging, CORS/OPTIONS,
+//!   POST Object, APPEND, versioning, lifecycle and the other bucket configurations.
+//! - Set `QCOS_SERVER_LOG=1` to log every request to stderr.
+//!
 //! ```no_run
 //! let dir = std::env::temp_dir().join("qcos-server-doc");
 //! let server = qcos_server::Server::start(qcos_server::ServerConfig::new(dir)).unwrap();

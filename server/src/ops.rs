@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use base64::Engine;
 use md5::{Digest, Md5};
@@ -18,10 +18,14 @@ use crate::http::{
 use crate::store::{NewMeta, ObjectMeta, Placement, Segment, StoreError, Upload};
 use crate::util::{hex, http_date, iso_date, parse_http_date, request_id, unhex, xml_escape};
 
+mod post_object;
+
 const XML_DECL: &str = "<?xml version='1.0' encoding='utf-8' ?>\n";
 const OWNER_ID: &str = "qcs::cam::uin/100000000001:uin/100000000001";
 const OWNER_NAME: &str = "100000000001";
 const MIN_PART: u64 = 1024 * 1024;
+/// Bodies at least this large are hashed on a helper thread (see `receive_pipelined`).
+const PIPELINE_MIN: u64 = 4 * 1024 * 1024;
 /// How long a connection may sit silent (between or inside requests) before it is closed.
 const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 const MAX_XML_BODY: u64 = 2 * 1024 * 1024;
@@ -265,6 +269,7 @@ enum Op {
     Complete,
     Abort,
     ListParts,
+    PostObject,
     NotImplemented,
 }
 
@@ -289,6 +294,7 @@ impl Op {
             Op::Complete => "complete",
             Op::Abort => "abort",
             Op::ListParts => "list_parts",
+            Op::PostObject => "post_object",
             Op::NotImplemented => "not_implemented",
         }
     }
@@ -330,6 +336,8 @@ fn classify(req: &Request, t: &Target) -> Op {
             "HEAD" => Op::HeadBucket,
             "PUT" => Op::PutBucket,
             "DELETE" => Op::DeleteBucket,
+            // POST Object: a form upload authorized by its policy (ops/post_object.rs).
+            "POST" => Op::PostObject,
             _ => Op::NotImplemented,
         };
     }
@@ -476,7 +484,10 @@ fn handle_request(
                 .into());
             }
             let paths: Vec<&str> = t.sign_paths.iter().map(|s| s.as_str()).collect();
-            if let Err(e) = sh.verifier.verify(&req, &paths, sh.now()) {
+            // A POST Object form carries its own signature, checked by the operation.
+            if op != Op::PostObject
+                && let Err(e) = sh.verifier.verify(&req, &paths, sh.now())
+            {
                 let (status, code, msg) = e.describe();
                 return Err(err(status, code, msg).into());
             }
@@ -633,6 +644,87 @@ struct Received {
     size: u64,
     md5: [u8; 16],
     crc: u64,
+}
+
+type Hashed = (u64, [u8; 16], u64);
+
+/// Copy a body to `file`, computing MD5 and CRC-64 on the way, in one thread.
+fn receive_serial(body: &mut Body<'_>, file: &mut File, buf: &mut [u8]) -> Result<Hashed, Fail> {
+    let mut md5 = Md5::new();
+    let mut crc = Crc64::new();
+    let mut size = 0u64;
+    loop {
+        let n = match body.read(buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return Err(Fail::Abort),
+        };
+        let chunk = &buf[..n];
+        md5.update(chunk);
+        crc.update(chunk);
+        file.write_all(chunk).map_err(internal)?;
+        size += n as u64;
+    }
+    Ok((size, md5.finalize().into(), crc.finish()))
+}
+
+/// Like [`receive_serial`], but MD5 (the costly part) runs on a helper thread while
+/// this one reads the socket and writes the file: large uploads use two cores.
+fn receive_pipelined(body: &mut Body<'_>, file: &mut File) -> Result<Hashed, Fail> {
+    const BUFFERS: usize = 4;
+    let (free_tx, free_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
+    let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(BUFFERS);
+    for _ in 0..BUFFERS {
+        let _ = free_tx.send(vec![0u8; BUF]);
+    }
+    std::thread::scope(|scope| {
+        let hasher = scope.spawn(move || {
+            let mut md5 = Md5::new();
+            for (buf, n) in full_rx {
+                md5.update(&buf[..n]);
+                if free_tx.send(buf).is_err() {
+                    break;
+                }
+            }
+            <[u8; 16]>::from(md5.finalize())
+        });
+        let mut crc = Crc64::new();
+        let mut size = 0u64;
+        let mut current: Option<Vec<u8>> = None;
+        let outcome = loop {
+            let mut buf = match current.take() {
+                Some(b) => b,
+                None => match free_rx.recv() {
+                    Ok(b) => b,
+                    Err(_) => break Err(internal("the hashing thread stopped")),
+                },
+            };
+            let n = match body.read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    current = Some(buf);
+                    continue;
+                }
+                Err(_) => break Err(Fail::Abort),
+            };
+            crc.update(&buf[..n]);
+            if let Err(e) = file.write_all(&buf[..n]) {
+                break Err(internal(e));
+            }
+            size += n as u64;
+            if full_tx.send((buf, n)).is_err() {
+                break Err(internal("the hashing thread stopped"));
+            }
+        };
+        drop(full_tx);
+        let md5 = hasher
+            .join()
+            .map_err(|_| internal("the hashing thread panicked"));
+        outcome?;
+        Ok((size, md5?, crc.finish()))
+    })
 }
 
 /// The file pieces holding bytes `offset..offset+len` of an object.
@@ -974,6 +1066,7 @@ impl Cx<'_> {
                 Ok(Response::new(204))
             }
             Op::ListParts => self.list_parts(),
+            Op::PostObject => self.post_object(body),
             Op::NotImplemented => unreachable!("handled above"),
         }
     }
@@ -988,26 +1081,14 @@ impl Cx<'_> {
     /// Stream a request body into a temporary file, hashing it on the way.
     fn receive(&mut self, body: &mut Body<'_>) -> Result<Received, Fail> {
         let (tmp, mut file) = self.sh.store.tmp_file().map_err(internal)?;
-        let result = (|| -> Result<(u64, [u8; 16], u64), Fail> {
-            let mut md5 = Md5::new();
-            let mut crc = Crc64::new();
-            let mut size = 0u64;
-            loop {
-                let buf = self.buffer();
-                let n = match body.read(buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(_) => return Err(Fail::Abort),
-                };
-                let chunk = &self.buf[..n];
-                md5.update(chunk);
-                crc.update(chunk);
-                file.write_all(chunk).map_err(internal)?;
-                size += n as u64;
+        let result = if body.declared_len().unwrap_or(0) >= PIPELINE_MIN {
+            receive_pipelined(body, &mut file)
+        } else {
+            if self.buf.len() < BUF {
+                self.buf.resize(BUF, 0);
             }
-            Ok((size, md5.finalize().into(), crc.finish()))
-        })();
+            receive_serial(body, &mut file, &mut self.buf[..BUF])
+        };
         drop(file);
         match result {
             Ok((size, md5, crc)) => Ok(Received {
@@ -1462,9 +1543,7 @@ impl Cx<'_> {
 
     fn upload_part(&mut self, body: &mut Body<'_>) -> HResult {
         let (up, number) = self.part_target()?;
-        if body.is_chunked() {
-            // COS requires Content-Length on Upload Part; accept chunked anyway.
-        }
+        // COS wants Content-Length on Upload Part; a chunked body is accepted too.
         let got = self.receive_checked(body)?;
         let part = self
             .sh

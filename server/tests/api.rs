@@ -350,6 +350,27 @@ fn buckets_and_service() {
         .host(&format!("127.0.0.1:{}", env.port()))
         .send();
     assert_eq!(s.xml_all("Name").len(), 2);
+    let s = env
+        .req("GET", "")
+        .bucket(None)
+        .host("cos.ap-guangzhou.myqcloud.com")
+        .send();
+    assert_eq!(s.xml_all("Name").len(), 2);
+    // The accelerate and tencentcos.cn hosts address buckets too.
+    env.put("via-host", b"x");
+    for host in [
+        format!("{BUCKET}.cos.accelerate.myqcloud.com"),
+        format!("{BUCKET}.cos.{REGION}.tencentcos.cn"),
+        format!("{BUCKET}.example.test:8080"),
+    ] {
+        let g = env.req("GET", "via-host").host(&host).send();
+        assert_eq!(
+            (g.status, g.body.as_slice()),
+            (200, b"x".as_slice()),
+            "{host}"
+        );
+    }
+    env.req("DELETE", "via-host").send();
 
     env.put("x", b"1");
     let r = env.req("DELETE", "").send();

@@ -31,6 +31,8 @@ pub mod results;
 
 pub mod list;
 
+pub mod sign;
+
 pub mod args;
 pub mod callbacks;
 pub mod entry;

@@ -11,8 +11,8 @@ use super::copy::{CopyOptions, CopyOutput, slice_copy};
 use super::download::{DownloadOptions, DownloadOutput, download_file, download_to_buffer};
 use super::run::ProgressFn;
 use super::store::{
-    CopySource, MultipartStore, ObjectAttrs, PartWritten, RemoteObject, RemotePart, RemoteUpload,
-    TransferConfig, Written,
+    CopySource, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart,
+    RemoteUpload, TransferConfig, Written,
 };
 use super::upload::{UploadOptions, UploadOutput, UploadSource, upload};
 use crate::client::{
@@ -97,6 +97,25 @@ fn remote_object(info: ObjectInfo) -> RemoteObject {
     }
 }
 
+/// A part body that reports what it hands out and stops when the transfer is cancelled.
+struct WatchReader<'a> {
+    data: &'a [u8],
+    watch: &'a PartWatch<'a>,
+}
+
+impl std::io::Read for WatchReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.watch.cancelled() {
+            return Err(std::io::Error::other("the transfer was cancelled"));
+        }
+        let n = buf.len().min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.watch.sent(n as u64);
+        Ok(n)
+    }
+}
+
 fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
@@ -166,12 +185,21 @@ impl MultipartStore for Client {
         data: &[u8],
         content_md5: Option<[u8; 16]>,
         traffic_limit: Option<u64>,
+        watch: &PartWatch<'_>,
     ) -> Result<PartWritten> {
         let opts = UploadPartOptions {
             content_md5: false,
             traffic_limit,
         };
-        let mut req = self.upload_part_request(key, upload_id, number, Body::Bytes(data), &opts)?;
+        // Sent through a reader so progress is counted as bytes go out and a cancel stops
+        // the body mid-way. Such a body is not replayed by the HTTP layer: the engine
+        // retries the part itself.
+        let mut reader = WatchReader { data, watch };
+        let body = Body::Reader {
+            reader: &mut reader,
+            len: data.len() as u64,
+        };
+        let mut req = self.upload_part_request(key, upload_id, number, body, &opts)?;
         if let Some(m) = content_md5 {
             req = req.header("content-md5", b64(&m));
         }

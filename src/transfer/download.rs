@@ -85,6 +85,8 @@ struct RangeSink<'a> {
     pos: u64,
     crc: Crc64,
     loaded: &'a AtomicU64,
+    /// Set when the download is cancelled (or failed elsewhere): stop mid-range.
+    cancel: &'a AtomicBool,
 }
 
 enum SinkTarget<'a> {
@@ -94,6 +96,9 @@ enum SinkTarget<'a> {
 
 impl Write for RangeSink<'_> {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(std::io::Error::other("the download was cancelled"));
+        }
         if self.pos + data.len() as u64 > self.expected {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -458,6 +463,7 @@ fn fetch<S: MultipartStore + ?Sized>(
                     pos: 0,
                     crc: Crc64::new(),
                     loaded: &loaded,
+                    cancel,
                 };
                 let range = (!whole).then(|| (first, first + len - 1));
                 let r = store.get(key, range, etag, limit, &mut sink);

@@ -72,6 +72,7 @@ struct State {
     calls: Vec<Op>,
     md5_sent: Vec<(u32, bool)>,
     traffic_limits: Vec<Option<u64>>,
+    part_sizes: Vec<(u32, usize)>,
     part_buffers: HashSet<usize>,
 }
 
@@ -180,6 +181,12 @@ impl Fake {
 
     pub fn md5_sent(&self) -> Vec<(u32, bool)> {
         self.state.lock().unwrap().md5_sent.clone()
+    }
+
+    pub fn part_sizes(&self) -> Vec<(u32, usize)> {
+        let mut v = self.state.lock().unwrap().part_sizes.clone();
+        v.sort();
+        v
     }
 
     pub fn traffic_limits(&self) -> Vec<Option<u64>> {
@@ -301,6 +308,7 @@ impl MultipartStore for Fake {
         data: &[u8],
         content_md5: Option<[u8; 16]>,
         _traffic_limit: Option<u64>,
+        watch: &PartWatch<'_>,
     ) -> Result<PartWritten> {
         if let Some(f) = &self.on_part {
             f(number);
@@ -310,6 +318,7 @@ impl MultipartStore for Fake {
             let mut s = self.state.lock().unwrap();
             s.md5_sent.push((number, content_md5.is_some()));
             s.traffic_limits.push(_traffic_limit);
+            s.part_sizes.push((number, data.len()));
             s.part_buffers.insert(data.as_ptr() as usize);
         }
         self.busy(|| {
@@ -319,6 +328,19 @@ impl MultipartStore for Fake {
                 _ => {}
             }
             check_md5(data, content_md5)?;
+            // "Send" the body in pieces, as a socket would, stopping on a cancel.
+            for piece in data.chunks(256 << 10) {
+                if watch.cancelled() {
+                    return Err(Error::io(
+                        "request body",
+                        std::io::Error::other("the transfer was cancelled"),
+                    ));
+                }
+                watch.sent(piece.len() as u64);
+                if !self.part_delay.is_zero() {
+                    std::thread::sleep(self.part_delay / 4);
+                }
+            }
             let mut s = self.state.lock().unwrap();
             let u = s
                 .uploads

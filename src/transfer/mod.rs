@@ -13,9 +13,17 @@
 //! Threads: every function blocks its caller. Parts run on the store's rayon pool (or a
 //! pool built for the transfer, of the transfer's parallelism). The progress callback is
 //! called **only on the calling thread**, at most every `progress_interval_ms`, and once
-//! more after success; returning `false` cancels (the call then returns
-//! `Error::Cancelled`, after the parts in flight have finished their current request).
+//! more after success; returning `false` cancels: part uploads and ranged GETs in flight
+//! stop mid-body, no new request starts, and the call returns `Error::Cancelled` once the
+//! workers have stopped. Upload progress counts part bytes as they are sent (a part that
+//! fails and is retried is taken back out); download progress counts bytes written.
 //! Readers given as sources are read on the calling thread too.
+//!
+//! Retries: each part, range and Complete is tried up to `1 + chunk_retry_times` times on
+//! network errors, 5xx/throttling answers, clock-skew answers and per-part CRC-64
+//! mismatches, with jittered exponential backoff (50 ms doubling, capped at 2 s). Part
+//! bodies are streamed to the HTTP layer through a reader, which the HTTP layer does not
+//! replay itself, so these are the only retries of an upload part.
 //!
 //! Memory: an upload holds at most `chunk_parallel_limit + 1` part buffers, reused from
 //! part to part; a download writes each range straight to its place in the file.
@@ -63,8 +71,8 @@ pub use download::{
 };
 pub use run::{Progress, ProgressFn};
 pub use store::{
-    CopySource, MultipartStore, ObjectAttrs, PartWritten, RemoteObject, RemotePart, RemoteUpload,
-    TransferConfig, Written,
+    CopySource, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart,
+    RemoteUpload, TransferConfig, Written,
 };
 pub use upload::{
     Leftover, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, UploadOptions, UploadOutput, UploadSource,

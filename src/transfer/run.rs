@@ -199,7 +199,7 @@ where
                 in_flight -= 1;
                 handle(out, &mut failed, rep, d);
             }
-            if !cancelled && !rep.tick(false) {
+            if !cancelled && failed.is_none() && !rep.tick(false) {
                 cancelled = true;
                 cancel.store(true, Ordering::SeqCst);
             }
@@ -240,10 +240,10 @@ where
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
+        // After a cancel, errors of the parts in flight are its consequence.
         match failed {
-            Some(Error::Cancelled(_)) if cancelled => RunEnd::Cancelled,
+            _ if cancelled => RunEnd::Cancelled,
             Some(e) => RunEnd::Failed(e),
-            None if cancelled => RunEnd::Cancelled,
             None => RunEnd::Done,
         }
     })
@@ -252,7 +252,10 @@ where
 /// Errors worth another attempt of a part: network trouble, retryable service answers, and
 /// integrity mismatches of one part (sending the part again replaces it).
 pub(crate) fn part_retryable(e: &Error) -> bool {
-    e.is_retryable() || matches!(e, Error::Integrity(_))
+    e.is_retryable()
+        || matches!(e, Error::Integrity(_))
+        // The client learned the right clock from the answer; a new attempt signs with it.
+        || e.service().is_some_and(|s| s.is_clock_skew())
 }
 
 /// Run `f` up to `1 + retries` times while it fails with a retryable error, with jittered

@@ -10,8 +10,44 @@
 //! single request already does; part-level retries are the engine's job.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::Result;
+
+/// Given to [`MultipartStore::upload_part`] so an implementation that streams the part
+/// can report bytes as they go out and stop early when the transfer is cancelled. An
+/// implementation may ignore it (the engine then counts the part when it completes).
+pub struct PartWatch<'a> {
+    cancel: &'a AtomicBool,
+    loaded: &'a AtomicU64,
+    sent: AtomicU64,
+}
+
+impl<'a> PartWatch<'a> {
+    pub(crate) fn new(cancel: &'a AtomicBool, loaded: &'a AtomicU64) -> Self {
+        PartWatch {
+            cancel,
+            loaded,
+            sent: AtomicU64::new(0),
+        }
+    }
+
+    /// True once the transfer was cancelled (or failed elsewhere): stop sending.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// `n` more bytes of the part went out.
+    pub fn sent(&self, n: u64) {
+        self.sent.fetch_add(n, Ordering::Relaxed);
+        self.loaded.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Bytes reported through [`PartWatch::sent`] so far.
+    pub fn sent_so_far(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+}
 
 /// The subset of the client configuration the engine reads (seed SDK names and defaults).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +183,9 @@ pub trait MultipartStore: Sync {
     /// Initiate Multipart Upload; returns the UploadId.
     fn initiate(&self, key: &str, attrs: &ObjectAttrs) -> Result<String>;
 
-    /// Upload Part `number` (1-10000) of `upload_id`.
+    /// Upload Part `number` (1-10000) of `upload_id`. `watch` receives the bytes as they
+    /// are sent and says when to give up (see [`PartWatch`]).
+    #[allow(clippy::too_many_arguments)]
     fn upload_part(
         &self,
         key: &str,
@@ -156,6 +194,7 @@ pub trait MultipartStore: Sync {
         data: &[u8],
         content_md5: Option<[u8; 16]>,
         traffic_limit: Option<u64>,
+        watch: &PartWatch<'_>,
     ) -> Result<PartWritten>;
 
     /// Complete Multipart Upload with `(part number, ETag)` in ascending order.

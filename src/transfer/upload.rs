@@ -18,7 +18,7 @@ use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use md5::{Digest, Md5};
@@ -27,7 +27,7 @@ use super::run::{
     Dispatch, ProgressFn, Reporter, RunEnd, hex, normalize_etag, run, split_traffic_limit,
     with_retries, with_retries_if,
 };
-use super::store::{MultipartStore, ObjectAttrs, RemotePart, Written};
+use super::store::{MultipartStore, ObjectAttrs, PartWatch, RemotePart, Written};
 use crate::crc64::{self, Crc64};
 use crate::{Error, Result};
 
@@ -52,6 +52,16 @@ pub enum UploadSource<'a> {
     Reader { reader: &'a mut dyn Read, len: u64 },
     /// A reader of unknown length, read to its end (on the calling thread).
     Stream(&'a mut dyn Read),
+}
+
+impl std::fmt::Debug for UploadSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UploadSource::File(p) => write!(f, "File({})", p.display()),
+            UploadSource::Reader { len, .. } => write!(f, "Reader({len} bytes)"),
+            UploadSource::Stream(_) => write!(f, "Stream"),
+        }
+    }
 }
 
 /// What happens to a multipart upload that stops before completing.
@@ -83,6 +93,19 @@ pub struct UploadOptions {
     pub slice_size: Option<u64>,
     pub chunk_size: Option<u64>,
     pub parallel: Option<usize>,
+    /// Tests only: how often a stream's part size doubles.
+    #[cfg(test)]
+    pub(crate) stream_every: u32,
+}
+
+impl UploadOptions {
+    fn stream_growth_every(&self) -> u32 {
+        #[cfg(test)]
+        if self.stream_every > 0 {
+            return self.stream_every;
+        }
+        STREAM_PARTS_PER_SIZE
+    }
 }
 
 impl Default for UploadOptions {
@@ -98,6 +121,8 @@ impl Default for UploadOptions {
             slice_size: None,
             chunk_size: None,
             parallel: None,
+            #[cfg(test)]
+            stream_every: 0,
         }
     }
 }
@@ -137,8 +162,12 @@ pub fn plan_part_size(total: u64, chunk: u64) -> u64 {
 /// 1,023,000 × `chunk` bytes (about 1 TB for 1 MiB, 8 TB for 8 MiB), and memory stays
 /// `(parallel + 1) ×` the current part size.
 pub fn stream_part_size(chunk: u64, number: u32) -> u64 {
+    part_size_growing(chunk, number, STREAM_PARTS_PER_SIZE)
+}
+
+fn part_size_growing(chunk: u64, number: u32, every: u32) -> u64 {
     let chunk = chunk.clamp(MIN_PART_SIZE, MAX_PART_SIZE);
-    let doublings = (number.saturating_sub(1) / STREAM_PARTS_PER_SIZE).min(20);
+    let doublings = (number.saturating_sub(1) / every.max(1)).min(20);
     chunk.saturating_mul(1 << doublings).min(MAX_PART_SIZE)
 }
 
@@ -546,6 +575,8 @@ struct UploadDispatch<'a> {
     /// Known total and its part size; `None` for streams.
     plan: Option<(u64, u64)>,
     chunk: u64,
+    /// A stream's part size doubles after every this many parts.
+    every: u32,
     next_number: u32,
     offset: u64,
     free: Vec<Vec<u8>>,
@@ -628,7 +659,7 @@ impl Dispatch for UploadDispatch<'_> {
                 let (buf, len, h) = match first {
                     Some(f) => f,
                     None => {
-                        let size = stream_part_size(self.chunk, number) as usize;
+                        let size = part_size_growing(self.chunk, number, self.every) as usize;
                         let mut buf = self.take_buf(size);
                         let Feed::Stream { reader, .. } = &mut self.feed else {
                             return Err(Error::Internal("feed changed".into()));
@@ -642,7 +673,7 @@ impl Dispatch for UploadDispatch<'_> {
                         (buf, n, h)
                     }
                 };
-                if len < stream_part_size(self.chunk, number) as usize {
+                if len < part_size_growing(self.chunk, number, self.every) as usize {
                     self.ended = true;
                 }
                 PartJob {
@@ -663,7 +694,10 @@ impl Dispatch for UploadDispatch<'_> {
     fn finished(&mut self, out: PartOut, rep: &Reporter<'_>) -> Result<()> {
         self.free.push(out.buf);
         let done = out.result?;
-        rep.add(out.len);
+        if done.resumed {
+            // Parts that were sent were counted byte by byte while they went out.
+            rep.add(out.len);
+        }
         self.done.insert(out.number, (out.len, done));
         Ok(())
     }
@@ -707,7 +741,7 @@ fn find_resumable<S: MultipartStore + ?Sized>(
 fn multipart<S: MultipartStore + ?Sized>(
     store: &S,
     key: &str,
-    mut feed: Feed<'_>,
+    feed: Feed<'_>,
     total: Option<u64>,
     attrs: ObjectAttrs,
     s: &Settings,
@@ -715,6 +749,17 @@ fn multipart<S: MultipartStore + ?Sized>(
     progress: Option<ProgressFn<'_>>,
 ) -> Result<UploadOutput> {
     let (part_limit, parallel) = split_traffic_limit(opts.traffic_limit, s.parallel);
+    if let Some(t) = total {
+        if t > MAX_PARTS * MAX_PART_SIZE {
+            return Err(Error::invalid(
+                "source",
+                format!(
+                    "{t} bytes is more than COS's largest object \
+                     ({MAX_PARTS} parts of {MAX_PART_SIZE} bytes)"
+                ),
+            ));
+        }
+    }
     let plan = total.map(|t| (t, plan_part_size(t, s.chunk)));
     let resumable = opts.resume && !matches!(feed, Feed::Stream { .. });
     let found = match plan {
@@ -729,15 +774,14 @@ fn multipart<S: MultipartStore + ?Sized>(
         Feed::File { file, path, id } => (Some(*file), Some(*path), Some(*id)),
         _ => (None, None, None),
     };
-    if let Feed::Reader { declared, .. } = &mut feed {
-        *declared = total;
-    }
     let mut rep = Reporter::new(progress, s.interval_ms, total);
+    let loaded = rep.counter();
     let cancel = AtomicBool::new(false);
     let mut d = UploadDispatch {
         feed,
         plan,
         chunk: s.chunk,
+        every: opts.stream_growth_every(),
         next_number: 1,
         offset: 0,
         free: Vec::new(),
@@ -786,7 +830,18 @@ fn multipart<S: MultipartStore + ?Sized>(
             let content_md5 = if s.part_md5 { h.md5 } else { None };
             let what = || format!("part {number} of {key}");
             let w = with_retries(s.retries, cancel, &what, || {
-                let w = store.upload_part(key, uid, number, data, content_md5, part_limit)?;
+                let watch = PartWatch::new(cancel, &loaded);
+                let r = store.upload_part(key, uid, number, data, content_md5, part_limit, &watch);
+                // The part counts exactly once in the progress: all of it on success,
+                // none of it after a failed attempt.
+                let sent = watch.sent_so_far();
+                match &r {
+                    Ok(_) => {
+                        loaded.fetch_add((data_len as u64).saturating_sub(sent), Ordering::Relaxed)
+                    }
+                    Err(_) => loaded.fetch_sub(sent, Ordering::Relaxed),
+                };
+                let w = r?;
                 if let Some(c) = w.crc64 {
                     if c != h.crc {
                         return Err(Error::Integrity(format!(

@@ -53,8 +53,8 @@ def record_errors(resp, *args, **kwargs):
     with LOCK:
         HTTP_ERRORS.append(
             "HTTP %d for %s %s\n      request headers: %s\n      response headers: %s\n      response body: %s"
-            % (resp.status_code, req.method, req.url, json.dumps(headers, ensure_ascii=False),
-               json.dumps(dict(resp.headers), ensure_ascii=False), body)
+            % (resp.status_code, req.method, req.url, json.dumps(headers, ensure_ascii=False, default=str),
+               json.dumps(dict(resp.headers), ensure_ascii=False, default=str), body)
         )
 
 
