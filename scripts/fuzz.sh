@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
 shift || true
-all=(xml_responses error_document key_encoding signer request_bodies small_parsers)
+all=(xml_responses error_document key_encoding signer request_bodies small_parsers post_policy)
 targets=("${@:-${all[@]}}")
 if [ "$#" -eq 0 ]; then targets=("${all[@]}"); fi
 

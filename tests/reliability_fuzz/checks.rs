@@ -22,6 +22,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("signer", signer),
     ("request_bodies", request_bodies),
     ("small_parsers", small_parsers),
+    ("post_policy", post_policy_form),
 ];
 
 /// Split fuzz input into `n` strings at 0xFF bytes (lossy UTF-8).
@@ -285,4 +286,83 @@ pub fn small_parsers(data: &[u8]) {
         _ => None,
     })
     .and_then(|c| c.validate());
+}
+
+/// POST policy building and form verification: whatever the caller's conditions, a
+/// policy we build verifies against its own form (the server side of the same code),
+/// tampering with its key outside the condition is refused, and arbitrary forms never
+/// panic the verifier.
+pub fn post_policy_form(data: &[u8]) {
+    use qcos::auth::{
+        Credentials, Match, PostPolicyInput, iso8601_utc, parse_iso8601_utc, post_policy,
+        verify_post_form,
+    };
+    const BUCKET: &str = "fuzz-1250000000";
+    let f = fields(data, 6);
+    let creds = Credentials::new("AKIDfuzz", "fuzz-secret-key");
+    let kt = KeyTime {
+        start: 1_700_000_000,
+        end: 1_700_000_000 + 600 + (data.len() as i64 % 5000),
+    };
+    let prefix = data.first().is_some_and(|b| b & 1 == 1);
+    let key = if prefix {
+        Match::Prefix(&f[0])
+    } else {
+        Match::Exact(&f[0])
+    };
+    let extra = [(f[3].as_str(), f[4].as_str())];
+    let input = PostPolicyInput {
+        content_type: (!f[1].is_empty()).then_some(Match::Exact(f[1].as_str())),
+        content_length_range: data.get(1).map(|b| (0, *b as u64 * 1000)),
+        fields: if f[3].is_empty() { &[] } else { &extra },
+        ..PostPolicyInput::new(BUCKET, key)
+    };
+    let lookup = |id: &str| (id == "AKIDfuzz").then(|| ("fuzz-secret-key".to_string(), None));
+    match post_policy(&creds, kt, &input) {
+        Ok(p) => {
+            assert!(!p.json.contains("fuzz-secret-key"));
+            let file = if f[2].is_empty() {
+                "file.bin"
+            } else {
+                f[2].as_str()
+            };
+            let now = kt.start + 1;
+            let checked = verify_post_form(&p.fields, BUCKET, file, lookup, now)
+                .unwrap_or_else(|e| panic!("our own policy was refused: {e:?}\n{}", p.json));
+            if prefix {
+                assert!(checked.key.starts_with(f[0].as_str()), "{checked:?}");
+            } else {
+                assert_eq!(checked.key, f[0]);
+            }
+            // Another bucket, a later time, a key outside the condition: refused.
+            assert!(verify_post_form(&p.fields, "other-1250000000", file, lookup, now).is_err());
+            assert!(verify_post_form(&p.fields, BUCKET, file, lookup, kt.end + 1).is_err());
+            let mut tampered = p.fields.clone();
+            // (An empty prefix allows any key: nothing to step outside of.)
+            if let Some(k) = tampered
+                .iter_mut()
+                .find(|(k, _)| k == "key")
+                .filter(|_| !f[0].is_empty())
+            {
+                k.1 = format!("\u{1}{}", k.1);
+                assert!(verify_post_form(&tampered, BUCKET, file, lookup, now).is_err());
+            }
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+    // Arbitrary forms.
+    let form: Vec<(String, String)> = f.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect();
+    let _ = verify_post_form(&form, BUCKET, &f[5], lookup, 1_700_000_100);
+    // ISO 8601 round trip and arbitrary parse.
+    let _ = parse_iso8601_utc(&f[5]);
+    let t = u64::from_le_bytes({
+        let mut b = [0u8; 8];
+        for (i, x) in data.iter().take(8).enumerate() {
+            b[i] = *x;
+        }
+        b
+    }) % 253_402_300_799;
+    if let Ok(s) = iso8601_utc(t as i64) {
+        assert_eq!(parse_iso8601_utc(&s), Some(t as i64), "{s}");
+    }
 }
