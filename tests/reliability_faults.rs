@@ -167,11 +167,9 @@ fn expected(f: F, op: Op, t: Times) -> Vec<Want> {
         F::ExpiredToken400 => vec![E(Status::Service, "ExpiredToken")],
         F::ResetBeforeBody if once => ok(),
         F::ResetBeforeBody => vec![E(Status::Network, "")],
-        // A body cut in the middle: an upload is resent; a download that already wrote
-        // bytes to its sink cannot be retried by the HTTP layer (the transfer engine
-        // retries the range).
+        // A body cut in the middle: an upload is resent; a download to a file restarts
+        // its temporary file; the transfer engine retries the range.
         F::ResetMidBody if op == DlHead => ok(),
-        F::ResetMidBody if once && op == SmallGet => vec![E(Status::Network, "")],
         F::ResetMidBody if once => ok(),
         F::ResetMidBody => vec![
             E(Status::Network, ""),
@@ -187,7 +185,6 @@ fn expected(f: F, op: Op, t: Times) -> Vec<Want> {
         // The object was completed; the retried Complete finds no upload, and the engine
         // confirms the object by its size and CRC-64.
         F::Truncated if op == MpComplete => ok(),
-        F::Truncated if once && op == SmallGet => vec![E(Status::Network, "")],
         F::Truncated if once => ok(),
         F::Truncated => vec![
             E(Status::Network, ""),

@@ -245,7 +245,7 @@ fn eight_threads_share_one_client() {
     let stop = AtomicBool::new(false);
     let ops = AtomicU64::new(0);
     let callbacks = AtomicU64::new(0);
-    let deadline = Instant::now() + Duration::from_secs(8);
+    let deadline = Instant::now() + Duration::from_secs(5);
     std::thread::scope(|s| {
         let mut handles = Vec::new();
         for t in 0..8u64 {
