@@ -178,3 +178,32 @@ fn delete_objects_refuses_keys_xml_cannot_carry() {
             .is_ok()
     );
 }
+
+/// Found by the post_policy target: a key prefix containing `${filename}` built a policy
+/// that its own form could never satisfy (COS replaces every `${filename}` in the form's
+/// key, not in the condition). Refused when building.
+#[test]
+fn post_policy_refuses_a_prefix_with_filename_placeholder() {
+    use qcos::auth::{Credentials, KeyTime, Match, PostPolicyInput, post_policy};
+    let creds = Credentials::new("AKIDx", "secret");
+    let kt = KeyTime {
+        start: 1_700_000_000,
+        end: 1_700_000_600,
+    };
+    let e = post_policy(
+        &creds,
+        kt,
+        &PostPolicyInput::new("b-1250000000", Match::Prefix("up/${filename}/x")),
+    )
+    .unwrap_err();
+    assert_eq!(e.status(), qcos::Status::InvalidArgument);
+    assert!(e.to_string().contains("${filename}"), "{e}");
+    assert!(
+        post_policy(
+            &creds,
+            kt,
+            &PostPolicyInput::new("b-1250000000", Match::Prefix("up/"))
+        )
+        .is_ok()
+    );
+}
