@@ -226,8 +226,21 @@ fn soak_200_objects_through_5_percent_random_faults() {
 
 #[test]
 fn eight_threads_share_one_client() {
+    eight_threads(None);
+}
+
+/// The same through 3% transient faults (500, 503, connection reset before the body:
+/// none of them carries the request out), so retries run on many threads at once.
+#[test]
+fn eight_threads_share_one_client_through_random_faults() {
+    eight_threads(Some(3.0));
+}
+
+fn eight_threads(fault_percent: Option<f64>) {
     let env = start();
     let mut cfg = env.config("threads-1250000000");
+    cfg.max_retries = 6;
+    cfg.retry_base_delay_ms = 2;
     cfg.slice_size = MIB;
     cfg.chunk_size = MIB;
     cfg.chunk_parallel_limit = 2;
@@ -235,6 +248,25 @@ fn eight_threads_share_one_client() {
     let client = Client::new(cfg).unwrap();
     client.create_bucket().unwrap();
     let shared = bytes(300_000, 99);
+    if let Some(p) = fault_percent {
+        env.server.faults().set_random(
+            7,
+            p,
+            vec![
+                FaultAction::Status {
+                    http_status: 500,
+                    code: "InternalError".into(),
+                    message: "threads: internal error".into(),
+                },
+                FaultAction::Status {
+                    http_status: 503,
+                    code: "SlowDown".into(),
+                    message: "threads: slow down".into(),
+                },
+                FaultAction::ResetBeforeBody,
+            ],
+        );
+    }
     client
         .put_object(
             "shared/obj",
@@ -392,8 +424,13 @@ fn eight_threads_share_one_client() {
     });
     let n = ops.load(Ordering::Relaxed);
     eprintln!(
-        "8 threads: {n} operations, {} progress callbacks",
+        "8 threads (faults {fault_percent:?}%): {n} operations, {} progress callbacks",
         callbacks.load(Ordering::Relaxed)
     );
     assert!(n >= 16, "every thread made progress ({n} ops)");
+    if fault_percent.is_some() {
+        let fired = env.server.stats().faults_fired;
+        eprintln!("{fired} faults fired");
+        assert!(fired >= 5, "the faults must actually fire ({fired})");
+    }
 }
