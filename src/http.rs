@@ -507,6 +507,18 @@ impl CredentialCache {
         *cached = Some(fresh.clone());
         Ok(fresh)
     }
+
+    /// Forget provider-given credentials the service refused as expired, so the next
+    /// request asks the provider again. Returns false (nothing to refresh) without one.
+    fn invalidate(&self) -> bool {
+        if self.provider.is_none() {
+            return false;
+        }
+        if let Ok(mut cached) = self.cached.lock() {
+            *cached = None;
+        }
+        true
+    }
 }
 
 /// State of a request body while ureq reads it: length check and CRC-64.
@@ -687,6 +699,7 @@ impl Http {
         let addr = self.address(&req.target, &query)?;
         let mut retries = 0u32;
         let mut skew_retried = false;
+        let mut token_refreshed = false;
         let mut attempt_no = 0u32;
         loop {
             let creds = self.credentials()?;
@@ -719,6 +732,16 @@ impl Http {
                         if replayable {
                             continue;
                         }
+                    }
+                    // Temporary keys the service says expired before the time they
+                    // claimed (clocks differ): fetched again once from the provider.
+                    if err.code == "ExpiredToken"
+                        && !token_refreshed
+                        && replayable
+                        && self.creds.invalidate()
+                    {
+                        token_refreshed = true;
+                        continue;
                     }
                     if err.is_retryable() && replayable && retries < self.cfg.max_retries {
                         retries += 1;

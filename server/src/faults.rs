@@ -93,10 +93,33 @@ struct RuleState {
     fired: u64,
 }
 
+/// Random faults: each request not hit by a rule fails with probability
+/// `per_million / 1_000_000`, with an action drawn uniformly from `actions`; the draws
+/// come from a generator seeded with `seed` (reproducible for a given request order).
+struct Chaos {
+    state: u64,
+    per_million: u32,
+    actions: Vec<FaultAction>,
+}
+
+impl Chaos {
+    /// splitmix64.
+    fn next(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
 /// The server's fault rules, evaluated in order for every request.
 #[derive(Default)]
 pub struct Faults {
     rules: Mutex<Vec<RuleState>>,
+    chaos: Mutex<Option<Chaos>>,
+    /// Security token → Unix time (server clock) from which it is refused.
+    token_expiry: Mutex<BTreeMap<String, i64>>,
 }
 
 /// What a request looks like to the fault matcher.
@@ -118,9 +141,38 @@ impl Faults {
         });
     }
 
-    /// Remove every rule.
+    /// Remove every rule (random faults and token expiries stay).
     pub fn clear(&self) {
         lock(&self.rules).clear();
+    }
+
+    /// Fail a random `percent` (0.0–100.0) of the requests that no rule hits, each with
+    /// an action drawn from `actions`, reproducibly for `seed`. An empty `actions` or a
+    /// zero `percent` turns random faults off.
+    pub fn set_random(&self, seed: u64, percent: f64, actions: Vec<FaultAction>) {
+        let per_million = (percent.clamp(0.0, 100.0) * 10_000.0).round() as u32;
+        *lock(&self.chaos) = if per_million == 0 || actions.is_empty() {
+            None
+        } else {
+            Some(Chaos {
+                state: seed,
+                per_million,
+                actions,
+            })
+        };
+    }
+
+    /// Refuse requests carrying the security token `token` with `400 ExpiredToken` once
+    /// the server's clock reaches `at` (Unix seconds), whatever their signature says.
+    pub fn expire_token(&self, token: &str, at: i64) {
+        lock(&self.token_expiry).insert(token.to_string(), at);
+    }
+
+    /// True when `token` has been expired by [`Faults::expire_token`] at `now`.
+    pub(crate) fn token_expired(&self, token: &str, now: i64) -> bool {
+        lock(&self.token_expiry)
+            .get(token)
+            .is_some_and(|at| now >= *at)
     }
 
     /// How many times rule number `index` (in order of `add`) has fired.
@@ -159,6 +211,16 @@ impl Faults {
             if fires && action.is_none() {
                 st.fired += 1;
                 action = Some(r.action.clone());
+            }
+        }
+        drop(rules);
+        if action.is_none()
+            && let Some(ch) = lock(&self.chaos).as_mut()
+        {
+            let roll = ch.next() % 1_000_000;
+            if roll < ch.per_million as u64 {
+                let i = (ch.next() % ch.actions.len() as u64) as usize;
+                action = Some(ch.actions[i].clone());
             }
         }
         action
@@ -249,6 +311,52 @@ mod tests {
         assert_eq!(f.fired(0), 2);
         f.clear();
         assert_eq!(f.check(&p), None);
+    }
+
+    #[test]
+    fn random_faults_are_seeded_and_roughly_at_the_rate() {
+        let run = |seed| {
+            let f = Faults::default();
+            f.set_random(
+                seed,
+                5.0,
+                vec![FaultAction::ResetBeforeBody, FaultAction::WrongEtag],
+            );
+            (0..20_000)
+                .map(|_| f.check(&probe("GET", "/k", "")))
+                .collect::<Vec<_>>()
+        };
+        let a = run(7);
+        assert_eq!(a, run(7), "same seed, same faults");
+        assert_ne!(a, run(8));
+        let hits = a.iter().filter(|x| x.is_some()).count();
+        assert!((700..1300).contains(&hits), "{hits} of 20000 at 5%");
+        assert!(a.contains(&Some(FaultAction::ResetBeforeBody)));
+        assert!(a.contains(&Some(FaultAction::WrongEtag)));
+        let f = Faults::default();
+        f.set_random(1, 100.0, vec![FaultAction::WrongCrc64]);
+        f.add(FaultRule::new(FaultAction::WrongEtag));
+        assert_eq!(
+            f.check(&probe("GET", "/", "")),
+            Some(FaultAction::WrongEtag),
+            "rules first"
+        );
+        assert_eq!(
+            f.check(&probe("GET", "/", "")),
+            Some(FaultAction::WrongCrc64)
+        );
+        f.set_random(1, 0.0, vec![FaultAction::WrongCrc64]);
+        assert_eq!(f.check(&probe("GET", "/", "")), None);
+    }
+
+    #[test]
+    fn token_expiry() {
+        let f = Faults::default();
+        assert!(!f.token_expired("t", 100));
+        f.expire_token("t", 100);
+        assert!(!f.token_expired("t", 99));
+        assert!(f.token_expired("t", 100));
+        assert!(!f.token_expired("u", 100));
     }
 
     #[test]

@@ -512,6 +512,13 @@ fn handle_request(
                 let (status, code, msg) = e.describe();
                 return Err(err(status, code, msg).into());
             }
+            if let Some(token) = req
+                .header("x-cos-security-token")
+                .or_else(|| req.param("x-cos-security-token"))
+                && sh.faults.token_expired(token, sh.now())
+            {
+                return Err(err(400, "ExpiredToken", "The provided token has expired.").into());
+            }
             let mut cx = Cx {
                 sh,
                 req: &req,

@@ -271,6 +271,14 @@ pub fn post_policy(
                 ));
             }
             validate_prefix("key", p)?;
+            // COS fills every `${filename}` of the form's key, so a prefix holding one
+            // could never match its own `starts-with` condition (found by fuzzing).
+            if p.contains("${filename}") {
+                return Err(Error::invalid(
+                    "key",
+                    "the key prefix must not contain ${filename} (it is appended after the prefix)",
+                ));
+            }
             format!("{p}${{filename}}")
         }
     };

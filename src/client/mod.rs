@@ -145,6 +145,9 @@ fn checked_header(name: &str, value: &str) -> Result<(String, String)> {
     Ok((lower, value.to_string()))
 }
 
+/// Total size of `x-cos-meta-*` names and values COS accepts (2 KB).
+const MAX_META_BYTES: usize = 2048;
+
 /// Refuse two names that are equal ignoring ASCII case. COS (like HTTP) keeps one header
 /// per name and the official SDKs merge such entries into one, while our signer would
 /// sign both; so the caller must say which one is meant. `names`: (name as given, name
@@ -207,6 +210,17 @@ fn put_headers(opts: &PutObjectOptions, with_metadata: bool) -> Result<Vec<(Stri
                 ));
             }
             h.push(checked_header(&format!("x-cos-meta-{name}"), v)?);
+        }
+        // COS's limit, checked here: a huge header would otherwise fail inside the HTTP
+        // layer as a (retried) network error.
+        let meta_bytes: usize = opts.meta.iter().map(|(n, v)| n.len() + v.len()).sum();
+        if meta_bytes > MAX_META_BYTES {
+            return Err(Error::invalid(
+                "meta",
+                format!(
+                    "user metadata is {meta_bytes} bytes (names and values); COS allows {MAX_META_BYTES} in total"
+                ),
+            ));
         }
     }
     if let Some(sc) = &opts.storage_class {
@@ -620,6 +634,16 @@ impl Client {
         }
         for k in keys {
             validate_key(k)?;
+            // The only characters a valid key can have that XML 1.0 cannot carry at all.
+            if let Some(c) = k.chars().find(|c| matches!(c, '\u{FFFE}' | '\u{FFFF}')) {
+                return Err(Error::invalid(
+                    "keys",
+                    format!(
+                        "the key {k:?} contains U+{:04X}, which the XML body of Delete Multiple Objects cannot carry; delete it with delete_object",
+                        c as u32
+                    ),
+                ));
+            }
         }
         let objs: Vec<(&str, Option<&str>)> = keys.iter().map(|k| (*k, None)).collect();
         let body = xml::delete_body(&objs, quiet).into_bytes();

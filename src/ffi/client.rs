@@ -448,16 +448,15 @@ pub extern "C" fn qcos_client_delete_objects(
 ) -> Status {
     entry(|| {
         let c = self::client(client)?;
-        let keys = arg_str_array(keys, n_keys, "keys")?;
-        if keys.is_empty() || keys.len() > 1000 {
+        // The count is checked before the array is read: a wrong count must not make
+        // the library read past the caller's array.
+        if n_keys == 0 || n_keys > 1000 {
             return Err(Error::invalid(
                 "n_keys",
-                format!(
-                    "{} keys given; one request deletes 1 to 1000 keys",
-                    keys.len()
-                ),
+                format!("{n_keys} keys given; one request deletes 1 to 1000 keys"),
             ));
         }
+        let keys = arg_str_array(keys, n_keys, "keys")?;
         let out = arg_out(result_out, "result_out")?;
         let r = c.delete_objects(&keys, quiet)?;
         out.write(into_box(qcos_delete_result::from(&r)));

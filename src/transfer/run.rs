@@ -21,7 +21,8 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Progress {
     /// Bytes done (for uploads: bytes of parts the service confirmed, including parts found
-    /// already uploaded when resuming).
+    /// already uploaded when resuming). Never decreases from one report to the next: the
+    /// bytes of a failed attempt stay counted until they are sent again.
     pub loaded: u64,
     /// Bytes in the whole transfer; `None` for a stream of unknown length until it ends.
     pub total: Option<u64>,
@@ -86,7 +87,10 @@ impl<'a> Reporter<'a> {
                 }
             }
         }
-        let loaded = self.loaded.load(Ordering::Relaxed);
+        // A failed attempt takes its bytes back from the counter; what is reported never
+        // goes backwards (found by tests/reliability_soak.rs: a progress bar must not
+        // shrink on a retry).
+        let loaded = self.loaded.load(Ordering::Relaxed).max(self.last_loaded);
         let speed = match self.last_at {
             Some(at) => {
                 let secs = now.duration_since(at).as_secs_f64();

@@ -929,10 +929,15 @@ fn multipart<S: MultipartStore + ?Sized>(
             &never,
             &|| format!("complete {key}"),
             Error::is_retryable,
-            |attempt| match store.complete(key, uid, &list) {
+            |_attempt| match store.complete(key, uid, &list) {
                 // A retried Complete whose first attempt did succeed (its answer was lost)
-                // finds no upload: the object is there if it has our size and CRC-64.
-                Err(e) if attempt > 0 && e.service().is_some_and(|s| s.code == "NoSuchUpload") => {
+                // finds no upload: the object is there if it has our size and CRC-64. The
+                // retry may have been the HTTP layer's own (attempt 0 here), and a cut
+                // error document may leave only the 404.
+                Err(e)
+                    if e.service()
+                        .is_some_and(|s| s.code == "NoSuchUpload" || s.http_status == 404) =>
+                {
                     match store.head(key) {
                         Ok(h) if h.size == size && h.crc64 == Some(crc) => Ok(Written {
                             etag: h.etag,
