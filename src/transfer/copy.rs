@@ -1,0 +1,207 @@
+//! `slice_copy`: server-side copy. Sources of at most `copy_slice_size` bytes use one
+//! PUT Object - Copy; larger ones a multipart upload whose parts are Upload Part - Copy
+//! requests of `copy_chunk_size` bytes (raised to fit 10,000 parts),
+//! `copy_chunk_parallel_limit` at once. The metadata of the source (content type, user
+//! metadata...) is carried to the new object unless replacement attributes are given. When
+//! the source has a CRC-64, the copy's CRC-64 (from Complete, or the part values combined)
+//! must equal it.
+
+use std::collections::VecDeque;
+use std::sync::atomic::AtomicBool;
+
+use super::run::{Dispatch, ProgressFn, Reporter, RunEnd, run, with_retries};
+use super::store::{CopySource, MultipartStore, ObjectAttrs};
+use super::upload::{Leftover, plan_part_size};
+use crate::crc64;
+use crate::{Error, Result};
+
+/// Options of one copy. `None` fields take the store's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct CopyOptions {
+    /// Replace the object's attributes with these instead of copying the source's.
+    pub replace_attrs: Option<ObjectAttrs>,
+    /// After a cancel or a failure of a multipart copy. Default keep (the upload id is in
+    /// the error message; a copy is not resumed automatically).
+    pub on_error: Leftover,
+    pub copy_slice_size: Option<u64>,
+    pub copy_chunk_size: Option<u64>,
+    pub parallel: Option<usize>,
+}
+
+/// The result of a successful copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyOutput {
+    pub etag: String,
+    pub crc64: Option<u64>,
+    pub version_id: Option<String>,
+    pub size: u64,
+    /// `None` for a single PUT Object - Copy.
+    pub upload_id: Option<String>,
+    pub parts: u32,
+}
+
+struct CopyJob {
+    number: u32,
+    first: u64,
+    len: u64,
+}
+
+struct CopyOut {
+    number: u32,
+    len: u64,
+    result: Result<(String, Option<u64>)>,
+}
+
+struct CopyDispatch {
+    jobs: VecDeque<CopyJob>,
+    done: Vec<Option<(String, Option<u64>, u64)>>,
+}
+
+impl Dispatch for CopyDispatch {
+    type Job = CopyJob;
+    type Out = CopyOut;
+    fn next_job(&mut self) -> Result<Option<CopyJob>> {
+        Ok(self.jobs.pop_front())
+    }
+    fn finished(&mut self, out: CopyOut, rep: &Reporter<'_>) -> Result<()> {
+        let (etag, crc) = out.result?;
+        rep.add(out.len);
+        self.done[out.number as usize - 1] = Some((etag, crc, out.len));
+        Ok(())
+    }
+}
+
+/// Copy `src` to `key`. `progress` is called on this thread only (for multipart copies:
+/// bytes of the parts copied so far).
+pub fn slice_copy<S: MultipartStore + ?Sized>(
+    store: &S,
+    key: &str,
+    src: &CopySource,
+    opts: &CopyOptions,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<CopyOutput> {
+    let cfg = store.transfer_config();
+    let slice = opts.copy_slice_size.unwrap_or(cfg.copy_slice_size);
+    let head = store.head_source(src)?;
+    let size = head.size;
+    let mut rep = Reporter::new(progress, cfg.progress_interval_ms, Some(size));
+    if !rep.tick(false) {
+        return Err(Error::Cancelled(format!("copy to {key} cancelled")));
+    }
+    let check = |what: &str, got: Option<u64>| -> Result<()> {
+        match (head.crc64, got) {
+            (Some(a), Some(b)) if a != b => Err(Error::Integrity(format!(
+                "copy to {key}: {what} has CRC-64 {b}, the source has {a}"
+            ))),
+            _ => Ok(()),
+        }
+    };
+    if size <= slice {
+        let cancel = AtomicBool::new(false);
+        let w = with_retries(
+            cfg.chunk_retry_times,
+            &cancel,
+            &|| format!("copy to {key}"),
+            || store.copy_object(key, src, opts.replace_attrs.as_ref()),
+        )?;
+        check("the copy", w.crc64)?;
+        rep.add(size);
+        rep.tick(true);
+        return Ok(CopyOutput {
+            etag: w.etag,
+            crc64: w.crc64,
+            version_id: w.version_id,
+            size,
+            upload_id: None,
+            parts: 0,
+        });
+    }
+    let part = plan_part_size(size, opts.copy_chunk_size.unwrap_or(cfg.copy_chunk_size));
+    let count = size.div_ceil(part);
+    let attrs = opts
+        .replace_attrs
+        .clone()
+        .unwrap_or_else(|| head.attrs.clone());
+    let upload_id = store.initiate(key, &attrs)?;
+    let uid = upload_id.as_str();
+    let mut d = CopyDispatch {
+        jobs: (0..count)
+            .map(|i| CopyJob {
+                number: i as u32 + 1,
+                first: i * part,
+                len: part.min(size - i * part),
+            })
+            .collect(),
+        done: vec![None; count as usize],
+    };
+    let retries = cfg.chunk_retry_times;
+    let work = |job: CopyJob, cancel: &AtomicBool| CopyOut {
+        number: job.number,
+        len: job.len,
+        result: with_retries(
+            retries,
+            cancel,
+            &|| format!("part {} of the copy to {key}", job.number),
+            || {
+                store
+                    .upload_part_copy(
+                        key,
+                        uid,
+                        job.number,
+                        src,
+                        (job.first, job.first + job.len - 1),
+                    )
+                    .map(|w| (w.etag, w.crc64))
+            },
+        ),
+    };
+    let parallel = opts
+        .parallel
+        .unwrap_or(cfg.copy_chunk_parallel_limit)
+        .max(1);
+    let cancel = AtomicBool::new(false);
+    let end = run(store.pool(), parallel, &mut d, &work, &mut rep, &cancel);
+    let fail = |e: Error| {
+        if opts.on_error == Leftover::Abort {
+            let _ = store.abort(key, uid);
+        }
+        e
+    };
+    match end {
+        RunEnd::Done => {}
+        RunEnd::Cancelled => {
+            return Err(fail(Error::Cancelled(format!(
+                "copy to {key} cancelled (upload id {uid})"
+            ))));
+        }
+        RunEnd::Failed(e) => return Err(fail(e)),
+    }
+    let mut list = Vec::with_capacity(count as usize);
+    let mut combined = Some(0u64);
+    for (i, p) in d.done.iter().enumerate() {
+        let (etag, crc, len) = p
+            .clone()
+            .ok_or_else(|| fail(Error::Internal(format!("copy part {} missing", i + 1))))?;
+        combined = match (combined, crc) {
+            (Some(c), Some(x)) => Some(crc64::combine(c, x, len)),
+            _ => None,
+        };
+        list.push((i as u32 + 1, etag));
+    }
+    check("the combined parts", combined).map_err(fail)?;
+    let never = AtomicBool::new(false);
+    let w = with_retries(retries, &never, &|| format!("complete {key}"), || {
+        store.complete(key, uid, &list)
+    })
+    .map_err(fail)?;
+    check("the completed object", w.crc64)?;
+    rep.tick(true);
+    Ok(CopyOutput {
+        etag: w.etag,
+        crc64: w.crc64.or(combined),
+        version_id: w.version_id,
+        size,
+        upload_id: Some(upload_id.clone()),
+        parts: count as u32,
+    })
+}
