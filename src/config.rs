@@ -71,7 +71,8 @@ pub struct Config {
     /// `http(s)://host[:port]` to connect to instead of the COS host, e.g.
     /// `http://127.0.0.1:9000`. Without `path_style` the request still carries (and signs)
     /// the real virtual-hosted `Host: {Bucket}.cos.{Region}.myqcloud.com`, as the official
-    /// SDKs' IP/Port setting does. Default: none.
+    /// SDKs' IP/Port setting does. With `https://` the TLS connection is made to (and
+    /// the certificate checked for) the endpoint's host. Default: none.
     pub endpoint: Option<String>,
     /// Path-style addressing: the bucket is the first path segment (`/{bucket}/{key}`) and
     /// `Host` is the endpoint's `host[:port]` (or `cos.{Region}.myqcloud.com` without an
@@ -218,6 +219,9 @@ impl Config {
             }
         }
         cfg.endpoint = get("COS_ENDPOINT");
+        if let Some(ep) = &cfg.endpoint {
+            cfg.protocol = parse_endpoint(ep)?.protocol;
+        }
         if let Some(p) = get("COS_PATH_STYLE") {
             cfg.path_style = matches!(p.to_ascii_lowercase().as_str(), "1" | "true" | "yes");
         }
@@ -579,6 +583,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(c.bucket, "b-1");
+        assert_eq!(c.protocol, Protocol::Http);
         let cred = c.credentials.as_ref().unwrap();
         assert_eq!(cred.security_token.as_ref().unwrap().expose(), "tok");
         assert!(!format!("{c:?}").contains("SeKr1t"));

@@ -152,6 +152,18 @@ impl<'a> Request<'a> {
         self.body = body;
         self
     }
+    /// A copy of a request without a body (method, target, query, headers, timeout
+    /// class), e.g. to send a bodiless request again.
+    pub fn clone_without_body(&self) -> Request<'static> {
+        Request {
+            method: self.method,
+            target: self.target.clone(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            body: RequestBody::Empty,
+            long_running: self.long_running,
+        }
+    }
     /// The value of a header set on the request.
     pub fn header_value(&self, name: &str) -> Option<&str> {
         self.headers
@@ -210,6 +222,18 @@ pub struct Address {
     pub url: String,
     pub host: String,
     pub sign_path: String,
+}
+
+impl Address {
+    /// The `host[:port]` actually connected to (named in network errors).
+    pub fn authority(&self) -> &str {
+        let rest = self
+            .url
+            .split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or(&self.url);
+        rest.split(['/', '?']).next().unwrap_or(rest)
+    }
 }
 
 /// The virtual-hosted COS host of `bucket` (domain template, accelerate or default), and
@@ -307,7 +331,7 @@ pub fn signed_headers(
     if let Some(tok) = &creds.security_token {
         headers.push(("x-cos-security-token".into(), tok.expose().to_string()));
     }
-    if retry {
+    if retry && req.header_value("x-cos-sdk-retry").is_none() {
         headers.push(("x-cos-sdk-retry".into(), "true".into()));
     }
     let params: Vec<(&str, &str)> = req
@@ -335,8 +359,8 @@ pub fn signed_headers(
 /// The signature window for `now` (server-corrected Unix seconds): back-dated 60 s, valid
 /// `expires` seconds, and kept inside the credentials' own validity.
 pub fn key_time_for(now: i64, expires: i64, creds: &Credentials) -> KeyTime {
-    let mut start = now - 60;
-    let mut end = now + expires;
+    let mut start = now.saturating_sub(60);
+    let mut end = now.saturating_add(expires);
     if let Some(s) = creds.start_time {
         if s <= now {
             start = start.max(s);
@@ -376,7 +400,13 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     let h: i64 = hms.next()?.parse().ok()?;
     let m: i64 = hms.next()?.parse().ok()?;
     let sec: i64 = hms.next()?.parse().ok()?;
-    if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+    if it.next()? != "GMT"
+        || !(1..=31).contains(&day)
+        || !(1900..=9999).contains(&year)
+        || !(0..=23).contains(&h)
+        || !(0..=59).contains(&m)
+        || !(0..=60).contains(&sec)
+    {
         return None;
     }
     // Days from civil (Howard Hinnant's algorithm).
@@ -436,7 +466,16 @@ impl CredentialCache {
             .lock()
             .map_err(|_| Error::Internal("credential cache lock poisoned".into()))?;
         if let Some(c) = cached.as_ref() {
-            if !c.expires_within(now, self.margin) || self.provider.is_none() {
+            if !c.expires_within(now, self.margin) {
+                return Ok(c.clone());
+            }
+            if self.provider.is_none() {
+                if let Some(e) = c.expired_time.filter(|e| *e <= now) {
+                    return Err(Error::Auth(format!(
+                        "the temporary credentials expired at {e} (now {now}); \
+                         configure a credential provider to refresh them"
+                    )));
+                }
                 return Ok(c.clone());
             }
         }
@@ -599,7 +638,7 @@ impl Http {
 
     /// Server-corrected Unix time.
     pub fn now(&self) -> i64 {
-        (self.clock)() + self.clock_offset()
+        (self.clock)().saturating_add(self.clock_offset())
     }
 
     /// Address of a target with this client's settings.
@@ -621,7 +660,7 @@ impl Http {
         let local = (self.clock)();
         let current = self.clock_offset();
         let wanted = server - local;
-        if (wanted - current).abs() >= 30 || (force && wanted != current) {
+        if wanted.saturating_sub(current).saturating_abs() >= 30 || (force && wanted != current) {
             self.skew.store(wanted, Ordering::Relaxed);
             return true;
         }
@@ -707,13 +746,8 @@ impl Http {
         }
     }
 
-    fn net_error(&self, e: ureq::Error) -> Error {
-        let host = self
-            .endpoint
-            .as_ref()
-            .map(|e| e.authority())
-            .unwrap_or_else(|| "COS".into());
-        map_ureq_error(e, &host)
+    fn net_error(&self, e: ureq::Error, addr: &Address) -> Error {
+        map_ureq_error(e, addr.authority())
     }
 
     fn run<S: ureq::AsSendBody>(
@@ -813,7 +847,7 @@ impl Http {
         let sent_crc = has_body.then(|| tap.crc.finish());
         let mut resp = match result {
             Ok(r) => r,
-            Err(e) => return broken(self.net_error(e)),
+            Err(e) => return broken(self.net_error(e, addr)),
         };
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
@@ -849,7 +883,7 @@ impl Http {
             None => {
                 if method != Method::Head {
                     if let Err(e) = (&mut reader).take(BODY_LIMIT).read_to_end(&mut out.body) {
-                        return broken(self.net_error(ureq::Error::from(e)));
+                        return broken(self.net_error(ureq::Error::from(e), addr));
                     }
                 }
             }
@@ -877,7 +911,7 @@ impl Http {
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(e) => {
                             return Attempt::Broken {
-                                error: self.net_error(ureq::Error::from(e)),
+                                error: self.net_error(ureq::Error::from(e), addr),
                                 sink_touched: touched,
                             };
                         }
@@ -991,6 +1025,7 @@ mod tests {
             "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"
         );
         assert_eq!(a.sign_path, "/a b/../c.txt");
+        assert_eq!(a.authority(), a.host);
 
         let ep = parse_endpoint("http://127.0.0.1:9000").unwrap();
         let a = resolve(&c, Some(&ep), &obj, "versionId=x").unwrap();
@@ -998,6 +1033,7 @@ mod tests {
             a.url,
             "http://127.0.0.1:9000/a%20b/%2E%2E/c.txt?versionId=x"
         );
+        assert_eq!(a.authority(), "127.0.0.1:9000");
         assert_eq!(
             a.host,
             "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"
@@ -1115,6 +1151,7 @@ mod tests {
                 end: 1900
             }
         );
+        assert_eq!(key_time_for(1000, i64::MAX, &c).end, i64::MAX);
         let t = Credentials::temporary("i", "k", "t", Some(990), 1500);
         assert_eq!(
             key_time_for(1000, 900, &t),
@@ -1137,6 +1174,8 @@ mod tests {
             Some(1583020799)
         );
         for bad in [
+            "Sun, 06 Nov 99999999999999999 08:49:37 GMT",
+            "Sun, 06 Nov 1994 -8:49:37 GMT",
             "",
             "yesterday",
             "Sun, 06 Nov 1994 08:49:37 UTC",
@@ -1232,6 +1271,14 @@ mod tests {
             e.to_string().contains("provider failed: sts unreachable"),
             "{e}"
         );
+        let stale = CredentialCache {
+            provider: None,
+            cached: Mutex::new(Some(Credentials::temporary("i", "k", "t", None, 100))),
+            margin: 60,
+        };
+        assert!(stale.get(50).is_ok(), "inside the margin but still valid");
+        let e = stale.get(100).unwrap_err();
+        assert!(e.to_string().contains("expired at 100"), "{e}");
         let none = CredentialCache {
             provider: None,
             cached: Mutex::new(None),

@@ -243,7 +243,7 @@ fn exercise(c: &Client, work: &std::path::Path) {
     let id = c
         .initiate_multipart_upload("big.bin", &PutObjectOptions::default())
         .expect("initiate");
-    let p2 = c
+    let p2_first = c
         .upload_part(
             "big.bin",
             &id,
@@ -265,6 +265,26 @@ fn exercise(c: &Client, work: &std::path::Path) {
         )
         .expect("part 1");
     assert_eq!(p1.crc64, Some(qcos::crc64::checksum(&part1)));
+    // Re-upload part 2 from a range of a file (replaces the first upload of part 2).
+    let part_file = work.join("parts.bin");
+    let mut both = pattern(1000, 9);
+    both.extend_from_slice(&part2);
+    std::fs::write(&part_file, &both).unwrap();
+    let p2 = c
+        .upload_part(
+            "big.bin",
+            &id,
+            2,
+            Body::FileRange {
+                path: &part_file,
+                offset: 1000,
+                len: part2.len() as u64,
+            },
+            &UploadPartOptions::default(),
+        )
+        .expect("part 2 from a file range");
+    assert_eq!(p2.crc64, Some(qcos::crc64::checksum(&part2)));
+    assert_eq!(p2.etag, p2_first.etag, "same bytes, same part ETag");
     let parts = c.list_parts("big.bin", &id).expect("list parts");
     assert_eq!(
         parts.iter().map(|p| p.part_number).collect::<Vec<_>>(),

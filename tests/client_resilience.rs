@@ -399,3 +399,32 @@ fn malformed_xml_is_a_protocol_error() {
         .unwrap_err();
     assert_eq!(e.status(), Status::Protocol, "{e}");
 }
+
+#[test]
+fn download_broken_midway_is_restarted_into_the_same_temp_file() {
+    let env = start();
+    let c = env.client_with_bucket("restart-1250000000");
+    let data: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
+    c.put_object("obj", Body::Bytes(&data), &PutObjectOptions::default())
+        .unwrap();
+    env.server.faults().add(
+        FaultRule::new(FaultAction::TruncatedBody)
+            .method("GET")
+            .path_contains("obj"),
+    );
+    let dest = env.dir.path().join("restarted.bin");
+    let before = env.server.stats().get("get_object");
+    let info = c
+        .get_object_to_file("obj", &dest, &GetObjectOptions::default())
+        .expect("restarted download");
+    assert_eq!(env.server.faults().fired(0), 1);
+    assert_eq!(env.server.stats().get("get_object") - before, 2);
+    assert_eq!(std::fs::read(&dest).unwrap(), data);
+    assert_eq!(info.content_length, data.len() as u64);
+    let temps = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".qcos-"))
+        .count();
+    assert_eq!(temps, 0);
+}

@@ -49,21 +49,41 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn md5_of_file(path: &Path) -> Result<[u8; 16]> {
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+fn md5_of_file(path: &Path, offset: u64, len: u64) -> Result<[u8; 16]> {
+    use std::io::{Seek, SeekFrom};
+    let ctx = |e| Error::io(format!("reading {}", path.display()), e);
+    let mut f = std::fs::File::open(path).map_err(ctx)?;
+    f.seek(SeekFrom::Start(offset)).map_err(ctx)?;
+    let mut f = f.take(len);
     let mut h = Md5::new();
     let mut buf = vec![0u8; 1 << 20];
+    let mut seen = 0u64;
     loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let n = f.read(&mut buf).map_err(ctx)?;
         if n == 0 {
             break;
         }
+        seen += n as u64;
         h.update(&buf[..n]);
     }
+    if seen != len {
+        return Err(ctx(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("the file has {seen} of the {len} bytes expected from offset {offset}"),
+        )));
+    }
     Ok(h.finalize().into())
+}
+
+fn file_len(p: &Path) -> Result<u64> {
+    let md = std::fs::metadata(p).map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
+    if !md.is_file() {
+        return Err(Error::invalid(
+            "path",
+            format!("{} is not a regular file", p.display()),
+        ));
+    }
+    Ok(md.len())
 }
 
 fn b64(b: &[u8]) -> String {
@@ -157,6 +177,17 @@ fn put_headers(opts: &PutObjectOptions, with_metadata: bool) -> Result<Vec<(Stri
     }
     for (name, v) in &opts.headers {
         h.push(checked_header(name, v)?);
+    }
+    let mut names: Vec<&str> = h.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::invalid(
+            "header",
+            format!(
+                "{:?} is given twice (options, meta and headers overlap)",
+                w[0]
+            ),
+        ));
     }
     Ok(h)
 }
@@ -303,20 +334,23 @@ impl Client {
         let mut headers = put_headers(opts, true)?;
         let body = match body {
             Body::Bytes(b) => RequestBody::Bytes(Cow::Borrowed(b)),
-            Body::File(p) => {
-                let md = std::fs::metadata(p)
-                    .map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
-                if !md.is_file() {
+            Body::File(p) => RequestBody::File {
+                path: p,
+                offset: 0,
+                len: file_len(p)?,
+            },
+            Body::FileRange { path, offset, len } => {
+                let size = file_len(path)?;
+                if offset.checked_add(len).is_none_or(|end| end > size) {
                     return Err(Error::invalid(
-                        "path",
-                        format!("{} is not a regular file", p.display()),
+                        "range",
+                        format!(
+                            "{offset}+{len} is beyond the end of {} ({size} bytes)",
+                            path.display()
+                        ),
                     ));
                 }
-                RequestBody::File {
-                    path: p,
-                    offset: 0,
-                    len: md.len(),
-                }
+                RequestBody::File { path, offset, len }
             }
             Body::Reader { reader, len } => {
                 if want_md5 || want_meta_md5 {
@@ -352,7 +386,7 @@ impl Client {
         if want_md5 || want_meta_md5 {
             let digest = match &body {
                 RequestBody::Bytes(b) => md5_of(b),
-                RequestBody::File { path, .. } => md5_of_file(path)?,
+                RequestBody::File { path, offset, len } => md5_of_file(path, *offset, *len)?,
                 _ => md5_of(&[]),
             };
             if want_md5 {
@@ -626,7 +660,9 @@ impl Client {
 
     /// GET Object into a file, atomically: the body goes to a temporary file in the same
     /// directory, which is fsynced and renamed over `path` only after the whole body
-    /// arrived (and, for a full-object GET, its CRC-64 matched). On any failure the
+    /// arrived (and, for a full-object GET, its CRC-64 matched). A body broken midway
+    /// (network error, timeout) is downloaded again from the start, pinned with
+    /// `If-Match` to the same ETag, up to `max_retries` times. On any failure the
     /// temporary file is removed and an existing `path` is left untouched.
     pub fn get_object_to_file(
         &self,
@@ -634,21 +670,44 @@ impl Client {
         path: &Path,
         opts: &GetObjectOptions,
     ) -> Result<ObjectInfo> {
-        let req = self.get_object_request(key, opts)?;
+        self.get_object_request(key, opts)?;
         let mut sink = FileSink::create(path)?;
-        let result = self.inner.send_to(req, &mut sink).and_then(|resp| {
-            check_download_crc(&resp, opts.range.is_some(), key)?;
-            Ok(resp)
-        });
-        match result {
-            Ok(resp) => {
-                let info = object_info(&resp)?;
-                sink.commit()?;
-                Ok(info)
+        let mut retries = 0;
+        let mut pinned: Option<String> = None;
+        loop {
+            // A download restarted after a broken body must read the same object.
+            let mut o = opts.clone();
+            if o.if_match.is_none() {
+                o.if_match = pinned.clone();
             }
-            Err(e) => {
-                sink.discard();
+            let req = self.get_object_request(key, &o)?;
+            let result = self.inner.send_to(req, &mut sink).and_then(|resp| {
+                check_download_crc(&resp, opts.range.is_some(), key)?;
+                Ok(resp)
+            });
+            match result {
+                Ok(resp) => {
+                    let info = object_info(&resp)?;
+                    sink.commit()?;
+                    return Ok(info);
+                }
+                // The HTTP layer retries failures before the first body byte; a body
+                // broken midway is restarted here, into the emptied temporary file.
                 Err(e)
+                    if e.is_retryable() && sink.touched && retries < self.config().max_retries =>
+                {
+                    retries += 1;
+                    pinned = sink.etag.clone().filter(|t| !t.is_empty());
+                    sink.reset()?;
+                    std::thread::sleep(crate::http::backoff_delay(
+                        self.config().retry_base_delay_ms,
+                        retries,
+                    ));
+                }
+                Err(e) => {
+                    sink.discard();
+                    return Err(e);
+                }
             }
         }
     }
@@ -699,8 +758,7 @@ impl Client {
         src: &CopySource,
         opts: &CopyObjectOptions,
     ) -> Result<CopyObjectOutput> {
-        let resp = self.inner.send(self.copy_object_request(key, src, opts)?)?;
-        let r = xml::parse_copy_result(&resp.body, resp.status)?;
+        let (resp, r) = self.send_copy(|| self.copy_object_request(key, src, opts))?;
         Ok(CopyObjectOutput {
             etag: r.etag,
             crc64: parse_crc(&resp)?.or(r.crc64),
@@ -710,6 +768,42 @@ impl Client {
                 .or_else(|| opt_header(&resp, "x-cos-version-id")),
             request_id: resp.request_id(),
         })
+    }
+
+    /// Send a copy request and parse its result. COS may answer a copy with an `<Error>`
+    /// inside a 200; when that error is temporary (InternalError, SlowDown,
+    /// ServiceUnavailable) the copy is sent again (it has no body), with the same backoff
+    /// and retry count as any retryable failure.
+    fn send_copy(
+        &self,
+        build: impl Fn() -> Result<Request<'static>>,
+    ) -> Result<(Response, xml::CopyResult)> {
+        let mut retries = 0;
+        loop {
+            let mut req = build()?;
+            if retries > 0 {
+                req.headers.push(("x-cos-sdk-retry".into(), "true".into()));
+            }
+            let resp = self.inner.send(req)?;
+            match xml::parse_copy_result(&resp.body, resp.status) {
+                Ok(r) => return Ok((resp, r)),
+                Err(Error::Service(mut s)) => {
+                    if s.request_id.is_empty() {
+                        s.request_id = resp.request_id();
+                    }
+                    if s.is_retryable() && retries < self.config().max_retries {
+                        retries += 1;
+                        std::thread::sleep(crate::http::backoff_delay(
+                            self.config().retry_base_delay_ms,
+                            retries,
+                        ));
+                        continue;
+                    }
+                    return Err(Error::Service(s));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// One page of GET Bucket.
@@ -830,8 +924,7 @@ impl Client {
             }
             req = req.header("x-cos-copy-source-range", format!("bytes={a}-{b}"));
         }
-        let resp = self.inner.send(req)?;
-        let r = xml::parse_copy_result(&resp.body, resp.status)?;
+        let (resp, r) = self.send_copy(|| Ok(req.clone_without_body()))?;
         Ok(PartOutput {
             etag: r.etag,
             crc64: parse_crc(&resp)?.or(r.crc64),

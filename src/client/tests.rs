@@ -76,6 +76,15 @@ fn put_object_refuses_bad_input_before_sending() {
         c.put_object_request("k", Body::Bytes(b""), &underscore)
             .is_err()
     );
+    let dup = PutObjectOptions {
+        content_type: Some("a/b".into()),
+        headers: vec![("Content-Type".into(), "c/d".into())],
+        ..Default::default()
+    };
+    let e = c
+        .put_object_request("k", Body::Bytes(b""), &dup)
+        .unwrap_err();
+    assert!(e.to_string().contains("twice"), "{e}");
     for hdr in ["Host", "authorization", "Content-Length"] {
         let o = PutObjectOptions {
             headers: vec![(hdr.into(), "x".into())],
@@ -356,4 +365,48 @@ fn client_is_send_sync_and_debug_hides_secrets() {
     let c = client();
     let d = format!("{c:?}");
     assert!(!d.contains("SKtest"), "{d}");
+}
+
+#[test]
+fn file_range_bodies_are_checked_and_hashed() {
+    let c = client();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f");
+    std::fs::write(&p, b"0123456789").unwrap();
+    let opts = PutObjectOptions {
+        check_content_md5: Some(true),
+        ..Default::default()
+    };
+    let req = c
+        .put_object_request(
+            "k",
+            Body::FileRange {
+                path: &p,
+                offset: 2,
+                len: 5,
+            },
+            &opts,
+        )
+        .unwrap();
+    assert_eq!(req.body.len(), 5);
+    assert!(req.body.is_replayable());
+    assert_eq!(h(&req, "content-md5").unwrap(), b64(&md5_of(b"23456")));
+    for (offset, len) in [(8, 5), (u64::MAX, 2)] {
+        let e = c
+            .put_object_request(
+                "k",
+                Body::FileRange {
+                    path: &p,
+                    offset,
+                    len,
+                },
+                &opts,
+            )
+            .unwrap_err();
+        assert_eq!(e.status(), Status::InvalidArgument, "{e}");
+    }
+    let e = c
+        .put_object_request("k", Body::File(dir.path()), &opts)
+        .unwrap_err();
+    assert!(e.to_string().contains("not a regular file"), "{e}");
 }

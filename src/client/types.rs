@@ -14,6 +14,13 @@ pub enum Body<'a> {
     Bytes(&'a [u8]),
     /// A whole file (reopened for each attempt, so retried on failure).
     File(&'a Path),
+    /// `len` bytes of a file starting at `offset` (a part of a multipart upload; reopened
+    /// for each attempt, so retried on failure).
+    FileRange {
+        path: &'a Path,
+        offset: u64,
+        len: u64,
+    },
     /// A reader that delivers exactly `len` bytes. Sent once: not retried. When an MD5 is
     /// asked for (`check_content_md5` / `add_meta_md5`) the reader is read into memory
     /// first, which makes the request replayable too.
@@ -28,6 +35,9 @@ impl std::fmt::Debug for Body<'_> {
         match self {
             Body::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
             Body::File(p) => write!(f, "File({})", p.display()),
+            Body::FileRange { path, offset, len } => {
+                write!(f, "FileRange({}, {offset}+{len})", path.display())
+            }
             Body::Reader { len, .. } => write!(f, "Reader({len} bytes)"),
         }
     }

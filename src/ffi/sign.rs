@@ -1061,9 +1061,15 @@ mod tests {
     fn client(creds: Credentials) -> *const qcos_client {
         let mut cfg = Config::new("ap-beijing", BUCKET);
         cfg.credentials = Some(creds);
-        into_arc(Arc::new(qcos_client {
-            inner: Client::new(cfg).unwrap(),
-        }))
+        let inner = Client::new(cfg).unwrap();
+        // Pin the client's clock to the vectors' time: the temporary credentials of these
+        // tests are valid around T0, and the client refuses credentials expired "now".
+        let real_now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        inner.http().set_clock_offset(T0 + 1 - real_now);
+        into_arc(Arc::new(qcos_client { inner }))
     }
 
     fn s(p: *const c_char) -> String {

@@ -341,7 +341,8 @@ fn cancel_keeps_or_aborts_the_upload() {
                 )
                 .unwrap();
                 assert_eq!(store.object("k").unwrap(), bytes);
-                assert!(out.resumed_parts >= 2);
+                // Progress counts bytes sent, so at the cancel at least one part was whole.
+                assert!(out.resumed_parts >= 1);
                 assert_eq!(store.parts_sent().len() as u32, 12 - out.resumed_parts);
             }
         }

@@ -54,6 +54,16 @@ pub enum UploadSource<'a> {
     Stream(&'a mut dyn Read),
 }
 
+impl std::fmt::Debug for UploadSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UploadSource::File(p) => write!(f, "File({})", p.display()),
+            UploadSource::Reader { len, .. } => write!(f, "Reader({len} bytes)"),
+            UploadSource::Stream(_) => write!(f, "Stream"),
+        }
+    }
+}
+
 /// What happens to a multipart upload that stops before completing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Leftover {
