@@ -134,7 +134,8 @@ mod child {
     }
 
     fn num<T: std::str::FromStr>(s: &str, what: &str) -> Res<T> {
-        s.parse().map_err(|_| format!("{what}: {s:?} is not a number"))
+        s.parse()
+            .map_err(|_| format!("{what}: {s:?} is not a number"))
     }
 
     /// `upload ENDPOINT FILE KEY CHUNK PARALLEL`, `download ENDPOINT KEY DEST CHUNK
@@ -185,8 +186,8 @@ mod child {
             "small" => {
                 let key = arg(args, 2, "key")?;
                 let secs: f64 = num(arg(args, 3, "seconds")?, "seconds")?;
-                let client = Client::new(client_config(endpoint, 8 * MIB, 2)?)
-                    .map_err(|e| e.to_string())?;
+                let client =
+                    Client::new(client_config(endpoint, 8 * MIB, 2)?).map_err(|e| e.to_string())?;
                 let body = vec![b'x'; 1024];
                 let opts = PutObjectOptions::default();
                 // One request first so the connection is open, as wrk's is.
@@ -206,8 +207,8 @@ mod child {
             }
             "baseline" => {
                 let key = arg(args, 2, "key")?;
-                let client = Client::new(client_config(endpoint, 8 * MIB, 2)?)
-                    .map_err(|e| e.to_string())?;
+                let client =
+                    Client::new(client_config(endpoint, 8 * MIB, 2)?).map_err(|e| e.to_string())?;
                 let body = vec![b'x'; 1024];
                 let t = Instant::now();
                 client
@@ -467,8 +468,8 @@ mod driver {
 
         /// User + system CPU seconds of the server so far.
         fn cpu(&self) -> f64 {
-            let stat = fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
-                .unwrap_or_default();
+            let stat =
+                fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
             // Fields after the parenthesised command name: state is field 3; utime and
             // stime are fields 14 and 15.
             let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
@@ -1186,9 +1187,11 @@ mod driver {
                     None => println!("| {phase} client CPU/GB qcos / curl | n/a | ≤ 1.5 | |"),
                 }
             }
-            if let Some(rss) = b.samples.get(&(phase, Tool::Qcos)).and_then(|v| {
-                v.iter().map(|x| x.rss).max()
-            }) {
+            if let Some(rss) = b
+                .samples
+                .get(&(phase, Tool::Qcos))
+                .and_then(|v| v.iter().map(|x| x.rss).max())
+            {
                 let buffers = (s.parallel as u64 + 1) * s.chunk;
                 let bound = buffers + baseline;
                 let ok = rss <= bound;
