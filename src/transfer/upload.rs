@@ -869,6 +869,9 @@ fn multipart<S: MultipartStore + ?Sized>(
             {
                 if buf.is_empty() && data_len > 0 {
                     // Straight from the file to the wire (the dispatcher gave no buffer).
+                    // A file that changed is named as such, also when it made the part
+                    // fail (a shrunk file ends the body early).
+                    let changed = || file_identity(file, path).map_or(true, |i| i != id);
                     return send_file_part(
                         store,
                         key,
@@ -882,8 +885,15 @@ fn multipart<S: MultipartStore + ?Sized>(
                         cancel,
                         &loaded,
                     )
+                    .map_err(|e| {
+                        if !matches!(e, Error::Cancelled(_)) && changed() {
+                            changed_error(path)
+                        } else {
+                            e
+                        }
+                    })
                     .and_then(|done| {
-                        if file_identity(file, path)? != id {
+                        if changed() {
                             return Err(changed_error(path));
                         }
                         Ok(done)
