@@ -100,6 +100,58 @@ typedef enum {
 } qcos_status;
 
 /**
+ * What a `qcos_queue_event` reports. Numbers are part of the ABI.
+ */
+typedef enum {
+    /**
+     * The task entered `state`.
+     */
+    QCOS_EVENT_KIND_STATE = 0,
+    /**
+     * A progress tick of a running task (every `progress_interval_ms`).
+     */
+    QCOS_EVENT_KIND_PROGRESS = 1,
+} qcos_event_kind;
+
+/**
+ * The state of a queued task. Numbers are part of the ABI.
+ *
+ * Transitions: WAITING -> CHECKING -> RUNNING -> SUCCEEDED or FAILED; PAUSED from
+ * WAITING, CHECKING or RUNNING, and back to WAITING on resume; CANCELLED from any
+ * state but SUCCEEDED; FAILED -> WAITING on resume. SUCCEEDED and CANCELLED are final.
+ */
+typedef enum {
+    /**
+     * Queued, waiting for one of the `file_parallel_limit` workers.
+     */
+    QCOS_TASK_STATE_WAITING = 0,
+    /**
+     * A worker took it and is looking for an upload (or partial download) to continue.
+     */
+    QCOS_TASK_STATE_CHECKING = 1,
+    /**
+     * Bytes are moving.
+     */
+    QCOS_TASK_STATE_RUNNING = 2,
+    /**
+     * Stopped by `qcos_queue_pause`; its multipart upload is kept.
+     */
+    QCOS_TASK_STATE_PAUSED = 3,
+    /**
+     * Stopped by `qcos_queue_cancel` (or the queue was freed); final.
+     */
+    QCOS_TASK_STATE_CANCELLED = 4,
+    /**
+     * Done; the task info has the ETag, CRC-64 and version.
+     */
+    QCOS_TASK_STATE_SUCCEEDED = 5,
+    /**
+     * Stopped by an error; the task info has the status, message and RequestId.
+     */
+    QCOS_TASK_STATE_FAILED = 6,
+} qcos_task_state;
+
+/**
  * Protocol values for `qcos_config_set_protocol`.
  */
 enum qcos_protocol
@@ -157,6 +209,22 @@ typedef enum qcos_sign_form qcos_sign_form;
 typedef uint32_t qcos_sign_form;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * What happens to a multipart upload that stops before it completes (a value for
+ * `qcos_transfer_options_set_on_cancel` / `_set_on_error`, passed as `uint32_t`).
+ */
+typedef enum {
+    /**
+     * Keep the upload and its parts on the service: the next upload of the same
+     * file to the same key continues it.
+     */
+    QCOS_LEFTOVER_KEEP = 0,
+    /**
+     * Abort the multipart upload (the service deletes its parts).
+     */
+    QCOS_LEFTOVER_ABORT = 1,
+} qcos_leftover;
 
 /**
  * The buckets of the account (GET Service): name, region, creation date of each.
@@ -335,6 +403,26 @@ typedef struct qcos_put_options qcos_put_options;
 typedef struct qcos_put_result qcos_put_result;
 
 /**
+ * A queue of background uploads and downloads for one client: each queued transfer
+ * gets a task id at once and runs on one of the queue's `file_parallel_limit` worker
+ * threads (each transfer with its own `chunk_parallel_limit` parts). Tasks can be
+ * paused (at part boundaries; the multipart upload is kept), resumed (continuing from
+ * the parts the service has: no byte it has is sent again) and cancelled (the
+ * multipart upload is aborted). Every state change and progress tick is an event,
+ * read with `qcos_queue_next_event` or delivered to a callback. The queue keeps at
+ * most `upload_queue_size` tasks, dropping finished ones oldest first.
+ *
+ * Methods: `qcos_queue_new`, `qcos_queue_upload`, `_download`, `_pause`, `_resume`,
+ * `_cancel`, `_next_event`, `_set_event_callback`, `_wait`, `_task_info`,
+ * `qcos_queue_free`.
+ *
+ * Thread: thread-safe: any number of threads may call its functions (which take
+ * `const qcos_queue *`) at once. Only `qcos_queue_free` needs every other call on the
+ * queue to have returned.
+ */
+typedef struct qcos_queue qcos_queue;
+
+/**
  * Options of `qcos_sign` and `qcos_presign_url`: query parameters and headers to
  * sign, lifetime, start time, form. Pass NULL instead of a handle for all defaults.
  * A call copies what it needs, so one handle may serve many calls.
@@ -361,6 +449,45 @@ typedef struct qcos_sign_options qcos_sign_options;
  * Thread: immutable; any number of threads may read it at once.
  */
 typedef struct qcos_signature qcos_signature;
+
+/**
+ * A snapshot of one task: state, progress, and its error or result. Strings are owned
+ * by the snapshot, valid until `qcos_task_info_free`, "" when absent.
+ *
+ * Methods: `qcos_task_info_id`, `_is_upload`, `_state`, `_key`, `_path`,
+ * `_loaded`, `_total`, `_total_known`, `_speed`, `_error_status`,
+ * `_error_message`, `_error_http_status`, `_error_code`, `_error_request_id`,
+ * `_etag`, `_crc64`, `_crc64_verified`, `_version_id`, `_size`,
+ * `qcos_task_info_free`.
+ *
+ * Thread: immutable; any number of threads may read it at once.
+ */
+typedef struct qcos_task_info qcos_task_info;
+
+/**
+ * Options of a transfer (upload, download, copy): what to do with a multipart upload
+ * on cancel or error, resume, part size, parallelism. Pass NULL instead of a handle
+ * for the defaults. A call copies what it needs; one handle may serve many calls.
+ *
+ * Methods: `qcos_transfer_options_new`, `_set_on_cancel`, `_set_on_error`,
+ * `_set_resume`, `_set_part_size`, `_set_parallel`, `_set_slice_size`,
+ * `qcos_transfer_options_free`.
+ *
+ * Thread: one thread at a time; calls that read it only read it.
+ */
+typedef struct qcos_transfer_options qcos_transfer_options;
+
+/**
+ * The outcome of a transfer: ETag, CRC-64, version, size, parts. Strings are owned
+ * by the result, valid until `qcos_transfer_result_free`, "" when absent.
+ *
+ * Methods: `qcos_transfer_result_etag`, `_crc64`, `_crc64_verified`,
+ * `_version_id`, `_size`, `_upload_id`, `_parts`, `_resumed_parts`,
+ * `qcos_transfer_result_free`.
+ *
+ * Thread: immutable; any number of threads may read it at once.
+ */
+typedef struct qcos_transfer_result qcos_transfer_result;
 
 /**
  * Supplies credentials when the client has none or they expire within the refresh
@@ -410,6 +537,98 @@ typedef int (*qcos_read_cb)(void *user_data, uint8_t *buf, size_t cap, size_t *n
  * It must not unwind, throw or longjmp through qcos.
  */
 typedef int (*qcos_write_cb)(void *user_data, const uint8_t *data, size_t len);
+
+/**
+ * A progress report, passed to a `qcos_progress_cb`.
+ */
+typedef struct {
+    /**
+     * Bytes done. For uploads: bytes of parts the service confirmed (parts found
+     * already uploaded when resuming count too).
+     */
+    uint64_t loaded;
+    /**
+     * Bytes in the whole transfer; 0 while unknown (see `total_known`).
+     */
+    uint64_t total;
+    /**
+     * False for a stream of unknown length until it ends.
+     */
+    bool total_known;
+    /**
+     * Bytes per second over the interval since the previous report.
+     */
+    double speed;
+    /**
+     * `loaded` as a percentage of `total`, 0.0 to 100.0 (100.0 for an empty
+     * transfer, 0.0 while the total is unknown).
+     */
+    double percent;
+} qcos_progress;
+
+/**
+ * Reports the progress of a transfer (`qcos_upload_file` and the other transfer
+ * calls).
+ *
+ * `p`: borrowed for this invocation only. Return 0 to continue, non-zero to cancel:
+ * the transfer stops at its next part boundary (parts already sending finish their
+ * request) and the call returns `QCOS_STATUS_CANCELLED`. What happens to a cancelled
+ * multipart upload is `qcos_transfer_options_set_on_cancel`'s choice.
+ *
+ * `user_data`: the pointer given with the callback, passed back untouched.
+ *
+ * Thread: called only on the thread that made the transfer call, only during that
+ * call: at most every `progress_interval_ms` of the client's config, and once more
+ * (with `loaded == total`) after success. It must not unwind, throw or longjmp
+ * through qcos.
+ */
+typedef int (*qcos_progress_cb)(void *user_data, const qcos_progress *p);
+
+/**
+ * One event of a queue: a state change or a progress tick of one task. A plain value:
+ * copy it freely.
+ */
+typedef struct {
+    /**
+     * The task's id.
+     */
+    uint64_t task;
+    qcos_event_kind kind;
+    /**
+     * The task's state after the event.
+     */
+    qcos_task_state state;
+    /**
+     * Bytes done.
+     */
+    uint64_t loaded;
+    /**
+     * Bytes in the whole transfer; 0 while unknown (see `total_known`).
+     */
+    uint64_t total;
+    /**
+     * False until the size is known (a download before its HEAD).
+     */
+    bool total_known;
+    /**
+     * Bytes per second over the last progress interval.
+     */
+    double speed;
+} qcos_queue_event;
+
+/**
+ * Receives the events of a queue (`qcos_queue_set_event_callback`).
+ *
+ * `event`: borrowed for this invocation only (copy it to keep it).
+ * `user_data`: the pointer given at registration, passed back untouched.
+ *
+ * Thread: called only on the queue's own event thread (named `qcos-queue-events`),
+ * one event at a time, in order; never on a transfer worker and never on a thread of
+ * yours. So `user_data` must be usable from that thread. It may call the queue's
+ * functions (pause, cancel, task info...) but not `qcos_queue_free` or
+ * `qcos_queue_set_event_callback`. It must not unwind, throw or longjmp through qcos.
+ */
+typedef void (*qcos_queue_event_cb)(void *user_data, const qcos_queue_event *event);
 
 #ifdef __cplusplus
 extern "C" {
@@ -672,18 +891,18 @@ qcos_status qcos_config_set_protocol(qcos_config *cfg, uint32_t protocol);
  * "https://". Default: none. NULL removes it.
  *
  * `domain`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
- * (bad UTF-8, does not expand to host[:port]). Thread: one thread at a time per config.
+ * (bad UTF-8, does not expand to `host[:port]`). Thread: one thread at a time per config.
  */
 qcos_status qcos_config_set_domain(qcos_config *cfg, const char *domain);
 
 /**
- * Connect to this endpoint instead of the COS host: "http(s)://host[:port]", e.g.
+ * Connect to this endpoint instead of the COS host: `http(s)://host[:port]`, e.g.
  * "http://127.0.0.1:9000" for a local qcos-server. Without path style the request
  * still carries and signs the real "Host: {Bucket}.cos.{Region}.myqcloud.com", as
  * the official SDKs' IP/Port option does. Default: none. NULL removes it.
  *
  * `endpoint`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
- * (bad UTF-8, not scheme://host[:port]). Thread: one thread at a time per config.
+ * (bad UTF-8, not `scheme://host[:port]`). Thread: one thread at a time per config.
  */
 qcos_status qcos_config_set_endpoint(qcos_config *cfg, const char *endpoint);
 
@@ -1301,7 +1520,8 @@ qcos_status qcos_put_options_set_storage_class(qcos_put_options *opts, const cha
  * digits, `-` ...). `value`: UTF-8 without CR, LF or control characters. Both copied.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, empty
- * or invalid name, CR/LF in the value); the options are then unchanged.
+ * or invalid name, CR/LF in the value, a name already added that differs only in case,
+ * also as an "x-cos-meta-NAME" header: COS keeps one); the options are then unchanged.
  * Thread: one thread at a time per options.
  */
 qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, const char *value);
@@ -1315,7 +1535,9 @@ qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, 
  * LF and control characters.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
- * invalid name, CR/LF in the value). Thread: one thread at a time per options.
+ * invalid name, CR/LF in the value, a header name already added that differs only in
+ * case, also a metadata entry's "x-cos-meta-NAME"); the options are then unchanged.
+ * Thread: one thread at a time per options.
  */
 qcos_status qcos_put_options_add_header(qcos_put_options *opts,
                                         const char *name,
@@ -2337,7 +2559,7 @@ qcos_status qcos_post_policy(const qcos_client *client,
 
 /**
  * The URL to POST the form to (the bucket's root, e.g.
- * "https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/"); NULL when `form`
+ * `https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/`); NULL when `form`
  * is NULL. Owned by `form`.
  *
  * Thread: any.
@@ -2389,6 +2611,664 @@ const char *qcos_post_form_get(const qcos_post_form *form, const char *name);
  * Thread: any thread, once no other thread uses `form`.
  */
 void qcos_post_form_free(qcos_post_form *form);
+
+/**
+ * Create transfer options with every default: keep a multipart upload on cancel and
+ * on error, resume on, part size / parallelism / single-request threshold from the
+ * client's config.
+ *
+ * `opts_out`: receives the handle; release it with `qcos_transfer_options_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL).
+ * Thread: any thread.
+ */
+qcos_status qcos_transfer_options_new(qcos_transfer_options **opts_out);
+
+/**
+ * Release transfer options. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `opts`.
+ */
+void qcos_transfer_options_free(qcos_transfer_options *opts);
+
+/**
+ * What a multipart upload (or multipart copy) cancelled by the progress callback
+ * leaves: `QCOS_LEFTOVER_KEEP` (default; resumable) or `QCOS_LEFTOVER_ABORT`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, unknown value).
+ * Thread: one thread at a time per `opts`.
+ */
+qcos_status qcos_transfer_options_set_on_cancel(qcos_transfer_options *opts,
+                                                uint32_t leftover_choice);
+
+/**
+ * What a multipart upload (or copy) that failed (a part failed past its retries, the
+ * file changed...) leaves: `QCOS_LEFTOVER_KEEP` (default) or `QCOS_LEFTOVER_ABORT`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, unknown value).
+ * Thread: one thread at a time per `opts`.
+ */
+qcos_status qcos_transfer_options_set_on_error(qcos_transfer_options *opts,
+                                               uint32_t leftover_choice);
+
+/**
+ * Whether an upload continues an in-progress multipart upload of the same key (each
+ * uploaded part is checked against the local bytes), and a download continues a
+ * partial download of the same object to the same path. Default true.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL).
+ * Thread: one thread at a time per `opts`.
+ */
+qcos_status qcos_transfer_options_set_resume(qcos_transfer_options *opts, bool resume);
+
+/**
+ * Part size of uploads and range size of downloads in bytes (uploads: at least
+ * 1 MiB, raised so no upload needs more than 10,000 parts); for copies, the part
+ * size of a multipart copy. 0 restores the default (`chunk_size`, or
+ * `copy_chunk_size` for copies).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL).
+ * Thread: one thread at a time per `opts`.
+ */
+qcos_status qcos_transfer_options_set_part_size(qcos_transfer_options *opts, uint64_t bytes);
+
+/**
+ * Parts (or ranges) in flight at once for one transfer. 0 restores the default
+ * (`chunk_parallel_limit`, or `copy_chunk_parallel_limit` for copies).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL).
+ * Thread: one thread at a time per `opts`.
+ */
+qcos_status qcos_transfer_options_set_parallel(qcos_transfer_options *opts, uint32_t parts);
+
+/**
+ * Transfers of at most this many bytes use one request (PUT, GET, or PUT Object -
+ * Copy for copies). 0 restores the default (`slice_size`, or `copy_slice_size` for
+ * copies).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL).
+ * Thread: one thread at a time per `opts`.
+ */
+qcos_status qcos_transfer_options_set_slice_size(qcos_transfer_options *opts, uint64_t bytes);
+
+/**
+ * The ETag of the object, as COS returned it (with quotes). Owned by `result`; NULL
+ * only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_transfer_result_etag(const qcos_transfer_result *result);
+
+/**
+ * CRC-64/ECMA of the bytes transferred, computed locally (for copies: the source's,
+ * 0 when the service gave none); 0 when `result` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_transfer_result_crc64(const qcos_transfer_result *result);
+
+/**
+ * Whether the service's CRC-64 was present and equal to `qcos_transfer_result_crc64`
+ * (a mismatch is never a success: it is `QCOS_STATUS_INTEGRITY`). False when `result`
+ * is NULL.
+ *
+ * Thread: any.
+ */
+bool qcos_transfer_result_crc64_verified(const qcos_transfer_result *result);
+
+/**
+ * The version id of an uploaded or copied object in a versioned bucket; "" otherwise.
+ * Owned by `result`; NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_transfer_result_version_id(const qcos_transfer_result *result);
+
+/**
+ * Bytes transferred (the object's size); 0 when `result` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_transfer_result_size(const qcos_transfer_result *result);
+
+/**
+ * The UploadId of a multipart upload or copy; "" for a single request or a download.
+ * Owned by `result`; NULL only when `result` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_transfer_result_upload_id(const qcos_transfer_result *result);
+
+/**
+ * Parts of a multipart upload or copy, or ranges of a download (0 for a single PUT
+ * or copy, 1 for a single GET); 0 when `result` is NULL.
+ *
+ * Thread: any.
+ */
+uint32_t qcos_transfer_result_parts(const qcos_transfer_result *result);
+
+/**
+ * Parts (or ranges) found already transferred by an earlier call and not sent again;
+ * 0 when `result` is NULL.
+ *
+ * Thread: any.
+ */
+uint32_t qcos_transfer_result_resumed_parts(const qcos_transfer_result *result);
+
+/**
+ * Release a transfer result. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `result`.
+ */
+void qcos_transfer_result_free(qcos_transfer_result *result);
+
+/**
+ * Upload the local file `path` as object `key`: one PUT up to `slice_size`, otherwise a
+ * parallel multipart upload (`chunk_size` parts, `chunk_parallel_limit` at once, read
+ * with positioned reads in bounded memory), verified end to end with CRC-64, resumed
+ * when an earlier upload of the same file to the same key was interrupted.
+ *
+ * `client`: borrowed. `key`: the object key (copied). `path`: the local file (copied).
+ * `put_opts`: content type, metadata, MD5 settings, traffic limit; borrowed, or NULL.
+ * `opts`: transfer options, borrowed, or NULL for defaults. `progress`, `user_data`:
+ * optional progress callback (NULL for none) and its pointer (see
+ * `qcos_progress_cb`). `result_out`: may be NULL; on success receives the result
+ * (release with `qcos_transfer_result_free`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`; `QCOS_STATUS_IO` (the
+ * file cannot be read); `QCOS_STATUS_INVALID_STATE` (the file changed during the
+ * upload); `QCOS_STATUS_CANCELLED` (the progress callback returned non-zero);
+ * `QCOS_STATUS_INTEGRITY` (a CRC-64 mismatch); `QCOS_STATUS_SERVICE`,
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done. Parts run on qcos worker threads; the
+ * progress callback runs on this thread.
+ *
+ * ```c
+ * static int show(void *ud, const qcos_progress *p) {
+ *     (void)ud; fprintf(stderr, "\r%5.1f%%", p->percent); return 0;
+ * }
+ * qcos_transfer_result *r = NULL;
+ * if (qcos_upload_file(client, "backup/db.tar", "/srv/db.tar", NULL, NULL, show, NULL, &r)
+ *         == QCOS_STATUS_OK)
+ *     printf("crc64 %llu\n", (unsigned long long)qcos_transfer_result_crc64(r));
+ * qcos_transfer_result_free(r);
+ * ```
+ */
+qcos_status qcos_upload_file(const qcos_client *client,
+                             const char *key,
+                             const char *path,
+                             const qcos_put_options *put_opts,
+                             const qcos_transfer_options *opts,
+                             qcos_progress_cb progress,
+                             void *user_data,
+                             qcos_transfer_result **result_out);
+
+/**
+ * Upload exactly `content_length` bytes produced by `read_cb` as object `key`: one PUT
+ * up to `slice_size`, otherwise a parallel multipart upload (the callback fills one
+ * part buffer at a time, on this thread, while earlier parts are sending).
+ *
+ * `read_cb`: required (see `qcos_read_cb`); `read_user_data`: passed back to it.
+ * A callback that ends before `content_length` bytes, or has more, fails the upload
+ * with `QCOS_STATUS_INVALID_STATE`. Other parameters as for `qcos_upload_file`; resume
+ * applies (parts already on the service are checked against the bytes read, and not
+ * sent again when they match).
+ *
+ * Statuses: as `qcos_upload_file`; `QCOS_STATUS_CANCELLED` also when `read_cb`
+ * returns non-zero.
+ *
+ * Thread: any thread; blocks until done; both callbacks run on this thread.
+ */
+qcos_status qcos_upload_from_callback(const qcos_client *client,
+                                      const char *key,
+                                      uint64_t content_length,
+                                      qcos_read_cb read_cb,
+                                      void *read_user_data,
+                                      const qcos_put_options *put_opts,
+                                      const qcos_transfer_options *opts,
+                                      qcos_progress_cb progress,
+                                      void *user_data,
+                                      qcos_transfer_result **result_out);
+
+/**
+ * Upload everything `read_cb` produces, until it reports 0 bytes, as object `key`
+ * (a stream of unknown length): one PUT when it ends within the first part, otherwise
+ * a multipart upload whose part size grows as the stream goes on (so no size hint is
+ * needed to stay within 10,000 parts) in the same bounded memory. `progress` reports
+ * `total_known == false` until the end. Streams are not resumed.
+ *
+ * Parameters and statuses as `qcos_upload_from_callback`, without `content_length`.
+ *
+ * Thread: any thread; blocks until done; both callbacks run on this thread.
+ */
+qcos_status qcos_upload_from_stream(const qcos_client *client,
+                                    const char *key,
+                                    qcos_read_cb read_cb,
+                                    void *read_user_data,
+                                    const qcos_put_options *put_opts,
+                                    const qcos_transfer_options *opts,
+                                    qcos_progress_cb progress,
+                                    void *user_data,
+                                    qcos_transfer_result **result_out);
+
+/**
+ * Download object `key` to the local file `path` with parallel ranged GETs (one GET
+ * for small objects), verified with CRC-64. The file appears at `path` only once
+ * complete and verified; until then the bytes go to `.<name>.qcos-download` next to
+ * it, kept after a failure or cancel (with resume on) so the next call for the same
+ * object and path fetches only what is missing.
+ *
+ * `path`: the destination (copied). `opts`: transfer options (resume, range size,
+ * parallelism), or NULL. Other parameters as for `qcos_upload_file`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`; `QCOS_STATUS_SERVICE`
+ * (e.g. 404 NoSuchKey, or 412 when the object changed during the download);
+ * `QCOS_STATUS_IO`; `QCOS_STATUS_INTEGRITY`; `QCOS_STATUS_CANCELLED`;
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done; the progress callback runs on this thread.
+ */
+qcos_status qcos_download_file(const qcos_client *client,
+                               const char *key,
+                               const char *path,
+                               const qcos_transfer_options *opts,
+                               qcos_progress_cb progress,
+                               void *user_data,
+                               qcos_transfer_result **result_out);
+
+/**
+ * Download object `key` into the caller's buffer `(buf, cap)` with parallel ranged
+ * GETs, verified with CRC-64.
+ *
+ * `buf`, `cap`: borrowed for the call; `(NULL, 0)` holds only an empty object.
+ * `len_out`: required; on success the object's size (the bytes written at the start
+ * of `buf`); on `QCOS_STATUS_BUFFER_TOO_SMALL` the size needed (nothing is fetched
+ * then). On other failures the content of `buf` is unspecified. Other parameters as
+ * for `qcos_download_file` (resume does not apply).
+ *
+ * Statuses: as `qcos_download_file`, plus `QCOS_STATUS_BUFFER_TOO_SMALL`.
+ *
+ * Thread: any thread; blocks until done; the progress callback runs on this thread.
+ */
+qcos_status qcos_download_to_buffer(const qcos_client *client,
+                                    const char *key,
+                                    uint8_t *buf,
+                                    size_t cap,
+                                    size_t *len_out,
+                                    const qcos_transfer_options *opts,
+                                    qcos_progress_cb progress,
+                                    void *user_data,
+                                    qcos_transfer_result **result_out);
+
+/**
+ * Copy object `src_key` of bucket `src_bucket` in `src_region` (optionally version
+ * `src_version_id`) to `key` of the client's bucket, server side: one PUT Object -
+ * Copy up to `copy_slice_size`, otherwise a multipart copy of `copy_chunk_size`
+ * parts, `copy_chunk_parallel_limit` at once. The copy's CRC-64 is checked against
+ * the source's.
+ *
+ * `src_bucket`, `src_region`, `src_key`: required strings (copied); `src_version_id`:
+ * NULL for the current version. `replace_opts`: NULL copies the source's metadata;
+ * otherwise its content type, metadata and headers replace them. `opts`: transfer
+ * options (`on_error`, which for a copy also decides what a cancel leaves; part size,
+ * parallelism, single-copy threshold), or NULL. `progress`, `user_data`, `result_out`: as for
+ * `qcos_upload_file` (progress counts bytes of parts copied).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`; `QCOS_STATUS_SERVICE`;
+ * `QCOS_STATUS_INTEGRITY`; `QCOS_STATUS_CANCELLED`; `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done; the progress callback runs on this thread.
+ */
+qcos_status qcos_slice_copy(const qcos_client *client,
+                            const char *key,
+                            const char *src_bucket,
+                            const char *src_region,
+                            const char *src_key,
+                            const char *src_version_id,
+                            const qcos_put_options *replace_opts,
+                            const qcos_transfer_options *opts,
+                            qcos_progress_cb progress,
+                            void *user_data,
+                            qcos_transfer_result **result_out);
+
+/**
+ * Create a queue for `client`, with the client config's `file_parallel_limit` worker
+ * threads, `upload_queue_size` and `progress_interval_ms`.
+ *
+ * `client`: borrowed; the queue holds its own reference, so the client may be freed
+ * (`qcos_client_free`) before the queue. `queue_out`: receives the queue; release it
+ * with `qcos_queue_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
+ * `QCOS_STATUS_INTERNAL` (a thread could not be started).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_new(const qcos_client *client, qcos_queue **queue_out);
+
+/**
+ * Free a queue. First the event callback is stopped (it is not called during or after
+ * this call, once an invocation in progress has returned); then waiting and running
+ * tasks are cancelled (running uploads abort their multipart upload; parts in flight
+ * finish their request first) and every thread of the queue is joined. Paused tasks'
+ * multipart uploads are left on the service (a later upload of the same file to the
+ * same key resumes them). NULL does nothing.
+ *
+ * Thread: any thread but the queue's event thread, once every other call on the
+ * queue has returned.
+ */
+void qcos_queue_free(qcos_queue *queue);
+
+/**
+ * Queue the upload of the local file `path` as object `key`. Returns at once.
+ *
+ * `key`, `path`: copied. `put_opts`: content type, metadata...; borrowed, or NULL.
+ * `opts`: transfer options (part size, parallelism, resume), or NULL; its on-cancel
+ * and on-error choices are the queue's: pause keeps, cancel aborts, a failure keeps
+ * (so `qcos_queue_resume` can retry). `task_out`: receives the task id (never 0).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad key, not a
+ * regular file); `QCOS_STATUS_IO` (the file cannot be read); `QCOS_STATUS_INVALID_STATE`
+ * (the queue holds `upload_queue_size` unfinished tasks).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_upload(const qcos_queue *queue,
+                              const char *key,
+                              const char *path,
+                              const qcos_put_options *put_opts,
+                              const qcos_transfer_options *opts,
+                              uint64_t *task_out);
+
+/**
+ * Queue the download of object `key` to the local file `path` (which appears only
+ * once complete and verified). Returns at once.
+ *
+ * `opts`: transfer options (range size, parallelism, resume), or NULL. `task_out`:
+ * receives the task id.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
+ * `QCOS_STATUS_INVALID_STATE` (queue full).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_download(const qcos_queue *queue,
+                                const char *key,
+                                const char *path,
+                                const qcos_transfer_options *opts,
+                                uint64_t *task_out);
+
+/**
+ * Pause a task: a waiting one at once; a checking or running one at its next part
+ * boundary (the PAUSED event follows; its multipart upload is kept). Pausing a paused
+ * task does nothing.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND` (no such task);
+ * `QCOS_STATUS_INVALID_STATE` (the task succeeded, failed, was cancelled or is being
+ * cancelled).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_pause(const qcos_queue *queue, uint64_t task);
+
+/**
+ * Resume a paused task, or retry a failed one: it is queued again (WAITING) and
+ * continues from what the service already has (each uploaded part is checked against
+ * the file and not sent again). On a task whose pause was requested but not yet
+ * reached, withdraws the pause.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND`; `QCOS_STATUS_INVALID_STATE`
+ * (the task is waiting, running, succeeded or cancelled).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_resume(const qcos_queue *queue, uint64_t task);
+
+/**
+ * Cancel a task and abort its multipart upload (a download's partial file is
+ * removed). A waiting, paused or failed task is CANCELLED when this returns (for a
+ * paused or failed upload this call sends the Abort); a checking or running one stops
+ * at its next part boundary, and its CANCELLED event follows the Abort.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND`; `QCOS_STATUS_INVALID_STATE`
+ * (the task succeeded or was cancelled); for a paused or failed upload, the status of
+ * a failed Abort (the task is cancelled anyway).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_cancel(const qcos_queue *queue, uint64_t task);
+
+/**
+ * Wait up to `timeout_ms` milliseconds (0: just look) for the next event.
+ *
+ * `event_out`: required; receives the event when there was one. `has_event_out`:
+ * required; true when `*event_out` was written, false when none came in time.
+ *
+ * Events come in the order they happened; state events are never dropped; progress
+ * ticks are dropped while more than 4096 events wait unread.
+ *
+ * Statuses: `QCOS_STATUS_OK` (event or not); `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
+ * `QCOS_STATUS_INVALID_STATE` while an event callback is registered (it receives the
+ * events instead).
+ *
+ * Thread: any thread; several threads calling it share the events (each event goes to
+ * one of them).
+ *
+ * ```c
+ * qcos_queue_event ev; bool has = false;
+ * while (qcos_queue_next_event(q, 1000, &ev, &has) == QCOS_STATUS_OK && has)
+ *     if (ev.kind == QCOS_EVENT_KIND_STATE)
+ *         printf("task %llu: %s\n", (unsigned long long)ev.task,
+ *                qcos_task_state_str(ev.state));
+ * ```
+ */
+qcos_status qcos_queue_next_event(const qcos_queue *queue,
+                                  uint32_t timeout_ms,
+                                  qcos_queue_event *event_out,
+                                  bool *has_event_out);
+
+/**
+ * Register `cb` to receive every event of the queue, or unregister with NULL.
+ *
+ * `cb`: called on the queue's event thread (see `qcos_queue_event_cb`), one event at
+ * a time. `user_data`: passed back to it. While a callback is registered,
+ * `qcos_queue_next_event` fails with `QCOS_STATUS_INVALID_STATE`; events not yet read
+ * go to the callback. Replacing or removing a callback waits for an invocation in
+ * progress to return: after this call the old callback is never called again.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL queue);
+ * `QCOS_STATUS_INVALID_STATE` (called from inside the callback).
+ *
+ * Thread: any thread but the event thread.
+ */
+qcos_status qcos_queue_set_event_callback(const qcos_queue *queue,
+                                          qcos_queue_event_cb cb,
+                                          void *user_data);
+
+/**
+ * Block until `task` has succeeded, failed or been cancelled, or `timeout_ms`
+ * milliseconds passed (a negative `timeout_ms` waits for ever). A paused task is not
+ * finished: waiting goes on until it is resumed and ends, or is cancelled.
+ *
+ * `state_out`: may be NULL; on success receives the final state.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND` (no such task, or it finished
+ * and was dropped from the queue); `QCOS_STATUS_TIMEOUT`.
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_wait(const qcos_queue *queue,
+                            uint64_t task,
+                            int64_t timeout_ms,
+                            qcos_task_state *state_out);
+
+/**
+ * Take a snapshot of `task`.
+ *
+ * `info_out`: receives it; release it with `qcos_task_info_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
+ * `QCOS_STATUS_NOT_FOUND`.
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_task_info(const qcos_queue *queue, uint64_t task, qcos_task_info **info_out);
+
+/**
+ * The task's id; 0 when `info` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_task_info_id(const qcos_task_info *info);
+
+/**
+ * True for an upload, false for a download (or when `info` is NULL).
+ *
+ * Thread: any.
+ */
+bool qcos_task_info_is_upload(const qcos_task_info *info);
+
+/**
+ * The task's state when the snapshot was taken; `QCOS_TASK_STATE_FAILED` when `info`
+ * is NULL.
+ *
+ * Thread: any.
+ */
+qcos_task_state qcos_task_info_state(const qcos_task_info *info);
+
+/**
+ * The object key. Owned by `info`; NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_key(const qcos_task_info *info);
+
+/**
+ * The local file path. Owned by `info`; NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_path(const qcos_task_info *info);
+
+/**
+ * Bytes done; 0 when `info` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_task_info_loaded(const qcos_task_info *info);
+
+/**
+ * Bytes in the transfer; 0 while unknown or when `info` is NULL.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_task_info_total(const qcos_task_info *info);
+
+/**
+ * Whether the total is known (uploads: always; downloads: once the transfer started).
+ *
+ * Thread: any.
+ */
+bool qcos_task_info_total_known(const qcos_task_info *info);
+
+/**
+ * Bytes per second over the last progress interval; 0 when `info` is NULL.
+ *
+ * Thread: any.
+ */
+double qcos_task_info_speed(const qcos_task_info *info);
+
+/**
+ * The status of a failed task's error; `QCOS_STATUS_OK` when the task has no error
+ * (or `info` is NULL). A cancelled task whose Abort failed keeps that error too.
+ *
+ * Thread: any.
+ */
+qcos_status qcos_task_info_error_status(const qcos_task_info *info);
+
+/**
+ * The error's message; "" when none. Owned by `info`; NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_error_message(const qcos_task_info *info);
+
+/**
+ * For a service error: the HTTP status; 0 otherwise.
+ *
+ * Thread: any.
+ */
+uint16_t qcos_task_info_error_http_status(const qcos_task_info *info);
+
+/**
+ * For a service error: COS's error code (e.g. "AccessDenied"); "" otherwise. Owned by
+ * `info`; NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_error_code(const qcos_task_info *info);
+
+/**
+ * For a service error: the RequestId to quote to Tencent Cloud; "" otherwise. Owned by
+ * `info`; NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_error_request_id(const qcos_task_info *info);
+
+/**
+ * A succeeded task's ETag; "" otherwise. Owned by `info`; NULL only when `info` is
+ * NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_etag(const qcos_task_info *info);
+
+/**
+ * A succeeded task's CRC-64/ECMA (of the bytes read or received); 0 otherwise.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_task_info_crc64(const qcos_task_info *info);
+
+/**
+ * Whether a succeeded task's CRC-64 was checked against the service's.
+ *
+ * Thread: any.
+ */
+bool qcos_task_info_crc64_verified(const qcos_task_info *info);
+
+/**
+ * A succeeded upload's version id (versioned buckets); "" otherwise. Owned by `info`;
+ * NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_version_id(const qcos_task_info *info);
+
+/**
+ * A succeeded task's object size; 0 otherwise.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_task_info_size(const qcos_task_info *info);
+
+/**
+ * Release a task snapshot. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `info`.
+ */
+void qcos_task_info_free(qcos_task_info *info);
+
+/**
+ * Static lower-case name of a task state ("waiting", "running"...); "unknown" for a
+ * value that is not a `qcos_task_state`.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_state_str(uint32_t state);
 
 #ifdef __cplusplus
 }  // extern "C"

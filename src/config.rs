@@ -113,10 +113,16 @@ pub struct Config {
     /// Part size of multipart uploads. Default 8 MiB (seed: 1 MiB): on the reference
     /// machine 8 MiB parts gave the best throughput; smaller parts pay a round trip per MiB.
     pub chunk_size: u64,
-    /// Parts uploaded at once per file. Default 2 (seed: 3): two workers saturate two
-    /// cores; more did not help in the benchmark.
+    /// Parts (or ranges) in flight at once per transfer. Default 2 (seed: 3): two
+    /// workers saturate two cores; more did not help in the benchmark. Each transfer keeps
+    /// to this limit whatever the size of the client's worker pool.
     pub chunk_parallel_limit: usize,
     /// Files uploaded at once by the task queue. Default 3 (seed).
+    ///
+    /// With `chunk_parallel_limit` it sizes the client's worker pool: each client owns
+    /// one rayon pool of `max(chunk_parallel_limit × file_parallel_limit,
+    /// copy_chunk_parallel_limit)` threads (at most 64, named `qcos-worker-N`), started on
+    /// the first multipart transfer and shared by all the client's transfers.
     pub file_parallel_limit: usize,
     /// Extra attempts per part / part copy / complete. Default 2 (seed).
     pub chunk_retry_times: u32,
@@ -124,7 +130,8 @@ pub struct Config {
     pub copy_slice_size: u64,
     /// Part size of multipart copies. Default 10 MiB (seed).
     pub copy_chunk_size: u64,
-    /// Upload Part - Copy calls at once. Default 20 (seed; they move no data locally).
+    /// Upload Part - Copy calls at once per copy. Default 20 (seed; they move no data
+    /// locally). Also a lower bound of the client's worker pool size.
     pub copy_chunk_parallel_limit: usize,
     /// Minimum interval between progress callbacks, milliseconds. Default 1000 (seed).
     pub progress_interval_ms: u64,

@@ -15,6 +15,7 @@ pub mod error;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod http;
+pub mod queue;
 pub mod transfer;
 pub mod xml;
 

@@ -249,3 +249,94 @@ fn copy_with_temporary_error_inside_200_is_sent_again() {
     assert!(seen[0].header("x-cos-sdk-retry").is_none());
     assert_eq!(seen[1].header("x-cos-sdk-retry").as_deref(), Some("true"));
 }
+
+fn list_page(truncated: bool, next_marker: Option<&str>, keys: &[&str]) -> String {
+    let mut body = format!(
+        "<ListBucketResult><Name>wire-1250000000</Name><MaxKeys>2</MaxKeys>\
+         <IsTruncated>{truncated}</IsTruncated>"
+    );
+    if let Some(m) = next_marker {
+        body.push_str(&format!("<NextMarker>{m}</NextMarker>"));
+    }
+    for k in keys {
+        body.push_str(&format!(
+            "<Contents><Key>{k}</Key><Size>1</Size></Contents>"
+        ));
+    }
+    body.push_str("</ListBucketResult>");
+    response("200 OK", &[("Content-Type", "application/xml")], &body)
+}
+
+/// The pages the pager yields (at most 10, so a pager that loops still ends the test).
+fn pages(c: &Client, marker: &str) -> Vec<qcos::Result<qcos::ListObjectsPage>> {
+    c.list_objects_pages(qcos::ListObjectsOptions {
+        marker: marker.into(),
+        ..Default::default()
+    })
+    .take(10)
+    .collect()
+}
+
+fn protocol_message(r: &qcos::Result<qcos::ListObjectsPage>) -> String {
+    match r {
+        Err(e @ qcos::Error::Protocol(_)) => e.to_string(),
+        other => panic!("expected a protocol error, got {other:?}"),
+    }
+}
+
+#[test]
+fn list_pager_refuses_a_marker_that_goes_back() {
+    let (endpoint, seen, handle) = scripted(vec![
+        list_page(
+            true,
+            Some("photos/b.jpg"),
+            &["photos/a.jpg", "photos/b.jpg"],
+        ),
+        // Claims more pages but sends the pager back before where it was.
+        list_page(true, Some("photos/a.jpg"), &["photos/a.jpg"]),
+    ]);
+    let c = client(&endpoint);
+    let got = pages(&c, "");
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].as_ref().unwrap().objects.len(), 2);
+    let m = protocol_message(&got[1]);
+    assert!(
+        m.contains("\"photos/b.jpg\"") && m.contains("\"photos/a.jpg\""),
+        "{m}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 2, "no request after the error");
+    assert!(seen.lock().unwrap()[1].head[0].contains("marker=photos%2Fb.jpg"));
+    handle.join().unwrap();
+}
+
+#[test]
+fn list_pager_refuses_a_truncated_page_with_nothing_to_continue_from() {
+    let (endpoint, seen, handle) = scripted(vec![list_page(true, None, &[])]);
+    let c = client(&endpoint);
+    let got = pages(&c, "logs/2024-12-31.gz");
+    assert_eq!(got.len(), 1, "{got:?}");
+    let m = protocol_message(&got[0]);
+    assert!(
+        m.contains("\"logs/2024-12-31.gz\""),
+        "names the marker: {m}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    handle.join().unwrap();
+}
+
+#[test]
+fn list_pager_refuses_the_same_page_again() {
+    // No NextMarker: the pager continues after the last key, then gets that page again.
+    let (endpoint, seen, handle) = scripted(vec![
+        list_page(true, None, &["k1"]),
+        list_page(true, None, &["k1"]),
+    ]);
+    let c = client(&endpoint);
+    let got = pages(&c, "");
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].as_ref().unwrap().next_marker, "k1");
+    let m = protocol_message(&got[1]);
+    assert!(m.contains("marker \"k1\""), "{m}");
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    handle.join().unwrap();
+}

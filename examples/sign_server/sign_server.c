@@ -7,6 +7,9 @@
  * (or qcos-server): the keys never leave this process.
  *
  *   GET /sign?ext=png&size=12345[&method=put|post]
+ *   GET /presign?ext=png&size=12345      (= /sign with method=put)
+ *   GET /post-policy?ext=png&size=12345  (= /sign with method=post)
+ *   GET /, GET /<file>                   files of --static DIR (a web page to test with)
  *
  * - `ext` must be in the allow list below (case-insensitive); the object's
  *   Content-Type follows from it and is signed, so the upload must use it.
@@ -15,13 +18,13 @@
  * - The signatures are valid for 10 minutes.
  *
  * PUT answer:
- *   {"method":"PUT","key":"uploads/2026/11/21/<32 hex>.png","url":"<presigned URL>",
+ *   {"method":"PUT","host":"<host[:port] of the URL>","key":"uploads/2026/11/21/<32 hex>.png","url":"<presigned URL>",
  *    "object_url":"<unsigned URL>","authorization":"<Authorization for object_url>",
  *    "headers":{"Content-Type":"image/png","Content-Length":"12345",...}}
  *   (send `headers` with either form; with temporary credentials they include
  *   x-cos-security-token, which the URL form carries in the URL instead)
  * POST answer:
- *   {"method":"POST","key":"...","url":"<bucket URL>","fields":{"key":...,"policy":...,...}}
+ *   {"method":"POST","host":"...","key":"...","url":"<bucket URL>","fields":{"key":...,"policy":...,...}}
  *   (send the fields in order, then the file as the last part, named "file")
  * Errors: 400/404 with {"error":"..."}. Every answer allows any origin (CORS).
  *
@@ -30,7 +33,8 @@
  * COS_ENDPOINT (e.g. http://127.0.0.1:9000 for a local qcos-server).
  *
  * Options: --port N (default 0: any free port; it listens on 127.0.0.1 only),
- * --max-size BYTES, --max-requests N (exit after N requests; for tests).
+ * --max-size BYTES, --max-requests N (exit after N requests; for tests), --static DIR
+ * (serve the files directly in DIR: .html, .js, .css, .txt; `/` is index.html).
  * It prints "listening on http://127.0.0.1:PORT" once ready.
  *
  * Build (from the repository root, after `cargo build`):
@@ -50,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,7 +125,8 @@ static void sb_member(sbuf *b, int *first, const char *name, const char *value) 
 
 /* ---- HTTP ---------------------------------------------------------------------- */
 
-static void respond(int fd, int status, const char *body) {
+static void respond_typed(int fd, int status, const char *ctype, const char *body,
+                          size_t blen) {
     const char *reason = status == 200   ? "OK"
                          : status == 204 ? "No Content"
                          : status == 400 ? "Bad Request"
@@ -128,19 +134,26 @@ static void respond(int fd, int status, const char *body) {
                          : status == 405 ? "Method Not Allowed"
                                          : "Internal Server Error";
     char head[512];
-    size_t blen = body ? strlen(body) : 0;
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\n"
-                     "Content-Type: application/json\r\n"
+                     "Content-Type: %s\r\n"
                      "Content-Length: %zu\r\n"
                      "Cache-Control: no-store\r\n"
                      "Access-Control-Allow-Origin: *\r\n"
                      "Access-Control-Allow-Methods: GET, OPTIONS\r\n"
                      "Access-Control-Allow-Headers: Content-Type\r\n"
                      "Connection: close\r\n\r\n",
-                     status, reason, blen);
+                     status, reason, ctype, blen);
     if (n > 0 && write(fd, head, (size_t)n) < 0) return;
-    if (blen && write(fd, body, blen) < 0) return;
+    for (size_t off = 0; off < blen;) {
+        ssize_t w = write(fd, body + off, blen - off);
+        if (w <= 0) return;
+        off += (size_t)w;
+    }
+}
+
+static void respond(int fd, int status, const char *body) {
+    respond_typed(fd, status, "application/json", body, body ? strlen(body) : 0);
 }
 
 static void respond_error(int fd, int status, const char *message) {
@@ -190,6 +203,59 @@ static int query_get(const char *query, const char *name, char *out, size_t cap)
         p = end ? end + 1 : NULL;
     }
     return 0;
+}
+
+/* "host":"<authority of url>" (what the client connects to and what got signed). */
+static void sb_host_member(sbuf *b, int *first, const char *url) {
+    const char *h = strstr(url, "://");
+    h = h ? h + 3 : url;
+    size_t n = strcspn(h, "/?#");
+    char host[256];
+    if (n >= sizeof host) n = sizeof host - 1;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    sb_member(b, first, "host", host);
+}
+
+/* ---- static files (the test page) ------------------------------------------------ */
+
+static const char *static_type(const char *name) {
+    const char *dot = strrchr(name, '.');
+    if (!dot) return NULL;
+    if (strcmp(dot, ".html") == 0) return "text/html; charset=utf-8";
+    if (strcmp(dot, ".js") == 0) return "text/javascript; charset=utf-8";
+    if (strcmp(dot, ".css") == 0) return "text/css; charset=utf-8";
+    if (strcmp(dot, ".txt") == 0) return "text/plain; charset=utf-8";
+    return NULL;
+}
+
+/* Serve `/name` from dir: plain names only (letters, digits, '-', '_', '.'; no "..").
+ * Returns 0 when this was not a static file request. */
+static int serve_static(int fd, const char *dir, const char *path) {
+    const char *name = path[0] == '/' ? path + 1 : path;
+    if (!*name) name = "index.html";
+    if (strstr(name, "..")) return 0;
+    for (const char *c = name; *c; c++)
+        if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '_' || *c == '.')) return 0;
+    const char *ctype = static_type(name);
+    if (!ctype) return 0;
+    char file[4096];
+    int n = snprintf(file, sizeof file, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= sizeof file) return 0;
+    FILE *f = fopen(file, "rb");
+    if (!f) return 0;
+    sbuf body = {0};
+    char chunk[8192];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) sb_add(&body, chunk, got);
+    fclose(f);
+    if (body.oom) {
+        respond_error(fd, 500, "out of memory");
+    } else {
+        respond_typed(fd, 200, ctype, body.p ? body.p : "", body.len);
+    }
+    free(body.p);
+    return 1;
 }
 
 /* ---- signing ------------------------------------------------------------------- */
@@ -266,6 +332,7 @@ static int sign_put(const qcos_client *c, const char *key, const char *ctype,
     int first = 1;
     sb_str(out, "{");
     sb_member(out, &first, "method", "PUT");
+    sb_host_member(out, &first, url);
     sb_member(out, &first, "key", key);
     sb_member(out, &first, "url", url);
     sb_member(out, &first, "object_url", object_url);
@@ -308,6 +375,7 @@ static int sign_post(const qcos_client *c, const char *key, const char *ctype,
     int first = 1;
     sb_str(out, "{");
     sb_member(out, &first, "method", "POST");
+    sb_host_member(out, &first, qcos_post_form_url(form));
     sb_member(out, &first, "key", key);
     sb_member(out, &first, "url", qcos_post_form_url(form));
     sb_str(out, ",\"fields\":{");
@@ -326,7 +394,8 @@ done:
 
 /* ---- one request --------------------------------------------------------------- */
 
-static void handle(int fd, const qcos_client *client, unsigned long long max_size) {
+static void handle(int fd, const qcos_client *client, unsigned long long max_size,
+                   const char *static_dir) {
     char req[8192];
     size_t got = 0;
     while (got < sizeof req - 1) {
@@ -348,8 +417,16 @@ static void handle(int fd, const qcos_client *client, unsigned long long max_siz
     }
     char *query = strchr(target, '?');
     if (query) *query++ = '\0';
-    if (strcmp(target, "/sign") != 0) {
-        respond_error(fd, 404, "not found: use GET /sign?ext=EXT&size=BYTES[&method=put|post]");
+    /* /presign and /post-policy fix the method; /sign takes it from the query. */
+    const char *fixed = strcmp(target, "/presign") == 0       ? "put"
+                        : strcmp(target, "/post-policy") == 0 ? "post"
+                                                              : NULL;
+    if (!fixed && strcmp(target, "/sign") != 0) {
+        if (strcmp(method, "GET") == 0 && static_dir && serve_static(fd, static_dir, target))
+            return;
+        respond_error(fd, 404,
+                      "not found: use GET /sign?ext=EXT&size=BYTES[&method=put|post], "
+                      "/presign?ext=EXT&size=BYTES or /post-policy?ext=EXT&size=BYTES");
         return;
     }
     if (strcmp(method, "GET") != 0) {
@@ -379,7 +456,8 @@ static void handle(int fd, const qcos_client *client, unsigned long long max_siz
         respond_error(fd, 400, msg);
         return;
     }
-    int r = query_get(query, "method", how, sizeof how);
+    int r = fixed ? (snprintf(how, sizeof how, "%s", fixed), 1)
+                  : query_get(query, "method", how, sizeof how);
     if (r < 0 || (strcmp(how, "put") != 0 && strcmp(how, "post") != 0)) {
         respond_error(fd, 400, "method must be put or post");
         return;
@@ -407,6 +485,7 @@ int main(int argc, char **argv) {
     unsigned port = 0;
     unsigned long long max_size = 10ULL * 1024 * 1024;
     long max_requests = -1;
+    const char *static_dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
             port = (unsigned)strtoul(argv[++i], NULL, 10);
@@ -414,8 +493,12 @@ int main(int argc, char **argv) {
             max_size = strtoull(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--max-requests") == 0 && i + 1 < argc) {
             max_requests = strtol(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--static") == 0 && i + 1 < argc) {
+            static_dir = argv[++i];
         } else {
-            fprintf(stderr, "usage: %s [--port N] [--max-size BYTES] [--max-requests N]\n",
+            fprintf(stderr,
+                    "usage: %s [--port N] [--max-size BYTES] [--max-requests N] "
+                    "[--static DIR]\n",
                     argv[0]);
             return 2;
         }
@@ -456,7 +539,11 @@ int main(int argc, char **argv) {
             perror("sign_server: accept");
             break;
         }
-        handle(c, client, max_size);
+        /* Requests are served one at a time: a client that connects and sends nothing
+         * (browsers open spare connections) must not hold the others up for long. */
+        struct timeval tv = {3, 0};
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        handle(c, client, max_size, static_dir);
         close(c);
     }
     close(fd);

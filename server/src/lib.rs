@@ -29,8 +29,15 @@
 //!   metadata, so an interrupted upload leaves the previous object intact. Multipart
 //!   objects keep their parts as segments (Complete is O(parts)); copies hard-link the
 //!   data. Nothing is fsync'ed: this is a test server.
-//! - **Not implemented** (answered `501 NotImplemented`): ACL, tagging, CORS/OPTIONS,
-//!   POST Object, APPEND, versioning, lifecycle and the other bucket configurations.
+//! - **CORS.** `PUT/GET/DELETE /?cors` keep a bucket's `<CORSConfiguration>` (PUT needs
+//!   `Content-MD5`). `OPTIONS` preflights (unsigned, as browsers send them) are answered
+//!   from its rules: `200` with `Access-Control-Allow-Origin/-Methods/-Headers/
+//!   -Expose-Headers/-Max-Age`, `403 AccessForbidden` when no rule (or no configuration)
+//!   allows the origin, method and headers. Other requests carrying an `Origin` that a
+//!   rule allows get `Access-Control-Allow-Origin` and `-Expose-Headers` on their
+//!   response, errors included.
+//! - **Not implemented** (answered `501 NotImplemented`): ACL, tagging, APPEND,
+//!   versioning, lifecycle and the other bucket configurations.
 //! - Set `QCOS_SERVER_LOG=1` to log every request to stderr.
 //!
 //! ```no_run
@@ -41,6 +48,7 @@
 //! ```
 
 mod auth;
+mod cors;
 mod faults;
 mod http;
 mod ops;

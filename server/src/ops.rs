@@ -40,9 +40,8 @@ const STORAGE_CLASSES: [&str; 8] = [
     "MAZ_INTELLIGENT_TIERING",
 ];
 /// Query parameters that name a sub-resource this server does not implement.
-const UNSUPPORTED_SUBRESOURCES: [&str; 28] = [
+const UNSUPPORTED_SUBRESOURCES: [&str; 27] = [
     "acl",
-    "cors",
     "tagging",
     "lifecycle",
     "policy",
@@ -270,6 +269,10 @@ enum Op {
     Abort,
     ListParts,
     PostObject,
+    PutCors,
+    GetCors,
+    DeleteCors,
+    Preflight,
     NotImplemented,
 }
 
@@ -295,6 +298,10 @@ impl Op {
             Op::Abort => "abort",
             Op::ListParts => "list_parts",
             Op::PostObject => "post_object",
+            Op::PutCors => "put_cors",
+            Op::GetCors => "get_cors",
+            Op::DeleteCors => "delete_cors",
+            Op::Preflight => "preflight",
             Op::NotImplemented => "not_implemented",
         }
     }
@@ -313,8 +320,20 @@ fn classify(req: &Request, t: &Target) -> Op {
             Op::NotImplemented
         };
     }
+    if m == "OPTIONS" {
+        // A CORS preflight, for the bucket or any object in it.
+        return Op::Preflight;
+    }
     if unsupported {
         return Op::NotImplemented;
+    }
+    if req.has_param("cors") {
+        return match (t.key.is_empty(), m) {
+            (true, "PUT") => Op::PutCors,
+            (true, "GET") => Op::GetCors,
+            (true, "DELETE") => Op::DeleteCors,
+            _ => Op::NotImplemented,
+        };
     }
     if t.key.is_empty() {
         if req.has_param("uploads") {
@@ -396,6 +415,7 @@ fn handle_request(
     let mut body = Body::new(r, &wclone, &req, declared, chunked);
 
     let target = resolve_target(&req);
+    let cors_bucket = target.as_ref().ok().and_then(|t| t.bucket.clone());
     let resource = match &target {
         Ok(t) => resource_of(sh, t),
         Err(_) => String::new(),
@@ -485,7 +505,8 @@ fn handle_request(
             }
             let paths: Vec<&str> = t.sign_paths.iter().map(|s| s.as_str()).collect();
             // A POST Object form carries its own signature, checked by the operation.
-            if op != Op::PostObject
+            // A preflight is never signed (browsers send it on their own).
+            if !matches!(op, Op::PostObject | Op::Preflight)
                 && let Err(e) = sh.verifier.verify(&req, &paths, sh.now())
             {
                 let (status, code, msg) = e.describe();
@@ -517,6 +538,11 @@ fn handle_request(
         _ => {}
     }
     common_headers(sh, &mut resp, &rid);
+    if op != Op::Preflight
+        && let Some(b) = &cors_bucket
+    {
+        add_cors_headers(sh, &req, b, &mut resp);
+    }
 
     // Keep the connection only if the request body is fully read (or cheap to skip).
     let mut keep = req.keep_alive() && framing_ok && body_limit.is_none() && !body.is_broken();
@@ -552,6 +578,22 @@ fn handle_request(
         return false;
     }
     keep
+}
+
+/// `Access-Control-*` headers on an actual (not preflight) response, when the request
+/// has an `Origin` that one of the bucket's CORS rules allows for its method.
+fn add_cors_headers(sh: &Shared, req: &Request, bucket: &str, resp: &mut Response) {
+    let Some(origin) = req.header("origin") else {
+        return;
+    };
+    let Ok(Some(cfg)) = sh.store.get_cors(bucket) else {
+        return;
+    };
+    if let Some(rule) = cfg.find(origin, &req.method, &[]) {
+        for (k, v) in crate::cors::response_headers(&cfg, rule, origin, None) {
+            resp.set_header(&k, v);
+        }
+    }
 }
 
 fn resource_of(sh: &Shared, t: &Target) -> String {
@@ -997,7 +1039,9 @@ impl Cx<'_> {
             .into());
         }
         if !matches!(op, Op::ListBuckets | Op::PutBucket | Op::DeleteBucket) {
+            // An unsigned preflight never creates a bucket.
             if self.sh.auto_create_buckets
+                && op != Op::Preflight
                 && !self.sh.store.bucket_exists(&self.bucket)
                 && validate_bucket(&self.bucket).is_ok()
             {
@@ -1060,6 +1104,24 @@ impl Cx<'_> {
             }
             Op::ListParts => self.list_parts(),
             Op::PostObject => self.post_object(body),
+            Op::PutCors => self.put_cors(body),
+            Op::GetCors => match self.sh.store.get_cors(&self.bucket).map_err(store_err)? {
+                Some(c) => Ok(xml_ok(c.to_xml())),
+                None => Err(err(
+                    404,
+                    "NoSuchCORSConfiguration",
+                    "The CORS configuration does not exist.",
+                )
+                .into()),
+            },
+            Op::DeleteCors => {
+                self.sh
+                    .store
+                    .set_cors(&self.bucket, None)
+                    .map_err(store_err)?;
+                Ok(Response::new(204))
+            }
+            Op::Preflight => self.preflight(),
             Op::NotImplemented => unreachable!("handled above"),
         }
     }
@@ -1136,6 +1198,82 @@ impl Cx<'_> {
             Ok(_) => Ok(out),
             Err(_) => Err(Fail::Abort),
         }
+    }
+
+    fn put_cors(&mut self, body: &mut Body<'_>) -> HResult {
+        let want = parse_md5_header(self.req)?.ok_or_else(|| {
+            err(
+                400,
+                "InvalidRequest",
+                "Missing required header for this request: Content-MD5.",
+            )
+        })?;
+        let text = self.small_body(body)?;
+        let got: [u8; 16] = Md5::digest(&text).into();
+        if got != want {
+            return Err(err(
+                400,
+                "BadDigest",
+                "The Content-MD5 you specified did not match what was received.",
+            )
+            .into());
+        }
+        let cfg =
+            crate::cors::CorsConfig::parse(&text).map_err(|(code, msg)| err(400, code, msg))?;
+        self.sh
+            .store
+            .set_cors(&self.bucket, Some(cfg))
+            .map_err(store_err)?;
+        Ok(Response::new(200))
+    }
+
+    /// `OPTIONS`: answer a CORS preflight from the bucket's rules.
+    fn preflight(&mut self) -> HResult {
+        let req = self.req;
+        let origin = req.header("origin").ok_or_else(|| {
+            err(
+                400,
+                "InvalidRequest",
+                "Insufficient information. Origin request header needed.",
+            )
+        })?;
+        let method = req.header("access-control-request-method").ok_or_else(|| {
+            err(
+                400,
+                "InvalidRequest",
+                "Insufficient information. Access-Control-Request-Method request header needed.",
+            )
+        })?;
+        let requested = crate::cors::request_headers(
+            req.header("access-control-request-headers").unwrap_or(""),
+        );
+        let cfg = self
+            .sh
+            .store
+            .get_cors(&self.bucket)
+            .map_err(store_err)?
+            .ok_or_else(|| {
+                err(
+                    403,
+                    "AccessForbidden",
+                    "CORSResponse: CORS is not enabled for this bucket.",
+                )
+            })?;
+        let rule = cfg.find(origin, method, &requested).ok_or_else(|| {
+            err(
+                403,
+                "AccessForbidden",
+                format!(
+                    "CORSResponse: This CORS request is not allowed: no CORS rule of the bucket allows origin {origin:?}, method {method:?} and headers {:?}.",
+                    requested.join(",")
+                ),
+            )
+        })?;
+        let mut resp = Response::new(200);
+        for (k, v) in crate::cors::response_headers(&cfg, rule, origin, Some(&requested)) {
+            resp.set_header(&k, v);
+        }
+        Ok(resp)
     }
 
     fn list_buckets(&mut self) -> HResult {
@@ -1224,14 +1362,18 @@ impl Cx<'_> {
                         continue;
                     }
                     if contents.len() + prefixes.len() >= max_keys {
-                        truncated = true;
+                        // max-keys=0 asks for nothing: not truncated (a client following
+                        // NextMarker would otherwise loop without progress).
+                        truncated = max_keys > 0;
                         break;
                     }
                     last = cp.clone();
                     prefixes.push(cp);
                 } else {
                     if contents.len() + prefixes.len() >= max_keys {
-                        truncated = true;
+                        // max-keys=0 asks for nothing: not truncated (a client following
+                        // NextMarker would otherwise loop without progress).
+                        truncated = max_keys > 0;
                         break;
                     }
                     last = k.clone();
@@ -1798,7 +1940,7 @@ impl Cx<'_> {
         };
         let mut after = up.parts.range(marker.saturating_add(1)..);
         let page: Vec<_> = after.by_ref().take(max).map(|(_, p)| p.clone()).collect();
-        let truncated = after.next().is_some();
+        let truncated = max > 0 && after.next().is_some();
         let mut x = String::from("<ListPartsResult>");
         x.push_str(&el("Bucket", &self.bucket));
         if url {
@@ -1887,14 +2029,14 @@ impl Cx<'_> {
                     continue;
                 }
                 if uploads.len() + prefixes.len() >= max {
-                    truncated = true;
+                    truncated = max > 0;
                     break;
                 }
                 next = (cp.clone(), String::new());
                 prefixes.push(cp);
             } else {
                 if uploads.len() + prefixes.len() >= max {
-                    truncated = true;
+                    truncated = max > 0;
                     break;
                 }
                 next = (u.key.clone(), u.id.clone());

@@ -4,6 +4,7 @@
 //! ```text
 //! tmp/                                 uploads in progress (cleared at start)
 //! buckets/{bucket}/bucket.meta         creation time
+//! buckets/{bucket}/cors.xml            CORS configuration (PUT ?cors)
 //! buckets/{bucket}/o/{h2}/{h}.meta     object metadata, h = sha1(key); names its data file
 //! buckets/{bucket}/o/{h2}/{h}.{gen}[.{i}].data   one file, or one per multipart part
 //! uploads/{id}/upload.meta             multipart upload (bucket, key, metadata)
@@ -25,6 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use qcos::encode::{percent_decode, uri_encode};
 
+use crate::cors::CorsConfig;
 use crate::util::{unique, unix_now};
 
 /// Stored metadata of an object.
@@ -91,6 +93,8 @@ pub struct Upload {
 pub struct Bucket {
     pub created: i64,
     pub objects: BTreeMap<String, Arc<ObjectMeta>>,
+    /// The bucket's CORS configuration (`cors.xml` in its directory).
+    pub cors: Option<Arc<CorsConfig>>,
 }
 
 #[derive(Default)]
@@ -287,7 +291,24 @@ impl Store {
                     }
                 }
             }
-            st.buckets.insert(name, Bucket { created, objects });
+            let cors = match fs::read(dir.join("cors.xml")) {
+                Ok(b) => match CorsConfig::parse(&b) {
+                    Ok(c) => Some(Arc::new(c)),
+                    Err((_, why)) => {
+                        eprintln!("qcos-server: ignoring the CORS configuration of {name}: {why}");
+                        None
+                    }
+                },
+                Err(_) => None,
+            };
+            st.buckets.insert(
+                name,
+                Bucket {
+                    created,
+                    objects,
+                    cors,
+                },
+            );
         }
         for entry in fs::read_dir(self.root.join("uploads"))? {
             let dir = entry?.path();
@@ -417,6 +438,7 @@ impl Store {
             Bucket {
                 created,
                 objects: BTreeMap::new(),
+                cors: None,
             },
         );
         Ok(())
@@ -430,6 +452,36 @@ impl Store {
         }
         fs::remove_dir_all(self.bucket_dir(name))?;
         st.buckets.remove(name);
+        Ok(())
+    }
+
+    /// The bucket's CORS configuration (`None`: none set).
+    pub fn get_cors(&self, bucket: &str) -> SResult<Option<Arc<CorsConfig>>> {
+        let st = self.lock();
+        let b = st.buckets.get(bucket).ok_or(StoreError::NoSuchBucket)?;
+        Ok(b.cors.clone())
+    }
+
+    /// Set (`Some`) or remove (`None`) the bucket's CORS configuration, on disk first.
+    pub fn set_cors(&self, bucket: &str, cfg: Option<CorsConfig>) -> SResult<()> {
+        let mut st = self.lock();
+        let b = st.buckets.get_mut(bucket).ok_or(StoreError::NoSuchBucket)?;
+        let path = self.bucket_dir(bucket).join("cors.xml");
+        match &cfg {
+            Some(c) => {
+                let tmp = self.tmp_dir().join(format!("{}.cors", unique()));
+                fs::write(&tmp, c.to_xml())?;
+                fs::rename(&tmp, &path).inspect_err(|_| {
+                    let _ = fs::remove_file(&tmp);
+                })?;
+            }
+            None => match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            },
+        }
+        b.cors = cfg.map(Arc::new);
         Ok(())
     }
 

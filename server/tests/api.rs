@@ -395,7 +395,7 @@ fn buckets_and_service() {
     let r = env
         .req("GET", "")
         .bucket(Some("other-1250000000"))
-        .flag("cors")
+        .flag("lifecycle")
         .send();
     assert_eq!(
         (r.status, r.code().as_deref()),

@@ -2,9 +2,11 @@
 //! (`*_request` functions, unit-tested without a server), sends it through [`Http`], and
 //! parses the answer.
 
+mod pool;
 mod sinks;
 mod types;
 
+pub use pool::{MAX_WORKER_THREADS, worker_threads};
 pub use types::*;
 
 use std::borrow::Cow;
@@ -36,9 +38,15 @@ pub const MAX_DELETE_KEYS: usize = 1000;
 ///
 /// Cheap to clone (an `Arc`); `Send + Sync`: any number of threads may use one client at
 /// once, sharing its connection pool, credentials cache and clock offset.
+///
+/// Each client owns a rayon pool of [`worker_threads`] threads named `qcos-worker-N`,
+/// started on the first multipart transfer and shared by every transfer of the client and
+/// its clones (never rayon's global pool). It ends, its threads joined, when the last
+/// clone is dropped.
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: Arc<Http>,
+    pool: Arc<pool::WorkerPool>,
 }
 
 fn md5_of(data: &[u8]) -> [u8; 16] {
@@ -137,8 +145,40 @@ fn checked_header(name: &str, value: &str) -> Result<(String, String)> {
     Ok((lower, value.to_string()))
 }
 
+/// Refuse two names that are equal ignoring ASCII case. COS (like HTTP) keeps one header
+/// per name and the official SDKs merge such entries into one, while our signer would
+/// sign both; so the caller must say which one is meant. `names`: (name as given, name
+/// as sent), in order.
+fn refuse_duplicate_names(what: &'static str, names: &[(String, String)]) -> Result<()> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by_key(|&i| (names[i].1.to_ascii_lowercase(), i));
+    for w in order.windows(2) {
+        let (a, b) = (&names[w[0]], &names[w[1]]);
+        if a.1.eq_ignore_ascii_case(&b.1) {
+            return Err(Error::invalid(
+                what,
+                if a.0 == b.0 {
+                    format!(
+                        "{:?} is given twice (options, meta and headers overlap)",
+                        a.0
+                    )
+                } else {
+                    format!(
+                        "{:?} and {:?} give {:?} twice (names are case-insensitive; COS would keep one): give it once",
+                        a.0,
+                        b.0,
+                        a.1.to_ascii_lowercase()
+                    )
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The headers of PUT Object / Initiate / Copy (Replaced) from options.
 fn put_headers(opts: &PutObjectOptions, with_metadata: bool) -> Result<Vec<(String, String)>> {
+    refuse_duplicate_names("meta", &meta_names(opts))?;
     let mut h = Vec::new();
     if with_metadata {
         h.push(checked_header(
@@ -178,18 +218,75 @@ fn put_headers(opts: &PutObjectOptions, with_metadata: bool) -> Result<Vec<(Stri
     for (name, v) in &opts.headers {
         h.push(checked_header(name, v)?);
     }
-    let mut names: Vec<&str> = h.iter().map(|(k, _)| k.as_str()).collect();
-    names.sort_unstable();
-    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::invalid(
-            "header",
-            format!(
-                "{:?} is given twice (options, meta and headers overlap)",
-                w[0]
-            ),
-        ));
-    }
+    refuse_duplicate_names("header", &header_names(opts, with_metadata))?;
     Ok(h)
+}
+
+/// (name as given, name as sent) of the user metadata, in order. Checked also when a
+/// copy keeps the source's metadata and these are not sent: they are ambiguous anyway.
+fn meta_names(opts: &PutObjectOptions) -> Vec<(String, String)> {
+    opts.meta
+        .iter()
+        .map(|(n, _)| (n.clone(), n.clone()))
+        .collect()
+}
+
+/// Refuse user metadata names, or extra header names, that differ only in case (also
+/// between the two: metadata `a` and header `X-Cos-Meta-A`). The C API checks each
+/// `add_meta` / `add_header` with this, so the mistake is reported where it is made.
+pub(crate) fn check_user_names(opts: &PutObjectOptions) -> Result<()> {
+    refuse_duplicate_names("meta", &meta_names(opts))?;
+    let mut names: Vec<(String, String)> = opts
+        .meta
+        .iter()
+        .map(|(n, _)| {
+            let h = format!("x-cos-meta-{n}");
+            (h.clone(), h)
+        })
+        .collect();
+    names.extend(opts.headers.iter().map(|(n, _)| (n.clone(), n.clone())));
+    refuse_duplicate_names("header", &names)
+}
+
+/// (name as given, name as sent) of every header [`put_headers`] sends, in its order.
+fn header_names(opts: &PutObjectOptions, with_metadata: bool) -> Vec<(String, String)> {
+    let mut names: Vec<(String, String)> = Vec::new();
+    let mut add = |given: &str, sent: &str| names.push((given.to_string(), sent.to_string()));
+    if with_metadata {
+        add("content_type", "content-type");
+        for (field, sent, v) in [
+            ("cache_control", "cache-control", &opts.cache_control),
+            (
+                "content_disposition",
+                "content-disposition",
+                &opts.content_disposition,
+            ),
+            (
+                "content_encoding",
+                "content-encoding",
+                &opts.content_encoding,
+            ),
+            ("expires", "expires", &opts.expires),
+        ] {
+            if v.is_some() {
+                add(field, sent);
+            }
+        }
+        for (n, _) in &opts.meta {
+            let h = format!("x-cos-meta-{n}");
+            add(&h, &h);
+        }
+    }
+    if opts.storage_class.is_some() {
+        add("storage_class", "x-cos-storage-class");
+    }
+    if opts.traffic_limit.is_some() {
+        add("traffic_limit", "x-cos-traffic-limit");
+    }
+    for (n, _) in &opts.headers {
+        add(n, n);
+    }
+    names
 }
 
 /// `x-cos-copy-source` value: `{bucket}.cos.{region}.myqcloud.com/{encoded key}[?versionId=]`.
@@ -290,9 +387,22 @@ fn check_download_crc(resp: &Response, ranged: bool, key: &str) -> Result<()> {
 impl Client {
     /// Validate the configuration and build the client (no network I/O happens here).
     pub fn new(config: Config) -> Result<Client> {
+        let http = Http::new(&config)?;
         Ok(Client {
-            inner: Arc::new(Http::new(&config)?),
+            pool: Arc::new(pool::WorkerPool::new(worker_threads(&config))),
+            inner: Arc::new(http),
         })
+    }
+
+    /// Threads of the client's worker pool (see [`worker_threads`]).
+    pub fn worker_threads(&self) -> usize {
+        self.pool.size()
+    }
+
+    /// The client's worker pool, started on first use; `None` only when its threads
+    /// could not be started.
+    pub(crate) fn worker_pool(&self) -> Option<&rayon::ThreadPool> {
+        self.pool.get()
     }
 
     /// The configuration.
@@ -332,6 +442,19 @@ impl Client {
             .unwrap_or(cfg.upload_check_content_md5);
         let want_meta_md5 = opts.add_meta_md5.unwrap_or(cfg.upload_add_meta_md5);
         let mut headers = put_headers(opts, true)?;
+        for (on, name, setting) in [
+            (want_md5, "content-md5", "check_content_md5"),
+            (want_meta_md5, "x-cos-meta-md5", "add_meta_md5"),
+        ] {
+            if on && headers.iter().any(|(k, _)| k == name) {
+                return Err(Error::invalid(
+                    "header",
+                    format!(
+                        "{name:?} is given in the options and also computed because {setting} is on: give one"
+                    ),
+                ));
+            }
+        }
         let body = match body {
             Body::Bytes(b) => RequestBody::Bytes(Cow::Borrowed(b)),
             Body::File(p) => RequestBody::File {
@@ -1047,30 +1170,38 @@ impl ListObjectsPages {
 impl Iterator for ListObjectsPages {
     type Item = Result<ListObjectsPage>;
 
+    /// The next page. A truncated page must move the marker strictly forward (COS lists
+    /// in byte order): a page with no NextMarker and nothing to continue after, or whose
+    /// marker does not advance, is an `Error::Protocol` naming the marker, so a
+    /// misbehaving service can never make the pager loop.
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
         }
-        match self.client.list_objects(&self.opts) {
-            Ok(page) => {
-                if !page.is_truncated {
-                    self.done = true;
-                } else if page.next_marker == self.opts.marker {
-                    self.done = true;
-                    return Some(Err(Error::Protocol(format!(
-                        "GET Bucket is truncated but NextMarker {:?} does not advance",
-                        page.next_marker
-                    ))));
-                } else {
-                    self.opts.marker = page.next_marker.clone();
-                }
-                Some(Ok(page))
+        let marker = self.opts.marker.clone();
+        self.done = true; // until this page proves there is another
+        let page = match self.client.list_objects(&self.opts) {
+            Ok(page) => page,
+            // Such as a truncated page with no NextMarker, key or prefix to continue from.
+            Err(Error::Protocol(m)) => {
+                return Some(Err(Error::Protocol(format!(
+                    "GET Bucket after marker {marker:?}: {m}"
+                ))));
             }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
+            Err(e) => return Some(Err(e)),
+        };
+        if page.is_truncated {
+            if page.next_marker.as_str() <= marker.as_str() {
+                return Some(Err(Error::Protocol(format!(
+                    "GET Bucket after marker {marker:?} is truncated but its next marker {:?} \
+                     does not advance past it",
+                    page.next_marker
+                ))));
             }
+            self.opts.marker = page.next_marker.clone();
+            self.done = false;
         }
+        Some(Ok(page))
     }
 }
 

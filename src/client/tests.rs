@@ -410,3 +410,133 @@ fn file_range_bodies_are_checked_and_hashed() {
         .unwrap_err();
     assert!(e.to_string().contains("not a regular file"), "{e}");
 }
+
+/// The InvalidArgument message of `r`, which must have failed with one.
+fn invalid_msg<T: std::fmt::Debug>(r: Result<T>) -> String {
+    match r {
+        Err(e @ Error::InvalidArgument { .. }) => e.to_string(),
+        other => panic!("expected InvalidArgument, got {other:?}"),
+    }
+}
+
+#[test]
+fn names_differing_only_in_case_are_refused_naming_both() {
+    let c = client();
+    let put = |opts: &PutObjectOptions| c.put_object_request("k", Body::Bytes(b"x"), opts);
+    // Two metadata entries the service would merge into one.
+    let m = invalid_msg(put(&PutObjectOptions {
+        meta: vec![("Author".into(), "a".into()), ("author".into(), "b".into())],
+        ..Default::default()
+    }));
+    assert!(m.contains("\"Author\"") && m.contains("\"author\""), "{m}");
+    // Two extra headers.
+    let m = invalid_msg(put(&PutObjectOptions {
+        headers: vec![
+            ("X-Cos-Acl".into(), "private".into()),
+            ("x-cos-tagging".into(), "a=b".into()),
+            ("x-COS-acl".into(), "public-read".into()),
+        ],
+        ..Default::default()
+    }));
+    assert!(
+        m.contains("\"X-Cos-Acl\"") && m.contains("\"x-COS-acl\""),
+        "{m}"
+    );
+    // A metadata entry and a header spelling the same x-cos-meta- name.
+    let m = invalid_msg(put(&PutObjectOptions {
+        meta: vec![("author".into(), "a".into())],
+        headers: vec![("X-Cos-Meta-Author".into(), "b".into())],
+        ..Default::default()
+    }));
+    assert!(
+        m.contains("\"x-cos-meta-author\"") && m.contains("\"X-Cos-Meta-Author\""),
+        "{m}"
+    );
+    // An option field and a header.
+    let m = invalid_msg(put(&PutObjectOptions {
+        cache_control: Some("no-cache".into()),
+        headers: vec![("Cache-Control".into(), "max-age=1".into())],
+        ..Default::default()
+    }));
+    assert!(
+        m.contains("cache_control") && m.contains("\"Cache-Control\""),
+        "{m}"
+    );
+    // The same spelling twice.
+    let m = invalid_msg(put(&PutObjectOptions {
+        headers: vec![
+            ("x-cos-acl".into(), "a".into()),
+            ("x-cos-acl".into(), "b".into()),
+        ],
+        ..Default::default()
+    }));
+    assert!(m.contains("\"x-cos-acl\" is given twice"), "{m}");
+    // Initiate Multipart Upload builds its headers the same way.
+    let m = invalid_msg(put_headers(
+        &PutObjectOptions {
+            meta: vec![("Tag".into(), "1".into()), ("TAG".into(), "2".into())],
+            ..Default::default()
+        },
+        true,
+    ));
+    assert!(m.contains("\"Tag\"") && m.contains("\"TAG\""), "{m}");
+    // Copies: when replacing and when keeping the source's metadata.
+    let src = CopySource {
+        bucket: "src-1250000000".into(),
+        region: "ap-beijing".into(),
+        key: "a".into(),
+        version_id: None,
+    };
+    for replace in [true, false] {
+        let opts = CopyObjectOptions {
+            metadata_directive_replace: replace,
+            put: PutObjectOptions {
+                meta: vec![("Owner".into(), "a".into()), ("owner".into(), "b".into())],
+                ..Default::default()
+            },
+        };
+        let m = invalid_msg(c.copy_object_request("dst", &src, &opts));
+        assert!(m.contains("\"Owner\"") && m.contains("\"owner\""), "{m}");
+        let opts = CopyObjectOptions {
+            metadata_directive_replace: replace,
+            put: PutObjectOptions {
+                headers: vec![
+                    ("X-Cos-Acl".into(), "a".into()),
+                    ("x-cos-acl".into(), "b".into()),
+                ],
+                ..Default::default()
+            },
+        };
+        let m = invalid_msg(c.copy_object_request("dst", &src, &opts));
+        assert!(
+            m.contains("\"X-Cos-Acl\"") && m.contains("\"x-cos-acl\""),
+            "{m}"
+        );
+    }
+    // A name qcos computes itself when asked to.
+    let m = invalid_msg(put(&PutObjectOptions {
+        meta: vec![("MD5".into(), "x".into())],
+        add_meta_md5: Some(true),
+        ..Default::default()
+    }));
+    assert!(
+        m.contains("x-cos-meta-md5") && m.contains("add_meta_md5"),
+        "{m}"
+    );
+    let m = invalid_msg(put(&PutObjectOptions {
+        headers: vec![("Content-MD5".into(), "x".into())],
+        check_content_md5: Some(true),
+        ..Default::default()
+    }));
+    assert!(
+        m.contains("content-md5") && m.contains("check_content_md5"),
+        "{m}"
+    );
+    // Distinct names stay fine.
+    put(&PutObjectOptions {
+        meta: vec![("a".into(), "1".into()), ("a-b".into(), "2".into())],
+        headers: vec![("x-cos-acl".into(), "private".into())],
+        ..Default::default()
+    })
+    .unwrap();
+}

@@ -367,7 +367,7 @@ pub extern "C" fn qcos_config_set_protocol(cfg: *mut qcos_config, protocol: u32)
 /// "https://". Default: none. NULL removes it.
 ///
 /// `domain`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
-/// (bad UTF-8, does not expand to host[:port]). Thread: one thread at a time per config.
+/// (bad UTF-8, does not expand to `host[:port]`). Thread: one thread at a time per config.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_domain(cfg: *mut qcos_config, domain: *const c_char) -> Status {
     entry(|| {
@@ -380,13 +380,13 @@ pub extern "C" fn qcos_config_set_domain(cfg: *mut qcos_config, domain: *const c
     })
 }
 
-/// Connect to this endpoint instead of the COS host: "http(s)://host[:port]", e.g.
+/// Connect to this endpoint instead of the COS host: `http(s)://host[:port]`, e.g.
 /// "http://127.0.0.1:9000" for a local qcos-server. Without path style the request
 /// still carries and signs the real "Host: {Bucket}.cos.{Region}.myqcloud.com", as
 /// the official SDKs' IP/Port option does. Default: none. NULL removes it.
 ///
 /// `endpoint`: copied. Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`
-/// (bad UTF-8, not scheme://host[:port]). Thread: one thread at a time per config.
+/// (bad UTF-8, not `scheme://host[:port]`). Thread: one thread at a time per config.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_config_set_endpoint(
     cfg: *mut qcos_config,

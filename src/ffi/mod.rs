@@ -1,7 +1,7 @@
 //! The C shell around the Rust API: opaque handles, `qcos_status` returns, the
 //! thread-local last error, callbacks. No COS logic lives here.
 //!
-//! Every `extern "C"` function has the same shape: its body runs inside [`entry`]
+//! Every `extern "C"` function has the same shape: its body runs inside [`entry()`]
 //! (functions that return a `qcos_status`) or [`entry_value`] (accessors that return
 //! a value), which catch panics so none crosses the boundary. Raw pointers become
 //! references only in [`args`]; calls into C function pointers happen only in
@@ -32,6 +32,10 @@ pub mod results;
 pub mod list;
 
 pub mod sign;
+
+pub mod transfer;
+
+pub mod queue;
 
 pub mod args;
 pub mod callbacks;

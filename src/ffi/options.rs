@@ -229,7 +229,8 @@ pub extern "C" fn qcos_put_options_set_storage_class(
 /// digits, `-` ...). `value`: UTF-8 without CR, LF or control characters. Both copied.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, empty
-/// or invalid name, CR/LF in the value); the options are then unchanged.
+/// or invalid name, CR/LF in the value, a name already added that differs only in case,
+/// also as an "x-cos-meta-NAME" header: COS keeps one); the options are then unchanged.
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_put_options_add_meta(
@@ -246,7 +247,9 @@ pub extern "C" fn qcos_put_options_add_meta(
         validate_header(&format!("x-cos-meta-{n}"), v)?;
         put_update(opts, |o| {
             o.meta.push((n.to_string(), v.to_string()));
-            Ok(())
+            crate::client::check_user_names(o).inspect_err(|_| {
+                o.meta.pop();
+            })
         })
     })
 }
@@ -259,7 +262,9 @@ pub extern "C" fn qcos_put_options_add_meta(
 /// LF and control characters.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
-/// invalid name, CR/LF in the value). Thread: one thread at a time per options.
+/// invalid name, CR/LF in the value, a header name already added that differs only in
+/// case, also a metadata entry's "x-cos-meta-NAME"); the options are then unchanged.
+/// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_put_options_add_header(
     opts: *mut qcos_put_options,
@@ -272,7 +277,9 @@ pub extern "C" fn qcos_put_options_add_header(
         validate_header(n, v)?;
         put_update(opts, |o| {
             o.headers.push((n.to_string(), v.to_string()));
-            Ok(())
+            crate::client::check_user_names(o).inspect_err(|_| {
+                o.headers.pop();
+            })
         })
     })
 }
@@ -634,4 +641,77 @@ pub extern "C" fn qcos_get_options_set_traffic_limit(
             Ok(())
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_message() -> String {
+        let p = crate::ffi::last_error::qcos_last_error_message();
+        assert!(!p.is_null());
+        // SAFETY: the last error message is a NUL-terminated string owned by this thread.
+        unsafe { std::ffi::CStr::from_ptr(p) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    fn entries(p: *mut qcos_put_options) -> (Vec<String>, Vec<String>) {
+        let o = put_options(p).unwrap();
+        (
+            o.meta.into_iter().map(|(n, _)| n).collect(),
+            o.headers.into_iter().map(|(n, _)| n).collect(),
+        )
+    }
+
+    #[test]
+    fn names_differing_only_in_case_are_refused_when_added() {
+        let mut p: *mut qcos_put_options = std::ptr::null_mut();
+        assert_eq!(qcos_put_options_new(&mut p), Status::Ok);
+        let (v1, v2) = (c"1".as_ptr(), c"2".as_ptr());
+        assert_eq!(
+            qcos_put_options_add_meta(p, c"Author".as_ptr(), v1),
+            Status::Ok
+        );
+        assert_eq!(
+            qcos_put_options_add_meta(p, c"author".as_ptr(), v2),
+            Status::InvalidArgument
+        );
+        let m = last_message();
+        assert!(m.contains("\"Author\"") && m.contains("\"author\""), "{m}");
+        // The same name as a header.
+        assert_eq!(
+            qcos_put_options_add_header(p, c"X-COS-META-AUTHOR".as_ptr(), v2),
+            Status::InvalidArgument
+        );
+        let m = last_message();
+        assert!(
+            m.contains("\"x-cos-meta-Author\"") && m.contains("\"X-COS-META-AUTHOR\""),
+            "{m}"
+        );
+        assert_eq!(
+            qcos_put_options_add_header(p, c"x-cos-acl".as_ptr(), v1),
+            Status::Ok
+        );
+        assert_eq!(
+            qcos_put_options_add_header(p, c"X-Cos-Acl".as_ptr(), v2),
+            Status::InvalidArgument
+        );
+        let m = last_message();
+        assert!(
+            m.contains("\"x-cos-acl\"") && m.contains("\"X-Cos-Acl\""),
+            "{m}"
+        );
+        // A refused entry leaves the options unchanged; distinct names are still fine.
+        assert_eq!(
+            entries(p),
+            (vec!["Author".to_string()], vec!["x-cos-acl".to_string()])
+        );
+        assert_eq!(
+            qcos_put_options_add_meta(p, c"editor".as_ptr(), v1),
+            Status::Ok
+        );
+        assert_eq!(entries(p).0, ["Author", "editor"]);
+        qcos_put_options_free(p);
+    }
 }

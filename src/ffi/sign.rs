@@ -953,7 +953,7 @@ pub extern "C" fn qcos_post_policy(
 }
 
 /// The URL to POST the form to (the bucket's root, e.g.
-/// "https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/"); NULL when `form`
+/// `https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/`); NULL when `form`
 /// is NULL. Owned by `form`.
 ///
 /// Thread: any.

@@ -176,6 +176,12 @@ impl MultipartStore for Client {
         }
     }
 
+    /// The client's own pool (shared by all its transfers); each transfer still keeps
+    /// at most its parallel limit of parts in flight.
+    fn pool(&self) -> Option<&rayon::ThreadPool> {
+        self.worker_pool()
+    }
+
     fn put_object(
         &self,
         key: &str,

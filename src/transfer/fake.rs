@@ -86,6 +86,8 @@ pub(crate) struct Fake {
     pub part_delay: Duration,
     /// Called at the start of every Upload Part with its number.
     pub on_part: Option<Box<dyn Fn(u32) + Sync>>,
+    /// The pool returned by `MultipartStore::pool` (None: the engine builds its own).
+    pub pool: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
 
 fn service(status: u16, code: &str) -> Error {
@@ -112,6 +114,7 @@ impl Fake {
             max_in_flight: AtomicUsize::new(0),
             part_delay: Duration::ZERO,
             on_part: None,
+            pool: None,
         }
     }
 
@@ -250,6 +253,10 @@ fn check_md5(data: &[u8], md5: Option<[u8; 16]>) -> Result<()> {
 impl MultipartStore for Fake {
     fn transfer_config(&self) -> TransferConfig {
         self.cfg.clone()
+    }
+
+    fn pool(&self) -> Option<&rayon::ThreadPool> {
+        self.pool.as_deref()
     }
 
     fn put_object(

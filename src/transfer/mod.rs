@@ -10,8 +10,11 @@
 //! The engine talks to the service only through the [`MultipartStore`] trait (implemented
 //! by [`crate::client::Client`]), so it is unit-tested against an in-memory fake.
 //!
-//! Threads: every function blocks its caller. Parts run on the store's rayon pool (or a
-//! pool built for the transfer, of the transfer's parallelism). The progress callback is
+//! Threads: every function blocks its caller. Parts run on the store's rayon pool: for a
+//! [`crate::client::Client`], the client's own pool, shared by all its transfers (a store
+//! without one gets a pool built for the transfer). However large the pool, a transfer
+//! never has more than its parallel limit (`chunk_parallel_limit`, for copies
+//! `copy_chunk_parallel_limit`) of parts in flight. The progress callback is
 //! called **only on the calling thread**, at most every `progress_interval_ms`, and once
 //! more after success; returning `false` cancels: part uploads and ranged GETs in flight
 //! stop mid-body, no new request starts, and the call returns `Error::Cancelled` once the

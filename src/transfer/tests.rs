@@ -976,3 +976,81 @@ fn a_source_larger_than_cos_allows_is_refused_before_anything_is_sent() {
     assert_eq!(e.status(), crate::Status::InvalidArgument, "{e}");
     assert_eq!(store.count(|_| true), 0);
 }
+
+#[test]
+fn transfers_share_a_larger_pool_and_keep_their_own_parallel_limit() {
+    use std::sync::{Arc, Mutex};
+    // One pool of 8 threads, as a client's, shared by an upload and a download at once,
+    // each limited to 2 parts in flight.
+    let pool = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(8)
+            .thread_name(|i| format!("shared-{i}"))
+            .build()
+            .unwrap(),
+    );
+    let two = TransferConfig {
+        chunk_parallel_limit: 2,
+        ..cfg()
+    };
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut up = Fake::new(two.clone());
+    up.pool = Some(pool.clone());
+    up.part_delay = Duration::from_millis(20);
+    let names = seen.clone();
+    up.on_part = Some(Box::new(move |_| {
+        let name = std::thread::current().name().unwrap_or("").to_string();
+        names.lock().unwrap().push(name);
+    }));
+    let mut down = Fake::new(two);
+    down.pool = Some(pool.clone());
+    down.part_delay = Duration::from_millis(20);
+    let stored = data(10 * MIB + 3, 7);
+    down.insert("obj", stored.clone(), ObjectAttrs::default());
+    let bytes = data(10 * MIB + 5, 8);
+    let mut buf = vec![0u8; stored.len()];
+    std::thread::scope(|s| {
+        let a = s.spawn(|| up_file(&up, "k", &bytes, &UploadOptions::default()));
+        let b = s.spawn(|| {
+            download_to_buffer(&down, "obj", &mut buf, &DownloadOptions::default(), None)
+        });
+        assert_eq!(a.join().unwrap().unwrap().parts, 11);
+        b.join().unwrap().unwrap();
+    });
+    assert_eq!(up.object("k").unwrap(), bytes);
+    assert_eq!(buf, stored);
+    for (what, store) in [("upload", &up), ("download", &down)] {
+        let max = store.max_in_flight.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&max), "{what}: {max} parts in flight");
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 11);
+    assert!(
+        seen.iter().all(|n| n.starts_with("shared-")),
+        "parts ran off the store's pool: {seen:?}"
+    );
+}
+
+#[test]
+fn a_client_runs_parts_on_its_own_named_pool() {
+    let mut c = crate::Config::new("ap-guangzhou", "b-1250000000");
+    c.chunk_parallel_limit = 2;
+    c.file_parallel_limit = 3;
+    c.copy_chunk_parallel_limit = 4;
+    let client = crate::Client::new(c).unwrap();
+    assert_eq!(client.worker_threads(), 6);
+    let pool = MultipartStore::pool(&client).expect("the client has a pool");
+    assert_eq!(pool.current_num_threads(), 6);
+    let mut names = pool.broadcast(|_| std::thread::current().name().unwrap().to_string());
+    names.sort();
+    assert_eq!(
+        names,
+        (0..6)
+            .map(|i| format!("qcos-worker-{i}"))
+            .collect::<Vec<_>>()
+    );
+    // Built once, shared by clones.
+    let clone = client.clone();
+    let again = MultipartStore::pool(&clone).unwrap();
+    assert!(std::ptr::eq(pool, again));
+}

@@ -336,3 +336,50 @@ pub fn json_str(s: &str) -> String {
     o.push('"');
     o
 }
+
+/// A venv `<target>/<name>` holding exactly `packages` (pip requirement specs, e.g.
+/// `"pytest==8.3.4"`), built once with the same lock and ready-marker protocol as the
+/// interop venv. Returns its interpreter, or an explanation of what failed (callers
+/// turn it into a test failure, never a skip).
+pub fn venv_with_packages(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
+    let venv = target_dir().join(name);
+    let py = interpreter_in(&venv);
+    let marker = format!("{}\n", packages.join("\n"));
+    let ready = |v: &Path| {
+        interpreter_in(v).exists()
+            && fs::read_to_string(v.join(READY_MARKER)).is_ok_and(|s| s == marker)
+    };
+    if ready(&venv) {
+        return Ok(py);
+    }
+    fs::create_dir_all(target_dir())
+        .map_err(|e| format!("cannot create {}: {e}", target_dir().display()))?;
+    let _lock = DirLock::acquire(&venv.with_extension("lock"))?;
+    if ready(&venv) {
+        return Ok(py);
+    }
+    if venv.exists() {
+        fs::remove_dir_all(&venv)
+            .map_err(|e| format!("cannot remove stale {}: {e}", venv.display()))?;
+    }
+    let base = std::env::var("QCOS_PYTHON").unwrap_or_else(|_| "python3".into());
+    run_setup_step(
+        Command::new(&base).arg("-m").arg("venv").arg(&venv),
+        &format!("`{base} -m venv {}`", venv.display()),
+    )?;
+    let mut pip = Command::new(&py);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+    ])
+    .args(packages);
+    run_setup_step(&mut pip, &format!("`pip install {}`", packages.join(" ")))?;
+    let tmp = venv.join(format!("{READY_MARKER}.tmp"));
+    fs::write(&tmp, &marker)
+        .and_then(|()| fs::rename(&tmp, venv.join(READY_MARKER)))
+        .map_err(|e| format!("cannot write the ready marker in {}: {e}", venv.display()))?;
+    Ok(py)
+}

@@ -53,16 +53,15 @@ fn boundary_of(content_type: &str) -> Option<String> {
 }
 
 /// `name` and `filename` of a `Content-Disposition: form-data; ...` value (quoted
-/// strings may hold `;`; `\"` is an escaped quote).
+/// strings may hold `;`; `\"` and `\\` are escapes, any other backslash is literal:
+/// browsers send `%22` for a quote and old ones send Windows paths unescaped).
 fn disposition(v: &str) -> Option<(String, Option<String>)> {
     let mut segs = Vec::new();
-    let (mut cur, mut quoted, mut escaped) = (String::new(), false, false);
-    for c in v.chars() {
-        if escaped {
-            cur.push(c);
-            escaped = false;
-        } else if quoted && c == '\\' {
-            escaped = true;
+    let (mut cur, mut quoted) = (String::new(), false);
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted && c == '\\' && matches!(chars.peek(), Some('"' | '\\')) {
+            cur.extend(chars.next());
         } else if c == '"' {
             quoted = !quoted;
         } else if c == ';' && !quoted {
@@ -441,6 +440,10 @@ mod tests {
         assert_eq!(
             disposition("form-data; name=key"),
             Some(("key".into(), None))
+        );
+        assert_eq!(
+            disposition("form-data; name=\"file\"; filename=\"C:\\dir\\a b.png\""),
+            Some(("file".into(), Some("C:\\dir\\a b.png".into())))
         );
         assert_eq!(disposition("attachment; name=\"x\""), None);
         assert_eq!(disposition("form-data; filename=\"x\""), None);

@@ -1,0 +1,1305 @@
+/*
+ * qcos.hpp: a header-only C++17 wrapper of the qcos C API (include/qcos.h).
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ *
+ * - Every handle is a move-only RAII object (Config, Client, PutOptions,
+ *   GetOptions, Buffer, ObjectList) that releases its C handle in its destructor.
+ * - Every failed call throws qcos::Error, carrying the fields of the calling
+ *   thread's last error: status, message, HTTP status, COS Code, RequestId,
+ *   TraceId, Resource (and, for Status::BufferTooSmall, the size needed).
+ * - Callbacks are std::function objects. The trampolines that the C library calls
+ *   catch every exception (nothing unwinds through C frames); the exception is
+ *   rethrown from the wrapper call once the C function has returned (read/write
+ *   callbacks), or reported as an Error of status Auth that names it (credential
+ *   providers, which may run on a library worker thread).
+ * - Results are plain values (std::string, std::vector, std::map) copied out of
+ *   the C result handles, which are freed before the call returns.
+ *
+ * Thread safety: as the C API. A Client may be used from many threads at once;
+ * Config, options, Buffer and ObjectList one thread at a time.
+ *
+ * Build: C++17, include this file (it includes "qcos.h"), link libqcos.
+ */
+#ifndef QCOS_HPP
+#define QCOS_HPP
+
+#include "qcos.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace qcos {
+
+/** The C library's status codes (numbers are part of the ABI). */
+enum class Status : int {
+    Ok = QCOS_STATUS_OK,
+    InvalidArgument = QCOS_STATUS_INVALID_ARGUMENT,
+    Service = QCOS_STATUS_SERVICE,
+    Network = QCOS_STATUS_NETWORK,
+    Timeout = QCOS_STATUS_TIMEOUT,
+    Cancelled = QCOS_STATUS_CANCELLED,
+    Integrity = QCOS_STATUS_INTEGRITY,
+    Auth = QCOS_STATUS_AUTH,
+    Io = QCOS_STATUS_IO,
+    BufferTooSmall = QCOS_STATUS_BUFFER_TOO_SMALL,
+    NotFound = QCOS_STATUS_NOT_FOUND,
+    InvalidState = QCOS_STATUS_INVALID_STATE,
+    Protocol = QCOS_STATUS_PROTOCOL,
+    Internal = QCOS_STATUS_INTERNAL,
+};
+
+/** Static English text for a status, e.g. "buffer too small". */
+inline const char *status_str(Status s) noexcept { return qcos_status_str(static_cast<uint32_t>(s)); }
+
+/** The status of this thread's last failed call (Ok after a success). */
+inline Status last_error_status() noexcept { return static_cast<Status>(qcos_last_error_status()); }
+
+/** The library's version ("0.1.0"); compare with QCOS_VERSION. */
+inline std::string version() { return qcos_version(); }
+/** major * 1000000 + minor * 1000 + patch; equals QCOS_VERSION_NUMBER when matched. */
+inline uint32_t version_number() noexcept { return qcos_version_number(); }
+
+/** A failed qcos call, with everything the library's last error held. */
+class Error : public std::runtime_error {
+public:
+    Error(Status status, const std::string &message, uint16_t http_status = 0, std::string code = {},
+          std::string request_id = {}, std::string trace_id = {}, std::string resource = {})
+        : std::runtime_error(format(status, message, http_status, code, request_id)),
+          status_(status), message_(message), http_status_(http_status), code_(std::move(code)),
+          request_id_(std::move(request_id)), trace_id_(std::move(trace_id)),
+          resource_(std::move(resource)) {}
+
+    /** Build the error for `st` from this thread's last error (call right after the failing call). */
+    static Error last(qcos_status st) {
+        const char *msg = qcos_last_error_message();
+        std::string message = (msg && *msg) ? msg : qcos_status_str(static_cast<uint32_t>(st));
+        return Error(static_cast<Status>(st), message, qcos_last_error_http_status(),
+                     qcos_last_error_code(), qcos_last_error_request_id(), qcos_last_error_trace_id(),
+                     qcos_last_error_resource());
+    }
+
+    Status status() const noexcept { return status_; }
+    /** The library's message (never contains secrets). */
+    const std::string &message() const noexcept { return message_; }
+    /** HTTP status of a COS service error, else 0. */
+    uint16_t http_status() const noexcept { return http_status_; }
+    /** COS error Code, e.g. "NoSuchKey", or "". */
+    const std::string &code() const noexcept { return code_; }
+    /** COS RequestId, or "". */
+    const std::string &request_id() const noexcept { return request_id_; }
+    const std::string &trace_id() const noexcept { return trace_id_; }
+    const std::string &resource() const noexcept { return resource_; }
+    /** For Status::BufferTooSmall: the number of bytes needed. */
+    size_t needed() const noexcept { return needed_; }
+    /** An exception a credentials provider threw, when that caused this error. */
+    std::exception_ptr cause() const noexcept { return cause_; }
+
+    Error &with_needed(size_t n) noexcept { needed_ = n; return *this; }
+    Error &with_cause(std::exception_ptr e) noexcept { cause_ = std::move(e); return *this; }
+
+private:
+    static std::string format(Status s, const std::string &m, uint16_t http, const std::string &code,
+                              const std::string &rid) {
+        std::string out = std::string(status_str(s)) + ": " + m;
+        if (http) {
+            out += " (HTTP " + std::to_string(http);
+            if (!code.empty()) out += ", Code " + code;
+            if (!rid.empty()) out += ", RequestId " + rid;
+            out += ")";
+        }
+        return out;
+    }
+    Status status_;
+    std::string message_;
+    uint16_t http_status_;
+    std::string code_, request_id_, trace_id_, resource_;
+    size_t needed_ = 0;
+    std::exception_ptr cause_;
+};
+
+namespace detail {
+
+inline void check(qcos_status st) {
+    if (st != QCOS_STATUS_OK) throw Error::last(st);
+}
+
+inline std::string str(const char *p) { return p ? std::string(p) : std::string(); }
+
+/** A NUL-terminated copy; refuses embedded NULs, which C would silently truncate. */
+inline std::string cstr(std::string_view s, const char *what) {
+    if (s.find('\0') != std::string_view::npos)
+        throw Error(Status::InvalidArgument, std::string("argument `") + what + "` contains a NUL character");
+    return std::string(s);
+}
+
+/** Remembers the first exception a callback threw, to rethrow after the C call. */
+struct CallbackState {
+    std::exception_ptr error;
+    int fail() noexcept {
+        if (!error) error = std::current_exception();
+        return 1;
+    }
+    void rethrow_if_failed() {
+        if (error) {
+            std::exception_ptr e = error;
+            error = nullptr;
+            std::rethrow_exception(e);
+        }
+    }
+};
+
+}  // namespace detail
+
+/** Credentials returned by a provider: a CAM key, or STS temporary credentials. */
+struct Credentials {
+    std::string secret_id;
+    std::string secret_key;
+    std::string token;          ///< "" for permanent credentials
+    int64_t start_time = 0;     ///< Unix seconds, 0 when unknown
+    int64_t expired_time = 0;   ///< Unix seconds, 0 when unknown
+};
+
+/** Called when the client needs credentials; may run on a library worker thread. */
+using CredentialsProvider = std::function<Credentials()>;
+
+namespace detail {
+
+/** Owns the provider's std::function; shared by the Client and its listings so it
+ *  outlives every C handle that may call it. */
+struct ProviderState {
+    CredentialsProvider fn;
+    std::mutex mu;
+    std::exception_ptr error;
+
+    static int trampoline(void *user_data, qcos_credentials *out) noexcept {
+        auto *self = static_cast<ProviderState *>(user_data);
+        try {
+            Credentials c = self->fn();
+            qcos_status st = qcos_credentials_set(out, cstr(c.secret_id, "secret_id").c_str(),
+                                                  cstr(c.secret_key, "secret_key").c_str(),
+                                                  c.token.empty() ? nullptr : c.token.c_str(),
+                                                  c.start_time, c.expired_time);
+            if (st != QCOS_STATUS_OK) throw Error::last(st);
+            return 0;
+        } catch (...) {
+            std::lock_guard<std::mutex> g(self->mu);
+            self->error = std::current_exception();
+            return 1;
+        }
+    }
+
+    std::exception_ptr take_error() {
+        std::lock_guard<std::mutex> g(mu);
+        std::exception_ptr e = error;
+        error = nullptr;
+        return e;
+    }
+};
+
+inline std::string what_of(const std::exception_ptr &e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception &x) {
+        return x.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
+}  // namespace detail
+
+/** Bytes owned by the library (an object body). Move-only. */
+class Buffer {
+public:
+    Buffer() noexcept = default;
+    explicit Buffer(qcos_buffer *b) noexcept : b_(b) {}
+    Buffer(Buffer &&o) noexcept : b_(std::exchange(o.b_, nullptr)) {}
+    Buffer &operator=(Buffer &&o) noexcept {
+        if (this != &o) { qcos_buffer_free(b_); b_ = std::exchange(o.b_, nullptr); }
+        return *this;
+    }
+    Buffer(const Buffer &) = delete;
+    Buffer &operator=(const Buffer &) = delete;
+    ~Buffer() { qcos_buffer_free(b_); }
+
+    const uint8_t *data() const noexcept { return qcos_buffer_data(b_); }
+    size_t size() const noexcept { return qcos_buffer_len(b_); }
+    bool empty() const noexcept { return size() == 0; }
+    std::string_view view() const noexcept {
+        return size() ? std::string_view(reinterpret_cast<const char *>(data()), size()) : std::string_view();
+    }
+    std::string str() const { return std::string(view()); }
+    const qcos_buffer *get() const noexcept { return b_; }
+
+private:
+    qcos_buffer *b_ = nullptr;
+};
+
+/** What COS said about an object (HEAD, or a GET's headers). */
+struct ObjectInfo {
+    uint16_t http_status = 0;
+    uint64_t content_length = 0;
+    std::string content_type, etag, last_modified, storage_class, version_id, content_range, request_id;
+    bool has_crc64 = false;
+    uint64_t crc64 = 0;
+    std::map<std::string, std::string> metadata;  ///< x-cos-meta-* (names lowercase, without the prefix)
+    std::map<std::string, std::string> headers;   ///< every response header kept (names lowercase)
+
+    /** Copy everything out of `h` (which stays owned by the caller). */
+    static ObjectInfo from(const qcos_object_info *h) {
+        ObjectInfo i;
+        i.http_status = qcos_object_info_http_status(h);
+        i.content_length = qcos_object_info_content_length(h);
+        i.content_type = detail::str(qcos_object_info_content_type(h));
+        i.etag = detail::str(qcos_object_info_etag(h));
+        i.last_modified = detail::str(qcos_object_info_last_modified(h));
+        i.storage_class = detail::str(qcos_object_info_storage_class(h));
+        i.version_id = detail::str(qcos_object_info_version_id(h));
+        i.content_range = detail::str(qcos_object_info_content_range(h));
+        i.request_id = detail::str(qcos_object_info_request_id(h));
+        i.has_crc64 = qcos_object_info_has_crc64(h);
+        i.crc64 = qcos_object_info_crc64(h);
+        for (size_t k = 0, n = qcos_object_info_meta_count(h); k < n; k++)
+            i.metadata[detail::str(qcos_object_info_meta_name(h, k))] = detail::str(qcos_object_info_meta_value(h, k));
+        for (size_t k = 0, n = qcos_object_info_header_count(h); k < n; k++)
+            i.headers[detail::str(qcos_object_info_header_name(h, k))] = detail::str(qcos_object_info_header_value(h, k));
+        return i;
+    }
+    /** Case-insensitive metadata lookup through the library; "" when absent. */
+    static std::string meta_get(const qcos_object_info *h, const std::string &name) {
+        return detail::str(qcos_object_info_meta_get(h, name.c_str()));
+    }
+};
+
+/** COS's answer to an upload or copy. */
+struct PutResult {
+    std::string etag, version_id, last_modified, request_id;
+    bool has_crc64 = false;
+    uint64_t crc64 = 0;
+};
+
+struct DeleteError {
+    std::string key, code, message;
+};
+
+/** The outcome of Client::delete_objects. */
+struct DeleteResult {
+    std::vector<std::string> deleted;
+    std::vector<DeleteError> errors;
+};
+
+struct ObjectSummary {
+    std::string key;
+    uint64_t size = 0;
+    std::string etag, last_modified, storage_class;
+};
+
+struct BucketInfo {
+    std::string name, region, creation_date;
+};
+
+namespace detail {
+
+struct InfoOut {
+    qcos_object_info *h = nullptr;
+    ~InfoOut() { qcos_object_info_free(h); }
+    ObjectInfo take() const { return ObjectInfo::from(h); }
+};
+
+struct PutOut {
+    qcos_put_result *h = nullptr;
+    ~PutOut() { qcos_put_result_free(h); }
+    PutResult take() const {
+        PutResult r;
+        r.etag = str(qcos_put_result_etag(h));
+        r.version_id = str(qcos_put_result_version_id(h));
+        r.last_modified = str(qcos_put_result_last_modified(h));
+        r.request_id = str(qcos_put_result_request_id(h));
+        r.has_crc64 = qcos_put_result_has_crc64(h);
+        r.crc64 = qcos_put_result_crc64(h);
+        return r;
+    }
+};
+
+}  // namespace detail
+
+/** Upload options (Content-Type, metadata, storage class...). Move-only; setters
+ *  return *this for chaining and throw Error on a refused value. */
+class PutOptions {
+public:
+    PutOptions() { detail::check(qcos_put_options_new(&h_)); }
+    PutOptions(PutOptions &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    PutOptions &operator=(PutOptions &&o) noexcept {
+        if (this != &o) { qcos_put_options_free(h_); h_ = std::exchange(o.h_, nullptr); }
+        return *this;
+    }
+    PutOptions(const PutOptions &) = delete;
+    PutOptions &operator=(const PutOptions &) = delete;
+    ~PutOptions() { qcos_put_options_free(h_); }
+
+    PutOptions &content_type(std::string_view v) { return set(qcos_put_options_set_content_type, v); }
+    PutOptions &cache_control(std::string_view v) { return set(qcos_put_options_set_cache_control, v); }
+    PutOptions &content_disposition(std::string_view v) { return set(qcos_put_options_set_content_disposition, v); }
+    PutOptions &content_encoding(std::string_view v) { return set(qcos_put_options_set_content_encoding, v); }
+    PutOptions &expires(std::string_view v) { return set(qcos_put_options_set_expires, v); }
+    PutOptions &storage_class(std::string_view v) { return set(qcos_put_options_set_storage_class, v); }
+    /** Add an x-cos-meta-`name` entry. */
+    PutOptions &meta(std::string_view name, std::string_view value) {
+        detail::check(qcos_put_options_add_meta(h_, detail::cstr(name, "name").c_str(),
+                                                detail::cstr(value, "value").c_str()));
+        return *this;
+    }
+    /** Add an extra request header, e.g. ("x-cos-acl", "private"). */
+    PutOptions &header(std::string_view name, std::string_view value) {
+        detail::check(qcos_put_options_add_header(h_, detail::cstr(name, "name").c_str(),
+                                                  detail::cstr(value, "value").c_str()));
+        return *this;
+    }
+    PutOptions &check_content_md5(bool v) { detail::check(qcos_put_options_set_check_content_md5(h_, v)); return *this; }
+    PutOptions &add_meta_md5(bool v) { detail::check(qcos_put_options_set_add_meta_md5(h_, v)); return *this; }
+    PutOptions &traffic_limit(uint64_t bits_per_second) {
+        detail::check(qcos_put_options_set_traffic_limit(h_, bits_per_second));
+        return *this;
+    }
+    const qcos_put_options *get() const noexcept { return h_; }
+
+private:
+    PutOptions &set(qcos_status (*fn)(qcos_put_options *, const char *), std::string_view v) {
+        detail::check(fn(h_, detail::cstr(v, "value").c_str()));
+        return *this;
+    }
+    qcos_put_options *h_ = nullptr;
+};
+
+/** Download/HEAD options (range, conditions, response-* overrides). Move-only. */
+class GetOptions {
+public:
+    GetOptions() { detail::check(qcos_get_options_new(&h_)); }
+    GetOptions(GetOptions &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    GetOptions &operator=(GetOptions &&o) noexcept {
+        if (this != &o) { qcos_get_options_free(h_); h_ = std::exchange(o.h_, nullptr); }
+        return *this;
+    }
+    GetOptions(const GetOptions &) = delete;
+    GetOptions &operator=(const GetOptions &) = delete;
+    ~GetOptions() { qcos_get_options_free(h_); }
+
+    /** Bytes first..=last. */
+    GetOptions &range(uint64_t first, uint64_t last) { detail::check(qcos_get_options_set_range(h_, first, last)); return *this; }
+    /** Bytes first.. to the end. */
+    GetOptions &range_from(uint64_t first) { detail::check(qcos_get_options_set_range_from(h_, first)); return *this; }
+    GetOptions &if_match(std::string_view v) { return set(qcos_get_options_set_if_match, v); }
+    GetOptions &if_none_match(std::string_view v) { return set(qcos_get_options_set_if_none_match, v); }
+    GetOptions &if_modified_since(std::string_view v) { return set(qcos_get_options_set_if_modified_since, v); }
+    GetOptions &if_unmodified_since(std::string_view v) { return set(qcos_get_options_set_if_unmodified_since, v); }
+    GetOptions &response_content_type(std::string_view v) { return set(qcos_get_options_set_response_content_type, v); }
+    GetOptions &response_content_disposition(std::string_view v) { return set(qcos_get_options_set_response_content_disposition, v); }
+    GetOptions &response_content_encoding(std::string_view v) { return set(qcos_get_options_set_response_content_encoding, v); }
+    GetOptions &response_content_language(std::string_view v) { return set(qcos_get_options_set_response_content_language, v); }
+    GetOptions &response_cache_control(std::string_view v) { return set(qcos_get_options_set_response_cache_control, v); }
+    GetOptions &response_expires(std::string_view v) { return set(qcos_get_options_set_response_expires, v); }
+    GetOptions &version_id(std::string_view v) { return set(qcos_get_options_set_version_id, v); }
+    GetOptions &traffic_limit(uint64_t bits_per_second) {
+        detail::check(qcos_get_options_set_traffic_limit(h_, bits_per_second));
+        return *this;
+    }
+    const qcos_get_options *get() const noexcept { return h_; }
+
+private:
+    GetOptions &set(qcos_status (*fn)(qcos_get_options *, const char *), std::string_view v) {
+        detail::check(fn(h_, detail::cstr(v, "value").c_str()));
+        return *this;
+    }
+    qcos_get_options *h_ = nullptr;
+};
+
+inline const qcos_put_options *raw(const PutOptions *o) noexcept { return o ? o->get() : nullptr; }
+inline const qcos_get_options *raw(const GetOptions *o) noexcept { return o ? o->get() : nullptr; }
+
+/** Options of Client::sign and Client::presign_url: parameters and headers to
+ *  sign, lifetime, start, form. Move-only; setters chain. */
+class SignOptions {
+public:
+    SignOptions() { detail::check(qcos_sign_options_new(&h_)); }
+    SignOptions(SignOptions &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    SignOptions &operator=(SignOptions &&o) noexcept {
+        if (this != &o) { qcos_sign_options_free(h_); h_ = std::exchange(o.h_, nullptr); }
+        return *this;
+    }
+    SignOptions(const SignOptions &) = delete;
+    SignOptions &operator=(const SignOptions &) = delete;
+    ~SignOptions() { qcos_sign_options_free(h_); }
+
+    /** A query parameter to sign (and, for a URL, to put in it); "" for a flag. */
+    SignOptions &param(std::string_view name, std::string_view value) {
+        detail::check(qcos_sign_options_add_param(h_, detail::cstr(name, "name").c_str(),
+                                                  detail::cstr(value, "value").c_str()));
+        return *this;
+    }
+    /** A header to sign; whoever sends the request must send it exactly. */
+    SignOptions &header(std::string_view name, std::string_view value) {
+        detail::check(qcos_sign_options_add_header(h_, detail::cstr(name, "name").c_str(),
+                                                   detail::cstr(value, "value").c_str()));
+        return *this;
+    }
+    /** Lifetime in seconds after the start (default 900). */
+    SignOptions &expires(int64_t secs) { detail::check(qcos_sign_options_set_expires(h_, secs)); return *this; }
+    /** Pin the start (Unix seconds) instead of now minus 60 s. */
+    SignOptions &start_time(int64_t unix_secs) { detail::check(qcos_sign_options_set_start_time(h_, unix_secs)); return *this; }
+    /** QCOS_SIGN_FORM_HEADER, QCOS_SIGN_FORM_QUERY or QCOS_SIGN_FORM_SIGN_PARAM. */
+    SignOptions &form(uint32_t f) { detail::check(qcos_sign_options_set_form(h_, f)); return *this; }
+    /** presign_url only: false gives a plain, unsigned URL. */
+    SignOptions &sign(bool v) { detail::check(qcos_sign_options_set_signed(h_, v)); return *this; }
+    const qcos_sign_options *get() const noexcept { return h_; }
+
+private:
+    qcos_sign_options *h_ = nullptr;
+};
+
+/** What a browser POST Object upload may do (Client::post_policy). Move-only. */
+class PostPolicyOptions {
+public:
+    PostPolicyOptions() { detail::check(qcos_post_policy_options_new(&h_)); }
+    PostPolicyOptions(PostPolicyOptions &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    PostPolicyOptions &operator=(PostPolicyOptions &&o) noexcept {
+        if (this != &o) { qcos_post_policy_options_free(h_); h_ = std::exchange(o.h_, nullptr); }
+        return *this;
+    }
+    PostPolicyOptions(const PostPolicyOptions &) = delete;
+    PostPolicyOptions &operator=(const PostPolicyOptions &) = delete;
+    ~PostPolicyOptions() { qcos_post_policy_options_free(h_); }
+
+    PostPolicyOptions &key(std::string_view k) {
+        detail::check(qcos_post_policy_options_set_key(h_, detail::cstr(k, "key").c_str()));
+        return *this;
+    }
+    PostPolicyOptions &key_prefix(std::string_view p) {
+        detail::check(qcos_post_policy_options_set_key_prefix(h_, detail::cstr(p, "prefix").c_str()));
+        return *this;
+    }
+    PostPolicyOptions &content_length_range(uint64_t min, uint64_t max) {
+        detail::check(qcos_post_policy_options_set_content_length_range(h_, min, max));
+        return *this;
+    }
+    PostPolicyOptions &content_type(std::string_view t) {
+        detail::check(qcos_post_policy_options_set_content_type(h_, detail::cstr(t, "content_type").c_str()));
+        return *this;
+    }
+    PostPolicyOptions &content_type_prefix(std::string_view p) {
+        detail::check(qcos_post_policy_options_set_content_type_prefix(h_, detail::cstr(p, "prefix").c_str()));
+        return *this;
+    }
+    PostPolicyOptions &success_action_status(uint16_t status) {
+        detail::check(qcos_post_policy_options_set_success_action_status(h_, status));
+        return *this;
+    }
+    PostPolicyOptions &field(std::string_view name, std::string_view value) {
+        detail::check(qcos_post_policy_options_add_field(h_, detail::cstr(name, "name").c_str(),
+                                                         detail::cstr(value, "value").c_str()));
+        return *this;
+    }
+    PostPolicyOptions &expires(int64_t secs) { detail::check(qcos_post_policy_options_set_expires(h_, secs)); return *this; }
+    PostPolicyOptions &start_time(int64_t unix_secs) {
+        detail::check(qcos_post_policy_options_set_start_time(h_, unix_secs));
+        return *this;
+    }
+    const qcos_post_policy_options *get() const noexcept { return h_; }
+
+private:
+    qcos_post_policy_options *h_ = nullptr;
+};
+
+/** An Authorization made by Client::sign for a request someone else sends. */
+struct Signature {
+    std::string authorization;  ///< the Authorization header value
+    std::string query;          ///< to append to the query (query forms), "" for the header form
+    std::vector<std::pair<std::string, std::string>> headers;  ///< headers to send as signed
+    int64_t start_time = 0, end_time = 0;
+};
+
+/** The fields of a browser POST Object upload (Client::post_policy), in order. */
+struct PostForm {
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> fields;
+    std::string policy_json;
+    /** The value of field `name`, or "" when absent (as qcos_post_form_get, on the copy). */
+    std::string get(const std::string &name) const {
+        for (const auto &f : fields)
+            if (f.first == name) return f.second;
+        return {};
+    }
+};
+
+/** Options of a transfer (upload_file, download_file, slice_copy, queue tasks). Move-only. */
+class TransferOptions {
+public:
+    TransferOptions() { detail::check(qcos_transfer_options_new(&h_)); }
+    TransferOptions(TransferOptions &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    TransferOptions &operator=(TransferOptions &&o) noexcept {
+        if (this != &o) { qcos_transfer_options_free(h_); h_ = std::exchange(o.h_, nullptr); }
+        return *this;
+    }
+    TransferOptions(const TransferOptions &) = delete;
+    TransferOptions &operator=(const TransferOptions &) = delete;
+    ~TransferOptions() { qcos_transfer_options_free(h_); }
+
+    /** QCOS_LEFTOVER_KEEP (default, resumable) or QCOS_LEFTOVER_ABORT after a cancel. */
+    TransferOptions &on_cancel(uint32_t choice) { detail::check(qcos_transfer_options_set_on_cancel(h_, choice)); return *this; }
+    /** QCOS_LEFTOVER_KEEP (default) or QCOS_LEFTOVER_ABORT after a failure. */
+    TransferOptions &on_error(uint32_t choice) { detail::check(qcos_transfer_options_set_on_error(h_, choice)); return *this; }
+    TransferOptions &resume(bool v) { detail::check(qcos_transfer_options_set_resume(h_, v)); return *this; }
+    TransferOptions &part_size(uint64_t bytes) { detail::check(qcos_transfer_options_set_part_size(h_, bytes)); return *this; }
+    TransferOptions &parallel(uint32_t parts) { detail::check(qcos_transfer_options_set_parallel(h_, parts)); return *this; }
+    TransferOptions &slice_size(uint64_t bytes) { detail::check(qcos_transfer_options_set_slice_size(h_, bytes)); return *this; }
+    const qcos_transfer_options *get() const noexcept { return h_; }
+
+private:
+    qcos_transfer_options *h_ = nullptr;
+};
+
+/** The outcome of a transfer. */
+struct TransferResult {
+    std::string etag, version_id, upload_id;
+    uint64_t crc64 = 0, size = 0;
+    bool crc64_verified = false;
+    uint32_t parts = 0, resumed_parts = 0;
+};
+
+/** Called with each progress report on the calling thread; return false to cancel. */
+using ProgressFn = std::function<bool(const qcos_progress &)>;
+
+namespace detail {
+
+struct TransferOut {
+    qcos_transfer_result *h = nullptr;
+    ~TransferOut() { qcos_transfer_result_free(h); }
+    TransferResult take() const {
+        TransferResult r;
+        r.etag = str(qcos_transfer_result_etag(h));
+        r.version_id = str(qcos_transfer_result_version_id(h));
+        r.upload_id = str(qcos_transfer_result_upload_id(h));
+        r.crc64 = qcos_transfer_result_crc64(h);
+        r.size = qcos_transfer_result_size(h);
+        r.crc64_verified = qcos_transfer_result_crc64_verified(h);
+        r.parts = qcos_transfer_result_parts(h);
+        r.resumed_parts = qcos_transfer_result_resumed_parts(h);
+        return r;
+    }
+};
+
+/** State of one transfer call: the user's callbacks and the first exception. */
+struct TransferState : CallbackState {
+    ProgressFn progress;
+    std::function<size_t(uint8_t *, size_t)> reader;
+
+    static int on_progress(void *ud, const qcos_progress *p) noexcept {
+        auto *s = static_cast<TransferState *>(ud);
+        try {
+            return s->progress(*p) ? 0 : 1;
+        } catch (...) {
+            return s->fail();
+        }
+    }
+    static int on_read(void *ud, uint8_t *buf, size_t cap, size_t *n_out) noexcept {
+        auto *s = static_cast<TransferState *>(ud);
+        try {
+            *n_out = s->reader(buf, cap);
+            return *n_out > cap ? 1 : 0;
+        } catch (...) {
+            return s->fail();
+        }
+    }
+    qcos_progress_cb progress_cb() const noexcept { return progress ? &TransferState::on_progress : nullptr; }
+};
+
+}  // namespace detail
+
+inline const qcos_transfer_options *raw(const TransferOptions *o) noexcept { return o ? o->get() : nullptr; }
+
+/** A snapshot of a queued task (Queue::task_info). */
+struct TaskInfo {
+    uint64_t id = 0;
+    bool is_upload = false;
+    qcos_task_state state = QCOS_TASK_STATE_WAITING;
+    std::string key, path;
+    uint64_t loaded = 0, total = 0;
+    bool total_known = false;
+    double speed = 0;
+    Status error_status = Status::Ok;  ///< Ok when the task has no error
+    std::string error_message, error_code, error_request_id;
+    uint16_t error_http_status = 0;
+    std::string etag, version_id;
+    uint64_t crc64 = 0, size = 0;
+    bool crc64_verified = false;
+};
+
+/** Client settings, consumed by the Client constructor. Move-only; setters chain. */
+class Config {
+public:
+    /** `bucket`: "name-APPID", or "" for a client that only lists buckets. */
+    Config(std::string_view region, std::string_view bucket) {
+        detail::check(qcos_config_new(detail::cstr(region, "region").c_str(),
+                                      detail::cstr(bucket, "bucket").c_str(), &h_));
+    }
+    /** From COS_REGION, COS_BUCKET, COS_SECRET_ID/KEY, COS_SECURITY_TOKEN, COS_ENDPOINT, COS_PATH_STYLE. */
+    static Config from_env() {
+        qcos_config *h = nullptr;
+        detail::check(qcos_config_from_env(&h));
+        return Config(h);
+    }
+    Config(Config &&o) noexcept : h_(std::exchange(o.h_, nullptr)), provider_(std::move(o.provider_)) {}
+    Config &operator=(Config &&o) noexcept {
+        if (this != &o) {
+            qcos_config_free(h_);
+            h_ = std::exchange(o.h_, nullptr);
+            provider_ = std::move(o.provider_);
+        }
+        return *this;
+    }
+    Config(const Config &) = delete;
+    Config &operator=(const Config &) = delete;
+    ~Config() { qcos_config_free(h_); }
+
+    Config &region(std::string_view v) { return set_str(qcos_config_set_region, v); }
+    Config &bucket(std::string_view v) { return set_str(qcos_config_set_bucket, v); }
+    Config &credentials(std::string_view secret_id, std::string_view secret_key) {
+        detail::check(qcos_config_set_credentials(live(), detail::cstr(secret_id, "secret_id").c_str(),
+                                                  detail::cstr(secret_key, "secret_key").c_str()));
+        return *this;
+    }
+    Config &temporary_credentials(std::string_view secret_id, std::string_view secret_key, std::string_view token,
+                                  int64_t start_time = 0, int64_t expired_time = 0) {
+        detail::check(qcos_config_set_temporary_credentials(
+            live(), detail::cstr(secret_id, "secret_id").c_str(), detail::cstr(secret_key, "secret_key").c_str(),
+            detail::cstr(token, "token").c_str(), start_time, expired_time));
+        return *this;
+    }
+    /** Register a provider; the std::function is kept alive by the client and its listings. */
+    Config &credentials_provider(CredentialsProvider fn) {
+        if (!fn) throw Error(Status::InvalidArgument, "credentials_provider: empty std::function");
+        auto state = std::make_shared<detail::ProviderState>();
+        state->fn = std::move(fn);
+        detail::check(qcos_config_set_credentials_provider(live(), &detail::ProviderState::trampoline, state.get()));
+        provider_ = std::move(state);
+        return *this;
+    }
+    /** QCOS_PROTOCOL_HTTPS (default) or QCOS_PROTOCOL_HTTP. */
+    Config &protocol(uint32_t p) { detail::check(qcos_config_set_protocol(live(), p)); return *this; }
+    Config &domain(std::string_view v) { return set_str(qcos_config_set_domain, v); }
+    Config &endpoint(std::string_view v) { return set_str(qcos_config_set_endpoint, v); }
+    Config &user_agent(std::string_view v) { return set_str(qcos_config_set_user_agent, v); }
+    Config &path_style(bool v) { return set(qcos_config_set_path_style, v); }
+    Config &use_accelerate(bool v) { return set(qcos_config_set_use_accelerate, v); }
+    Config &timeout_ms(uint64_t v) { return set(qcos_config_set_timeout_ms, v); }
+    Config &connect_timeout_ms(uint64_t v) { return set(qcos_config_set_connect_timeout_ms, v); }
+    Config &io_timeout_ms(uint64_t v) { return set(qcos_config_set_io_timeout_ms, v); }
+    Config &max_retries(uint32_t v) { return set(qcos_config_set_max_retries, v); }
+    Config &retry_base_delay_ms(uint64_t v) { return set(qcos_config_set_retry_base_delay_ms, v); }
+    Config &correct_clock_skew(bool v) { return set(qcos_config_set_correct_clock_skew, v); }
+    Config &sign_expires_secs(int64_t v) { return set(qcos_config_set_sign_expires_secs, v); }
+    Config &credential_refresh_margin_secs(int64_t v) { return set(qcos_config_set_credential_refresh_margin_secs, v); }
+    Config &slice_size(uint64_t v) { return set(qcos_config_set_slice_size, v); }
+    Config &chunk_size(uint64_t v) { return set(qcos_config_set_chunk_size, v); }
+    Config &chunk_parallel_limit(size_t v) { return set(qcos_config_set_chunk_parallel_limit, v); }
+    Config &file_parallel_limit(size_t v) { return set(qcos_config_set_file_parallel_limit, v); }
+    Config &chunk_retry_times(uint32_t v) { return set(qcos_config_set_chunk_retry_times, v); }
+    Config &copy_slice_size(uint64_t v) { return set(qcos_config_set_copy_slice_size, v); }
+    Config &copy_chunk_size(uint64_t v) { return set(qcos_config_set_copy_chunk_size, v); }
+    Config &copy_chunk_parallel_limit(size_t v) { return set(qcos_config_set_copy_chunk_parallel_limit, v); }
+    Config &progress_interval_ms(uint64_t v) { return set(qcos_config_set_progress_interval_ms, v); }
+    Config &upload_queue_size(size_t v) { return set(qcos_config_set_upload_queue_size, v); }
+    Config &upload_check_content_md5(bool v) { return set(qcos_config_set_upload_check_content_md5, v); }
+    Config &upload_add_meta_md5(bool v) { return set(qcos_config_set_upload_add_meta_md5, v); }
+
+private:
+    friend class Client;
+    explicit Config(qcos_config *h) noexcept : h_(h) {}
+    qcos_config *live() const {
+        if (!h_) throw Error(Status::InvalidState, "this qcos::Config was moved from or already used");
+        return h_;
+    }
+    template <typename T, typename V>
+    Config &set(qcos_status (*fn)(qcos_config *, T), V v) {
+        detail::check(fn(live(), static_cast<T>(v)));
+        return *this;
+    }
+    Config &set_str(qcos_status (*fn)(qcos_config *, const char *), std::string_view v) {
+        detail::check(fn(live(), detail::cstr(v, "value").c_str()));
+        return *this;
+    }
+    qcos_config *h_ = nullptr;
+    std::shared_ptr<detail::ProviderState> provider_;
+};
+
+/** Pages of a bucket listing; each next() fetches one page. Move-only. */
+class ObjectList {
+public:
+    ObjectList(ObjectList &&o) noexcept : h_(std::exchange(o.h_, nullptr)), provider_(std::move(o.provider_)) {}
+    ObjectList &operator=(ObjectList &&o) noexcept {
+        if (this != &o) {
+            qcos_list_free(h_);
+            h_ = std::exchange(o.h_, nullptr);
+            provider_ = std::move(o.provider_);
+        }
+        return *this;
+    }
+    ObjectList(const ObjectList &) = delete;
+    ObjectList &operator=(const ObjectList &) = delete;
+    ~ObjectList() { qcos_list_free(h_); }
+
+    /** Fetch the next page; false when the listing is complete. Throws Error. */
+    bool next() {
+        bool has_page = false;
+        qcos_status st = qcos_list_next(h_, &has_page);
+        if (st != QCOS_STATUS_OK) {
+            Error e = Error::last(st);
+            if (provider_ && st == QCOS_STATUS_AUTH) {
+                if (std::exception_ptr c = provider_->take_error())
+                    throw Error(Status::Auth, e.message() + " (the credentials provider threw: " +
+                                                  detail::what_of(c) + ")").with_cause(c);
+            }
+            throw e;
+        }
+        return has_page;
+    }
+    /** The objects of the current page. */
+    std::vector<ObjectSummary> objects() const {
+        std::vector<ObjectSummary> v;
+        for (size_t i = 0, n = qcos_list_object_count(h_); i < n; i++) {
+            ObjectSummary o;
+            o.key = detail::str(qcos_list_object_key(h_, i));
+            o.size = qcos_list_object_size(h_, i);
+            o.etag = detail::str(qcos_list_object_etag(h_, i));
+            o.last_modified = detail::str(qcos_list_object_last_modified(h_, i));
+            o.storage_class = detail::str(qcos_list_object_storage_class(h_, i));
+            v.push_back(std::move(o));
+        }
+        return v;
+    }
+    /** The common prefixes of the current page (with a delimiter). */
+    std::vector<std::string> common_prefixes() const {
+        std::vector<std::string> v;
+        for (size_t i = 0, n = qcos_list_prefix_count(h_); i < n; i++) v.push_back(detail::str(qcos_list_prefix(h_, i)));
+        return v;
+    }
+    bool is_truncated() const noexcept { return qcos_list_is_truncated(h_); }
+    std::string next_marker() const { return detail::str(qcos_list_next_marker(h_)); }
+
+private:
+    friend class Client;
+    ObjectList(qcos_list *h, std::shared_ptr<detail::ProviderState> p) noexcept : h_(h), provider_(std::move(p)) {}
+    qcos_list *h_ = nullptr;
+    std::shared_ptr<detail::ProviderState> provider_;
+};
+
+/** A COS client for one bucket. Move-only; thread-safe (any number of threads may
+ *  call its const methods at once). */
+class Client {
+public:
+    /** Build from `cfg`, which is consumed (moved-from) whether or not this throws. */
+    explicit Client(Config &&cfg) : provider_(std::move(cfg.provider_)) {
+        qcos_config *h = cfg.live();
+        cfg.h_ = nullptr;
+        detail::check(qcos_client_new(h, &c_));
+    }
+    Client(Client &&o) noexcept : c_(std::exchange(o.c_, nullptr)), provider_(std::move(o.provider_)) {}
+    Client &operator=(Client &&o) noexcept {
+        if (this != &o) {
+            qcos_client_free(c_);
+            c_ = std::exchange(o.c_, nullptr);
+            provider_ = std::move(o.provider_);
+        }
+        return *this;
+    }
+    Client(const Client &) = delete;
+    Client &operator=(const Client &) = delete;
+    ~Client() { qcos_client_free(c_); }
+
+    const qcos_client *get() const noexcept { return c_; }
+
+    // -- uploads ---------------------------------------------------------------
+
+    /** Upload `len` bytes from memory as `key` (PUT Object). */
+    PutResult put_object(std::string_view key, const void *data, size_t len, const PutOptions *opts = nullptr) const {
+        detail::PutOut out;
+        check(qcos_client_put_object(live(), detail::cstr(key, "key").c_str(), static_cast<const uint8_t *>(data), len,
+                                     raw(opts), &out.h));
+        return out.take();
+    }
+    PutResult put_object(std::string_view key, std::string_view body, const PutOptions *opts = nullptr) const {
+        return put_object(key, body.data(), body.size(), opts);
+    }
+    /** Upload a local file with one PUT Object. */
+    PutResult put_object_from_file(std::string_view key, const std::string &path, const PutOptions *opts = nullptr) const {
+        detail::PutOut out;
+        check(qcos_client_put_object_from_file(live(), detail::cstr(key, "key").c_str(), detail::cstr(path, "path").c_str(),
+                                               raw(opts), &out.h));
+        return out.take();
+    }
+    /** Upload exactly `length` bytes produced by `reader(buf, cap)`, which returns
+     *  how many bytes it wrote (0 = end). An exception it throws stops the upload
+     *  and is rethrown here. */
+    PutResult put_object_from_reader(std::string_view key, uint64_t length,
+                                     std::function<size_t(uint8_t *, size_t)> reader,
+                                     const PutOptions *opts = nullptr) const {
+        struct State : detail::CallbackState {
+            std::function<size_t(uint8_t *, size_t)> fn;
+        } state;
+        state.fn = std::move(reader);
+        auto tramp = [](void *ud, uint8_t *buf, size_t cap, size_t *n_out) noexcept -> int {
+            auto *s = static_cast<State *>(ud);
+            try {
+                *n_out = s->fn(buf, cap);
+                return *n_out > cap ? 1 : 0;
+            } catch (...) {
+                return s->fail();
+            }
+        };
+        detail::PutOut out;
+        qcos_status st = qcos_client_put_object_from_callback(live(), detail::cstr(key, "key").c_str(), length, tramp,
+                                                              &state, raw(opts), &out.h);
+        finish(st, state);
+        return out.take();
+    }
+
+    // -- downloads -------------------------------------------------------------
+
+    /** Download `key` into a library-owned Buffer; `info`, if given, receives the metadata. */
+    Buffer get_object(std::string_view key, const GetOptions *opts = nullptr, ObjectInfo *info = nullptr) const {
+        qcos_buffer *b = nullptr;
+        detail::InfoOut io;
+        check(qcos_client_get_object(live(), detail::cstr(key, "key").c_str(), raw(opts), &b, info ? &io.h : nullptr));
+        Buffer buf(b);
+        if (info) *info = io.take();
+        return buf;
+    }
+    /** Download `key` into the caller's buffer; returns the bytes written. Throws
+     *  Error with status BufferTooSmall and needed() when it does not fit. */
+    size_t get_object_to_buffer(std::string_view key, void *buf, size_t cap, const GetOptions *opts = nullptr) const {
+        size_t n = 0;
+        qcos_status st = qcos_client_get_object_to_buffer(live(), detail::cstr(key, "key").c_str(), raw(opts),
+                                                          static_cast<uint8_t *>(buf), cap, &n, nullptr);
+        if (st == QCOS_STATUS_BUFFER_TOO_SMALL) throw Error::last(st).with_needed(n);
+        check(st);
+        return n;
+    }
+    /** Download `key` to a local file, atomically. */
+    ObjectInfo get_object_to_file(std::string_view key, const std::string &path, const GetOptions *opts = nullptr) const {
+        detail::InfoOut io;
+        check(qcos_client_get_object_to_file(live(), detail::cstr(key, "key").c_str(), detail::cstr(path, "path").c_str(),
+                                             raw(opts), &io.h));
+        return io.take();
+    }
+    /** Download `key`, handing its bytes in order to `writer`. Return false from
+     *  it to cancel (Error Cancelled); an exception it throws is rethrown here. */
+    ObjectInfo get_object_to_writer(std::string_view key, std::function<bool(const uint8_t *, size_t)> writer,
+                                    const GetOptions *opts = nullptr) const {
+        struct State : detail::CallbackState {
+            std::function<bool(const uint8_t *, size_t)> fn;
+        } state;
+        state.fn = std::move(writer);
+        auto tramp = [](void *ud, const uint8_t *data, size_t len) noexcept -> int {
+            auto *s = static_cast<State *>(ud);
+            try {
+                return s->fn(data, len) ? 0 : 1;
+            } catch (...) {
+                return s->fail();
+            }
+        };
+        detail::InfoOut io;
+        qcos_status st = qcos_client_get_object_to_callback(live(), detail::cstr(key, "key").c_str(), raw(opts), tramp,
+                                                            &state, &io.h);
+        finish(st, state);
+        return io.take();
+    }
+    /** HEAD Object. */
+    ObjectInfo head_object(std::string_view key, const GetOptions *opts = nullptr) const {
+        detail::InfoOut io;
+        check(qcos_client_head_object(live(), detail::cstr(key, "key").c_str(), raw(opts), &io.h));
+        return io.take();
+    }
+    /** One metadata value looked up case-insensitively by the library; "" when absent. */
+    std::string head_object_meta(std::string_view key, const std::string &name) const {
+        detail::InfoOut io;
+        check(qcos_client_head_object(live(), detail::cstr(key, "key").c_str(), nullptr, &io.h));
+        return ObjectInfo::meta_get(io.h, name);
+    }
+
+    // -- delete, copy, list -----------------------------------------------------
+
+    void delete_object(std::string_view key) const {
+        check(qcos_client_delete_object(live(), detail::cstr(key, "key").c_str()));
+    }
+    /** Delete up to 1000 keys with one request; check the result's errors. */
+    DeleteResult delete_objects(const std::vector<std::string> &keys, bool quiet = false) const {
+        std::vector<const char *> ptrs;
+        ptrs.reserve(keys.size());
+        for (const auto &k : keys) {
+            if (k.find('\0') != std::string::npos)
+                throw Error(Status::InvalidArgument, "argument `keys` contains a NUL character");
+            ptrs.push_back(k.c_str());
+        }
+        struct Out {
+            qcos_delete_result *h = nullptr;
+            ~Out() { qcos_delete_result_free(h); }
+        } out;
+        check(qcos_client_delete_objects(live(), ptrs.empty() ? nullptr : ptrs.data(), ptrs.size(), quiet, &out.h));
+        DeleteResult r;
+        for (size_t i = 0, n = qcos_delete_result_deleted_count(out.h); i < n; i++)
+            r.deleted.push_back(detail::str(qcos_delete_result_deleted_key(out.h, i)));
+        for (size_t i = 0, n = qcos_delete_result_error_count(out.h); i < n; i++)
+            r.errors.push_back({detail::str(qcos_delete_result_error_key(out.h, i)),
+                                detail::str(qcos_delete_result_error_code(out.h, i)),
+                                detail::str(qcos_delete_result_error_message(out.h, i))});
+        return r;
+    }
+    /** PUT Object - Copy into `key`. `replace`: nullptr keeps the source's metadata. */
+    PutResult copy_object(std::string_view key, std::string_view src_bucket, std::string_view src_region,
+                          std::string_view src_key, std::string_view src_version_id = {},
+                          const PutOptions *replace = nullptr) const {
+        detail::PutOut out;
+        std::string version = detail::cstr(src_version_id, "src_version_id");
+        check(qcos_client_copy_object(live(), detail::cstr(key, "key").c_str(), detail::cstr(src_bucket, "src_bucket").c_str(),
+                                      detail::cstr(src_region, "src_region").c_str(), detail::cstr(src_key, "src_key").c_str(),
+                                      version.empty() ? nullptr : version.c_str(), raw(replace), &out.h));
+        return out.take();
+    }
+    /** Start a listing (no request until ObjectList::next). `max_keys` 0 = COS's default. */
+    ObjectList list_objects(std::string_view prefix = {}, std::string_view delimiter = {}, std::string_view marker = {},
+                            uint32_t max_keys = 0) const {
+        std::string p = detail::cstr(prefix, "prefix"), d = detail::cstr(delimiter, "delimiter"),
+                    m = detail::cstr(marker, "marker");
+        qcos_list *l = nullptr;
+        check(qcos_client_list_objects(live(), p.empty() ? nullptr : p.c_str(), d.empty() ? nullptr : d.c_str(),
+                                       m.empty() ? nullptr : m.c_str(), max_keys, &l));
+        return ObjectList(l, provider_);
+    }
+
+    // -- transfers -----------------------------------------------------------------
+
+    /** Upload a local file: one PUT up to slice_size, else a parallel, resumable
+     *  multipart upload, CRC-64 checked. `progress` runs on this thread. */
+    TransferResult upload_file(std::string_view key, const std::string &path, const PutOptions *put = nullptr,
+                               const TransferOptions *opts = nullptr, ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.progress = std::move(progress);
+        detail::TransferOut out;
+        qcos_status st = qcos_upload_file(live(), detail::cstr(key, "key").c_str(), detail::cstr(path, "path").c_str(),
+                                          raw(put), raw(opts), state.progress_cb(), &state, &out.h);
+        finish(st, state);
+        return out.take();
+    }
+    /** Upload exactly `length` bytes from `reader(buf, cap)` (returns bytes written). */
+    TransferResult upload_from_reader(std::string_view key, uint64_t length, std::function<size_t(uint8_t *, size_t)> reader,
+                                      const PutOptions *put = nullptr, const TransferOptions *opts = nullptr,
+                                      ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.reader = std::move(reader);
+        state.progress = std::move(progress);
+        detail::TransferOut out;
+        qcos_status st = qcos_upload_from_callback(live(), detail::cstr(key, "key").c_str(), length,
+                                                   &detail::TransferState::on_read, &state, raw(put), raw(opts),
+                                                   state.progress_cb(), &state, &out.h);
+        finish(st, state);
+        return out.take();
+    }
+    /** Upload everything `reader` produces until it returns 0 (unknown length). */
+    TransferResult upload_from_stream(std::string_view key, std::function<size_t(uint8_t *, size_t)> reader,
+                                      const PutOptions *put = nullptr, const TransferOptions *opts = nullptr,
+                                      ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.reader = std::move(reader);
+        state.progress = std::move(progress);
+        detail::TransferOut out;
+        qcos_status st = qcos_upload_from_stream(live(), detail::cstr(key, "key").c_str(), &detail::TransferState::on_read,
+                                                 &state, raw(put), raw(opts), state.progress_cb(), &state, &out.h);
+        finish(st, state);
+        return out.take();
+    }
+    /** Download `key` to a local file with parallel ranged GETs; resumable. */
+    TransferResult download_file(std::string_view key, const std::string &path, const TransferOptions *opts = nullptr,
+                                 ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.progress = std::move(progress);
+        detail::TransferOut out;
+        qcos_status st = qcos_download_file(live(), detail::cstr(key, "key").c_str(), detail::cstr(path, "path").c_str(),
+                                            raw(opts), state.progress_cb(), &state, &out.h);
+        finish(st, state);
+        return out.take();
+    }
+    /** Download `key` into the caller's buffer with parallel ranged GETs; returns
+     *  its size. Error BufferTooSmall with needed() when it does not fit. */
+    size_t download_to_buffer(std::string_view key, void *buf, size_t cap, const TransferOptions *opts = nullptr,
+                              ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.progress = std::move(progress);
+        size_t n = 0;
+        qcos_status st = qcos_download_to_buffer(live(), detail::cstr(key, "key").c_str(), static_cast<uint8_t *>(buf),
+                                                 cap, &n, raw(opts), state.progress_cb(), &state, nullptr);
+        if (st == QCOS_STATUS_BUFFER_TOO_SMALL) throw Error::last(st).with_needed(n);
+        finish(st, state);
+        return n;
+    }
+    /** Server-side copy of any size (multipart above copy_slice_size). */
+    TransferResult slice_copy(std::string_view key, std::string_view src_bucket, std::string_view src_region,
+                              std::string_view src_key, std::string_view src_version_id = {},
+                              const PutOptions *replace = nullptr, const TransferOptions *opts = nullptr,
+                              ProgressFn progress = nullptr) const {
+        detail::TransferState state;
+        state.progress = std::move(progress);
+        detail::TransferOut out;
+        std::string version = detail::cstr(src_version_id, "src_version_id");
+        qcos_status st = qcos_slice_copy(live(), detail::cstr(key, "key").c_str(), detail::cstr(src_bucket, "src_bucket").c_str(),
+                                         detail::cstr(src_region, "src_region").c_str(), detail::cstr(src_key, "src_key").c_str(),
+                                         version.empty() ? nullptr : version.c_str(), raw(replace), raw(opts),
+                                         state.progress_cb(), &state, &out.h);
+        finish(st, state);
+        return out.take();
+    }
+
+    // -- signing for others ------------------------------------------------------
+
+    /** A presigned URL for one `method` request on `key` (no request is sent). */
+    std::string presign_url(std::string_view method, std::string_view key, const SignOptions *opts = nullptr) const {
+        std::string m = detail::cstr(method, "method"), k = detail::cstr(key, "key");
+        size_t n = 0;
+        std::string buf(1024, '\0');
+        for (int attempt = 0; attempt < 5; attempt++) {
+            qcos_status st = qcos_presign_url(live(), m.c_str(), k.c_str(), opts ? opts->get() : nullptr, &buf[0],
+                                              buf.size(), &n);
+            if (st == QCOS_STATUS_BUFFER_TOO_SMALL) {
+                buf.assign(n + 64, '\0');  // the length may change by a digit between calls
+                continue;
+            }
+            check(st);
+            buf.resize(n);
+            return buf;
+        }
+        throw Error(Status::Internal, "the presigned URL kept changing length");
+    }
+    /** Sign a request that someone else will send. */
+    Signature sign(std::string_view method, std::string_view key, const SignOptions *opts = nullptr) const {
+        struct Out {
+            qcos_signature *h = nullptr;
+            ~Out() { qcos_signature_free(h); }
+        } out;
+        check(qcos_sign(live(), detail::cstr(method, "method").c_str(), detail::cstr(key, "key").c_str(),
+                        opts ? opts->get() : nullptr, &out.h));
+        Signature s;
+        s.authorization = detail::str(qcos_signature_authorization(out.h));
+        s.query = detail::str(qcos_signature_query(out.h));
+        for (size_t i = 0, n = qcos_signature_header_count(out.h); i < n; i++)
+            s.headers.emplace_back(detail::str(qcos_signature_header_name(out.h, i)),
+                                   detail::str(qcos_signature_header_value(out.h, i)));
+        s.start_time = qcos_signature_start_time(out.h);
+        s.end_time = qcos_signature_end_time(out.h);
+        return s;
+    }
+    /** The signed form fields of a browser POST Object upload. */
+    PostForm post_policy(const PostPolicyOptions &opts) const {
+        struct Out {
+            qcos_post_form *h = nullptr;
+            ~Out() { qcos_post_form_free(h); }
+        } out;
+        check(qcos_post_policy(live(), opts.get(), &out.h));
+        PostForm f;
+        f.url = detail::str(qcos_post_form_url(out.h));
+        f.policy_json = detail::str(qcos_post_form_policy_json(out.h));
+        for (size_t i = 0, n = qcos_post_form_field_count(out.h); i < n; i++)
+            f.fields.emplace_back(detail::str(qcos_post_form_field_name(out.h, i)),
+                                  detail::str(qcos_post_form_field_value(out.h, i)));
+        return f;
+    }
+
+    // -- buckets -----------------------------------------------------------------
+
+    void head_bucket() const { check(qcos_client_head_bucket(live())); }
+    void create_bucket() const { check(qcos_client_create_bucket(live())); }
+    void delete_bucket() const { check(qcos_client_delete_bucket(live())); }
+    std::vector<BucketInfo> list_buckets() const {
+        struct Out {
+            qcos_bucket_list *h = nullptr;
+            ~Out() { qcos_bucket_list_free(h); }
+        } out;
+        check(qcos_client_list_buckets(live(), &out.h));
+        std::vector<BucketInfo> v;
+        for (size_t i = 0, n = qcos_bucket_list_count(out.h); i < n; i++)
+            v.push_back({detail::str(qcos_bucket_list_name(out.h, i)), detail::str(qcos_bucket_list_region(out.h, i)),
+                         detail::str(qcos_bucket_list_creation_date(out.h, i))});
+        return v;
+    }
+
+private:
+    const qcos_client *live() const {
+        if (!c_) throw Error(Status::InvalidState, "this qcos::Client was moved from");
+        return c_;
+    }
+    /** Throw for a failed status; an Auth failure caused by the provider names its exception. */
+    void check(qcos_status st) const {
+        if (st != QCOS_STATUS_OK) raise(st, Error::last(st));
+    }
+    /** After a call with a callback: rethrow the callback's exception, else as check(). */
+    void finish(qcos_status st, detail::CallbackState &state) const {
+        if (st == QCOS_STATUS_OK) return;
+        Error e = Error::last(st);  // read first: nothing else may touch the last error
+        state.rethrow_if_failed();
+        raise(st, e);
+    }
+    [[noreturn]] void raise(qcos_status st, const Error &e) const {
+        if (provider_ && st == QCOS_STATUS_AUTH) {
+            if (std::exception_ptr c = provider_->take_error())
+                throw Error(Status::Auth, e.message() + " (the credentials provider threw: " + detail::what_of(c) + ")")
+                    .with_cause(c);
+        }
+        throw e;
+    }
+
+    const qcos_client *c_ = nullptr;
+    std::shared_ptr<detail::ProviderState> provider_;
+};
+
+/** Background transfers with pause, resume, cancel, wait and events. Move-only.
+ *  The destructor stops the event callback, cancels waiting and running tasks and
+ *  joins the queue's threads. */
+class Queue {
+public:
+    using EventFn = std::function<void(const qcos_queue_event &)>;
+
+    explicit Queue(const Client &client) : state_(std::make_unique<CbState>()) {
+        detail::check(qcos_queue_new(client.get(), &q_));
+    }
+    Queue(Queue &&o) noexcept : q_(std::exchange(o.q_, nullptr)), state_(std::move(o.state_)) {}
+    Queue &operator=(Queue &&o) noexcept {
+        if (this != &o) {
+            qcos_queue_free(q_);
+            q_ = std::exchange(o.q_, nullptr);
+            state_ = std::move(o.state_);
+        }
+        return *this;
+    }
+    Queue(const Queue &) = delete;
+    Queue &operator=(const Queue &) = delete;
+    ~Queue() { qcos_queue_free(q_); }
+
+    uint64_t upload(std::string_view key, const std::string &path, const PutOptions *put = nullptr,
+                    const TransferOptions *opts = nullptr) const {
+        uint64_t task = 0;
+        detail::check(qcos_queue_upload(live(), detail::cstr(key, "key").c_str(), detail::cstr(path, "path").c_str(),
+                                        raw(put), raw(opts), &task));
+        return task;
+    }
+    uint64_t download(std::string_view key, const std::string &path, const TransferOptions *opts = nullptr) const {
+        uint64_t task = 0;
+        detail::check(qcos_queue_download(live(), detail::cstr(key, "key").c_str(), detail::cstr(path, "path").c_str(),
+                                          raw(opts), &task));
+        return task;
+    }
+    void pause(uint64_t task) const { detail::check(qcos_queue_pause(live(), task)); }
+    void resume(uint64_t task) const { detail::check(qcos_queue_resume(live(), task)); }
+    void cancel(uint64_t task) const { detail::check(qcos_queue_cancel(live(), task)); }
+    /** Wait for a final state; timeout_ms < 0 waits for ever (Error Timeout otherwise). */
+    qcos_task_state wait(uint64_t task, int64_t timeout_ms = -1) const {
+        qcos_task_state st = QCOS_TASK_STATE_WAITING;
+        detail::check(qcos_queue_wait(live(), task, timeout_ms, &st));
+        return st;
+    }
+    /** The next event within timeout_ms, or nothing. */
+    std::optional<qcos_queue_event> next_event(uint32_t timeout_ms = 0) const {
+        qcos_queue_event ev{};
+        bool has = false;
+        detail::check(qcos_queue_next_event(live(), timeout_ms, &ev, &has));
+        if (!has) return std::nullopt;
+        return ev;
+    }
+    /** Send every event to `fn` on the queue's event thread (nullptr stops it).
+     *  Exceptions from `fn` are caught and kept (callback_errors()). */
+    void set_event_callback(EventFn fn) {
+        if (!fn) {
+            detail::check(qcos_queue_set_event_callback(live(), nullptr, nullptr));
+            std::lock_guard<std::mutex> g(state_->mu);
+            state_->fn = nullptr;
+            return;
+        }
+        // Unregister first so the old std::function is not running while replaced.
+        detail::check(qcos_queue_set_event_callback(live(), nullptr, nullptr));
+        {
+            std::lock_guard<std::mutex> g(state_->mu);
+            state_->fn = std::move(fn);
+        }
+        detail::check(qcos_queue_set_event_callback(live(), &CbState::trampoline, state_.get()));
+    }
+    /** Exceptions the event callback threw (it never lets one reach C). */
+    std::vector<std::exception_ptr> callback_errors() const {
+        std::lock_guard<std::mutex> g(state_->mu);
+        return state_->errors;
+    }
+    TaskInfo task_info(uint64_t task) const {
+        struct Out {
+            qcos_task_info *h = nullptr;
+            ~Out() { qcos_task_info_free(h); }
+        } out;
+        detail::check(qcos_queue_task_info(live(), task, &out.h));
+        const qcos_task_info *h = out.h;
+        TaskInfo i;
+        i.id = qcos_task_info_id(h);
+        i.is_upload = qcos_task_info_is_upload(h);
+        i.state = qcos_task_info_state(h);
+        i.key = detail::str(qcos_task_info_key(h));
+        i.path = detail::str(qcos_task_info_path(h));
+        i.loaded = qcos_task_info_loaded(h);
+        i.total = qcos_task_info_total(h);
+        i.total_known = qcos_task_info_total_known(h);
+        i.speed = qcos_task_info_speed(h);
+        i.error_status = static_cast<Status>(qcos_task_info_error_status(h));
+        i.error_message = detail::str(qcos_task_info_error_message(h));
+        i.error_http_status = qcos_task_info_error_http_status(h);
+        i.error_code = detail::str(qcos_task_info_error_code(h));
+        i.error_request_id = detail::str(qcos_task_info_error_request_id(h));
+        i.etag = detail::str(qcos_task_info_etag(h));
+        i.crc64 = qcos_task_info_crc64(h);
+        i.crc64_verified = qcos_task_info_crc64_verified(h);
+        i.version_id = detail::str(qcos_task_info_version_id(h));
+        i.size = qcos_task_info_size(h);
+        return i;
+    }
+    static const char *state_str(qcos_task_state s) noexcept { return qcos_task_state_str(static_cast<uint32_t>(s)); }
+    const qcos_queue *get() const noexcept { return q_; }
+
+private:
+    struct CbState {
+        std::mutex mu;
+        EventFn fn;
+        std::vector<std::exception_ptr> errors;
+        static void trampoline(void *ud, const qcos_queue_event *ev) noexcept {
+            auto *s = static_cast<CbState *>(ud);
+            try {
+                s->fn(*ev);
+            } catch (...) {
+                std::lock_guard<std::mutex> g(s->mu);
+                s->errors.push_back(std::current_exception());
+            }
+        }
+    };
+    const qcos_queue *live() const {
+        if (!q_) throw Error(Status::InvalidState, "this qcos::Queue was moved from");
+        return q_;
+    }
+    qcos_queue *q_ = nullptr;
+    std::unique_ptr<CbState> state_;
+};
+
+}  // namespace qcos
+
+#endif  // QCOS_HPP

@@ -1,0 +1,493 @@
+// Tests of bindings/cpp/qcos.hpp against a qcos-server (run by tests/bindings_cpp.rs).
+// Environment: COS_ENDPOINT, COS_REGION, COS_SECRET_ID, COS_SECRET_KEY,
+// QCOS_TEST_TMP_ID/KEY/TOKEN (temporary keys the server accepts), QCOS_TEST_DIR (scratch).
+// Prints "N passed, M failed" and exits non-zero on any failure.
+#include "qcos.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <type_traits>
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (cond) {                                                                  \
+            passed++;                                                                \
+        } else {                                                                     \
+            failed++;                                                                \
+            std::cerr << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed\n"; \
+        }                                                                            \
+    } while (0)
+
+// Runs `f`, expecting a qcos::Error; returns it (status Ok when nothing was thrown).
+template <typename F>
+static qcos::Error expect_error(F &&f) {
+    try {
+        f();
+    } catch (const qcos::Error &e) {
+        return e;
+    }
+    failed++;
+    std::cerr << "expected a qcos::Error, nothing was thrown\n";
+    return qcos::Error(qcos::Status::Ok, "nothing thrown");
+}
+
+static std::string env(const char *name) {
+    const char *v = std::getenv(name);
+    if (!v) {
+        std::cerr << "missing environment variable " << name << "\n";
+        std::exit(2);
+    }
+    return v;
+}
+
+static qcos::Config config(const std::string &bucket) {
+    qcos::Config cfg(env("COS_REGION"), bucket);
+    cfg.endpoint(env("COS_ENDPOINT")).credentials(env("COS_SECRET_ID"), env("COS_SECRET_KEY")).max_retries(0);
+    return cfg;
+}
+
+static_assert(!std::is_copy_constructible_v<qcos::Client>, "Client is move-only");
+static_assert(std::is_nothrow_move_constructible_v<qcos::Client>, "Client moves");
+static_assert(!std::is_copy_constructible_v<qcos::Buffer>, "Buffer is move-only");
+static_assert(!std::is_copy_constructible_v<qcos::ObjectList>, "ObjectList is move-only");
+static_assert(!std::is_copy_assignable_v<qcos::Config>, "Config is move-only");
+static_assert(!std::is_copy_constructible_v<qcos::PutOptions>, "PutOptions is move-only");
+
+static void test_version() {
+    CHECK(qcos::version() == QCOS_VERSION);
+    CHECK(qcos::version_number() == QCOS_VERSION_NUMBER);
+    CHECK(std::string(qcos::status_str(qcos::Status::BufferTooSmall)) == "buffer too small");
+}
+
+static void test_objects(const qcos::Client &c, const std::string &bucket, const std::string &region) {
+    std::string body(10000, '\0');
+    for (size_t i = 0; i < body.size(); i++) body[i] = static_cast<char>(i * 7);
+
+    qcos::PutOptions po;
+    po.content_type("application/x-cpp").meta("Author", "cpp").cache_control("no-cache").header("x-cos-acl", "private");
+    qcos::PutResult r = c.put_object("a/b.bin", body, &po);
+    CHECK(!r.etag.empty() && r.has_crc64);
+
+    qcos::ObjectInfo info;
+    qcos::Buffer got = c.get_object("a/b.bin", nullptr, &info);
+    CHECK(got.view() == body);
+    CHECK(info.http_status == 200 && info.content_length == body.size());
+    CHECK(info.content_type == "application/x-cpp");
+    CHECK(info.metadata["author"] == "cpp");
+    CHECK(info.crc64 == r.crc64 && info.etag == r.etag);
+    CHECK(c.head_object_meta("a/b.bin", "AUTHOR") == "cpp");
+
+    // Moving a buffer keeps its bytes; the moved-from one is empty.
+    qcos::Buffer moved = std::move(got);
+    CHECK(moved.size() == body.size() && got.size() == 0);  // NOLINT(bugprone-use-after-move)
+
+    qcos::GetOptions range;
+    range.range(10, 19);
+    qcos::ObjectInfo ri;
+    CHECK(c.get_object("a/b.bin", &range, &ri).view() == body.substr(10, 10));
+    CHECK(ri.http_status == 206 && ri.content_range == "bytes 10-19/10000");
+    qcos::GetOptions tail;
+    tail.range_from(9990).response_content_type("text/x-tail");
+    qcos::ObjectInfo ti;
+    CHECK(c.get_object("a/b.bin", &tail, &ti).view() == body.substr(9990));
+    CHECK(ti.content_type == "text/x-tail");
+
+    // Caller buffer: fits, then too small with the needed size.
+    std::string dst(body.size(), 'x');
+    CHECK(c.get_object_to_buffer("a/b.bin", &dst[0], dst.size()) == body.size() && dst == body);
+    char small[8];
+    qcos::Error e = expect_error([&] { c.get_object_to_buffer("a/b.bin", small, sizeof small); });
+    CHECK(e.status() == qcos::Status::BufferTooSmall && e.needed() == body.size());
+
+    // Conditional GET.
+    qcos::GetOptions cond;
+    cond.if_match("\"0000\"");
+    e = expect_error([&] { c.get_object("a/b.bin", &cond); });
+    CHECK(e.status() == qcos::Status::Service && e.http_status() == 412);
+
+    // Streaming upload and download through std::function callbacks.
+    size_t pos = 0;
+    c.put_object_from_reader("stream", body.size(), [&](uint8_t *buf, size_t cap) {
+        size_t n = std::min(cap, body.size() - pos);
+        std::memcpy(buf, body.data() + pos, n);
+        pos += n;
+        return n;
+    });
+    std::string streamed;
+    c.get_object_to_writer("stream", [&](const uint8_t *d, size_t n) {
+        streamed.append(reinterpret_cast<const char *>(d), n);
+        return true;
+    });
+    CHECK(streamed == body);
+
+    // A callback that throws: the exception comes back here, unchanged.
+    try {
+        c.put_object_from_reader("never", 100, [](uint8_t *, size_t) -> size_t { throw std::out_of_range("reader boom"); });
+        CHECK(false);
+    } catch (const std::out_of_range &x) {
+        CHECK(std::string(x.what()) == "reader boom");
+    }
+    try {
+        c.get_object_to_writer("stream", [](const uint8_t *, size_t) -> bool { throw std::logic_error("writer boom"); });
+        CHECK(false);
+    } catch (const std::logic_error &x) {
+        CHECK(std::string(x.what()) == "writer boom");
+    }
+    e = expect_error([&] { c.get_object_to_writer("stream", [](const uint8_t *, size_t) { return false; }); });
+    CHECK(e.status() == qcos::Status::Cancelled);
+
+    // Files.
+    std::string dir = env("QCOS_TEST_DIR");
+    {
+        std::ofstream f(dir + "/up.bin", std::ios::binary);
+        f << body;
+    }
+    c.put_object_from_file("file", dir + "/up.bin");
+    qcos::ObjectInfo fi = c.get_object_to_file("file", dir + "/down.bin");
+    std::ifstream in(dir + "/down.bin", std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    CHECK(ss.str() == body && fi.content_length == body.size());
+    e = expect_error([&] { c.put_object_from_file("x", dir + "/missing"); });
+    CHECK(e.status() == qcos::Status::Io);
+
+    // Copy, keeping then replacing metadata.
+    CHECK(!c.copy_object("copy", bucket, region, "a/b.bin").etag.empty());
+    CHECK(c.head_object("copy").metadata["author"] == "cpp");
+    qcos::PutOptions repl;
+    repl.meta("author", "replaced").content_type("text/plain");
+    c.copy_object("copy2", bucket, region, "a/b.bin", "", &repl);
+    qcos::ObjectInfo ci = c.head_object("copy2");
+    CHECK(ci.metadata["author"] == "replaced" && ci.content_type == "text/plain");
+
+    // Delete one, then many.
+    c.delete_object("copy2");
+    e = expect_error([&] { c.head_object("copy2"); });
+    CHECK(e.http_status() == 404);
+    qcos::DeleteResult dr = c.delete_objects({"copy", "stream", "file"});
+    CHECK(dr.deleted.size() == 3 && dr.errors.empty());
+    e = expect_error([&] { c.delete_objects({}); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+}
+
+static void test_listing(const qcos::Client &c) {
+    for (int i = 0; i < 5; i++) c.put_object("l/" + std::to_string(i), "x");
+    c.put_object("l/sub/deep", "x");
+    qcos::ObjectList list = c.list_objects("l/", "", "", 2);
+    std::vector<std::string> keys;
+    int pages = 0;
+    while (list.next()) {
+        pages++;
+        for (auto &o : list.objects()) keys.push_back(o.key);
+    }
+    CHECK(pages == 3 && keys.size() == 6 && keys.front() == "l/0" && keys.back() == "l/sub/deep");
+    CHECK(!list.is_truncated());
+    CHECK(!list.next());  // a finished listing stays finished
+
+    qcos::ObjectList grouped = c.list_objects("l/", "/");
+    CHECK(grouped.next());
+    CHECK(grouped.objects().size() == 5);
+    CHECK(grouped.common_prefixes() == std::vector<std::string>{"l/sub/"});
+
+    qcos::ObjectList page = c.list_objects("l/", "", "", 2);
+    CHECK(page.next() && page.is_truncated() && page.next_marker() == "l/1");
+    qcos::ObjectList after = c.list_objects("l/", "", page.next_marker(), 1);
+    CHECK(after.next() && after.objects().at(0).key == "l/2");
+}
+
+static void test_errors(const qcos::Client &c) {
+    qcos::Error e = expect_error([&] { c.get_object("no/such/key"); });
+    CHECK(e.status() == qcos::Status::Service);
+    CHECK(e.http_status() == 404 && e.code() == "NoSuchKey" && !e.request_id().empty());
+    CHECK(std::string(e.what()).find("NoSuchKey") != std::string::npos);
+    CHECK(qcos::last_error_status() == qcos::Status::Service);
+
+    e = expect_error([&] { c.put_object(std::string("a\0b", 3), "x"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { c.put_object("", "x"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument && !e.message().empty());
+    e = expect_error([&] { qcos::PutOptions o; o.content_type("a\r\nb: c"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { qcos::Config("ap-guangzhou", "no-appid"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { qcos::Config("ap-guangzhou", "").chunk_size(1); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { qcos::GetOptions().range(5, 1); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+
+    // A moved-from client and config refuse politely.
+    qcos::Client a(config(""));
+    qcos::Client b(std::move(a));
+    e = expect_error([&] { a.list_buckets(); });  // NOLINT(bugprone-use-after-move)
+    CHECK(e.status() == qcos::Status::InvalidState);
+    qcos::Config cfg = config("");
+    qcos::Client used(std::move(cfg));
+    e = expect_error([&] { cfg.max_retries(1); });  // NOLINT(bugprone-use-after-move)
+    CHECK(e.status() == qcos::Status::InvalidState);
+
+    // Wrong key: COS refuses; the key never shows in the message.
+    qcos::Config bad(env("COS_REGION"), "");
+    bad.endpoint(env("COS_ENDPOINT")).credentials(env("COS_SECRET_ID"), "wrong-secret-key").max_retries(0);
+    qcos::Client wrong(std::move(bad));
+    e = expect_error([&] { wrong.list_buckets(); });
+    CHECK(e.http_status() == 403);
+    CHECK(std::string(e.what()).find("wrong-secret-key") == std::string::npos);
+}
+
+static void test_provider(const std::string &bucket) {
+    std::atomic<int> calls{0};
+    std::string tmp_id = env("QCOS_TEST_TMP_ID"), tmp_key = env("QCOS_TEST_TMP_KEY"),
+                tmp_token = env("QCOS_TEST_TMP_TOKEN");
+    {
+        qcos::Config cfg(env("COS_REGION"), bucket);
+        cfg.endpoint(env("COS_ENDPOINT")).credentials_provider([&] {
+            calls++;
+            return qcos::Credentials{tmp_id, tmp_key, tmp_token, 0, 0};
+        });
+        qcos::Client c(std::move(cfg));
+        c.put_object("prov", "p");
+        CHECK(c.get_object("prov").view() == "p");
+        // A listing keeps the provider alive after the client is gone.
+        qcos::ObjectList l = c.list_objects("prov");
+        qcos::Client gone(std::move(c));
+        { qcos::Client drop(std::move(gone)); }
+        CHECK(l.next() && l.objects().size() == 1);
+    }
+    CHECK(calls >= 1);
+
+    qcos::Config cfg(env("COS_REGION"), bucket);
+    cfg.endpoint(env("COS_ENDPOINT")).max_retries(0).credentials_provider(
+        []() -> qcos::Credentials { throw std::runtime_error("vault unreachable"); });
+    qcos::Client c(std::move(cfg));
+    qcos::Error e = expect_error([&] { c.get_object("prov"); });
+    CHECK(e.status() == qcos::Status::Auth);
+    CHECK(std::string(e.what()).find("vault unreachable") != std::string::npos);
+    CHECK(e.cause() != nullptr);
+    // The process and the client survive; the next call asks again.
+    e = expect_error([&] { c.head_bucket(); });
+    CHECK(e.status() == qcos::Status::Auth);
+
+    e = expect_error([&] { qcos::Config("ap-guangzhou", "").credentials_provider(nullptr); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+}
+
+static void test_signing(const qcos::Client &c, const std::string &bucket) {
+    std::string url = c.presign_url("GET", "dir/a b.txt");
+    CHECK(url.rfind(env("COS_ENDPOINT") + "/" + bucket + "/dir/a%20b.txt?", 0) == 0);
+    CHECK(url.find("q-signature=") != std::string::npos);
+    CHECK(url.find(env("COS_SECRET_KEY")) == std::string::npos);
+
+    qcos::SignOptions so;
+    so.param("response-content-type", "text/plain").expires(60).start_time(1700000000).form(QCOS_SIGN_FORM_SIGN_PARAM);
+    std::string pinned = c.presign_url("GET", "k", &so);
+    CHECK(pinned == c.presign_url("GET", "k", &so));  // a pinned start makes it reproducible
+    CHECK(pinned.find("sign=") != std::string::npos && pinned.find("response-content-type=text%2Fplain") != std::string::npos);
+    qcos::SignOptions plain;
+    plain.sign(false);
+    CHECK(c.presign_url("GET", "k", &plain) == env("COS_ENDPOINT") + "/" + bucket + "/k");
+
+    qcos::SignOptions hdr;
+    hdr.header("Content-Type", "image/png");
+    qcos::Signature sig = c.sign("PUT", "up.png", &hdr);
+    CHECK(sig.authorization.rfind("q-sign-algorithm=sha1&", 0) == 0);
+    CHECK(sig.query.empty() && sig.end_time > sig.start_time && !sig.headers.empty());
+    CHECK(sig.authorization.find("content-type") != std::string::npos);
+
+    qcos::SignOptions header_form;
+    header_form.form(QCOS_SIGN_FORM_HEADER);
+    qcos::Error e = expect_error([&] { c.presign_url("GET", "k", &header_form); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { qcos::SignOptions().expires(0); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+
+    qcos::PostPolicyOptions po;
+    po.key_prefix("uploads/").content_length_range(1, 1 << 20).content_type_prefix("image/").success_action_status(201)
+        .field("x-cos-meta-origin", "cpp").expires(600);
+    qcos::PostForm form = c.post_policy(po);
+    CHECK(form.url == env("COS_ENDPOINT") + "/" + bucket + "/" || form.url.rfind(env("COS_ENDPOINT"), 0) == 0);
+    CHECK(!form.get("policy").empty() && !form.get("q-signature").empty() && form.get("q-ak") == env("COS_SECRET_ID"));
+    CHECK(form.policy_json.find("content-length-range") != std::string::npos);
+    qcos::PostPolicyOptions exact;
+    exact.key("exact.png").content_type("image/png").start_time(1700000000);
+    CHECK(c.post_policy(exact).get("key") == "exact.png");
+    e = expect_error([&] { c.post_policy(qcos::PostPolicyOptions()); });  // no key
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+}
+
+static void test_transfers(const std::string &bucket, const std::string &region) {
+    qcos::Config cfg = config(bucket);
+    cfg.slice_size(1 << 20).chunk_size(1 << 20).chunk_parallel_limit(2).copy_slice_size(1 << 20).copy_chunk_size(1 << 20)
+        .progress_interval_ms(0);
+    qcos::Client c(std::move(cfg));
+    std::string data(3 * (1 << 20) + 777, '\0');
+    for (size_t i = 0; i < data.size(); i++) data[i] = static_cast<char>((i * 131) >> 3);
+    std::string dir = env("QCOS_TEST_DIR");
+    {
+        std::ofstream f(dir + "/big.bin", std::ios::binary);
+        f << data;
+    }
+    uint64_t last = 0;
+    qcos::PutOptions po;
+    po.content_type("application/x-big");
+    qcos::TransferResult r = c.upload_file("big", dir + "/big.bin", &po, nullptr, [&](const qcos_progress &p) {
+        last = p.loaded;
+        return true;
+    });
+    CHECK(r.parts == 4 && !r.upload_id.empty() && r.crc64_verified && r.size == data.size());
+    CHECK(last == data.size());
+    CHECK(c.head_object("big").content_type == "application/x-big");
+
+    qcos::TransferOptions par;
+    par.parallel(3).resume(true);
+    qcos::TransferResult d = c.download_file("big", dir + "/big.down", &par);
+    std::ifstream in(dir + "/big.down", std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    CHECK(ss.str() == data && d.crc64_verified);
+
+    std::string buf(data.size(), 'x');
+    CHECK(c.download_to_buffer("big", &buf[0], buf.size()) == data.size() && buf == data);
+    char tiny[4];
+    qcos::Error e = expect_error([&] { c.download_to_buffer("big", tiny, sizeof tiny); });
+    CHECK(e.status() == qcos::Status::BufferTooSmall && e.needed() == data.size());
+
+    // Cancel from the progress callback, then resume.
+    qcos::TransferOptions keep;
+    keep.on_cancel(QCOS_LEFTOVER_KEEP).parallel(1);
+    e = expect_error([&] { c.upload_file("resumable", dir + "/big.bin", nullptr, &keep, [](const qcos_progress &p) { return p.loaded == 0; }); });
+    CHECK(e.status() == qcos::Status::Cancelled);
+    qcos::TransferResult resumed = c.upload_file("resumable", dir + "/big.bin");
+    // How many parts were kept depends on timing; the result is whole either way.
+    CHECK(resumed.parts == 4 && resumed.resumed_parts <= resumed.parts && c.get_object("resumable").view() == data);
+
+    // A throwing progress callback: the exception comes back unchanged.
+    qcos::TransferOptions abort_opts;
+    abort_opts.on_cancel(QCOS_LEFTOVER_ABORT).on_error(QCOS_LEFTOVER_ABORT).part_size(1 << 20).slice_size(1 << 20);
+    try {
+        c.upload_file("x", dir + "/big.bin", nullptr, &abort_opts, [](const qcos_progress &) -> bool { throw std::domain_error("progress boom"); });
+        CHECK(false);
+    } catch (const std::domain_error &x) {
+        CHECK(std::string(x.what()) == "progress boom");
+    }
+
+    // Readers: sized and stream.
+    size_t pos = 0;
+    auto reader = [&](uint8_t *b, size_t cap) {
+        size_t n = std::min(cap, data.size() - pos);
+        std::memcpy(b, data.data() + pos, n);
+        pos += n;
+        return n;
+    };
+    CHECK(c.upload_from_reader("sized", data.size(), reader).parts == 4);
+    pos = 0;
+    CHECK(c.upload_from_stream("stream", reader).parts >= 1);
+    CHECK(c.get_object("sized").view() == data && c.get_object("stream").view() == data);
+
+    // Multipart copy.
+    qcos::TransferResult cp = c.slice_copy("copied", bucket, region, "big");
+    CHECK(cp.parts == 4 && c.get_object("copied").view() == data);
+
+    // The queue.
+    qcos::Queue q(c);
+    uint64_t up = q.upload("queued", dir + "/big.bin");
+    uint64_t down = q.download("big", dir + "/queued.down");
+    CHECK(q.wait(up, 120000) == QCOS_TASK_STATE_SUCCEEDED);
+    CHECK(q.wait(down) == QCOS_TASK_STATE_SUCCEEDED);
+    qcos::TaskInfo ti = q.task_info(up);
+    CHECK(ti.is_upload && ti.key == "queued" && ti.size == data.size() && ti.crc64_verified && ti.error_status == qcos::Status::Ok);
+    int succeeded = 0;
+    while (auto ev = q.next_event(200))
+        if (ev->kind == QCOS_EVENT_KIND_STATE && ev->state == QCOS_TASK_STATE_SUCCEEDED) succeeded++;
+    CHECK(succeeded == 2);
+    uint64_t missing = q.download("no-such-key", dir + "/none");
+    CHECK(q.wait(missing) == QCOS_TASK_STATE_FAILED);
+    qcos::TaskInfo mi = q.task_info(missing);
+    CHECK(mi.error_status == qcos::Status::Service && mi.error_http_status == 404 && !mi.error_message.empty());
+    e = expect_error([&] { q.pause(up); });
+    CHECK(e.status() == qcos::Status::InvalidState);
+    e = expect_error([&] { q.cancel(999999); });
+    CHECK(e.status() == qcos::Status::NotFound);
+    CHECK(std::string(qcos::Queue::state_str(QCOS_TASK_STATE_PAUSED)).size() > 0);
+
+    std::atomic<int> events{0};
+    q.set_event_callback([&](const qcos_queue_event &) {
+        events++;
+        throw std::runtime_error("callback boom");  // caught by the trampoline
+    });
+    uint64_t cb = q.upload("cb", dir + "/big.bin");
+    CHECK(q.wait(cb) == QCOS_TASK_STATE_SUCCEEDED);
+    e = expect_error([&] { q.next_event(); });
+    CHECK(e.status() == qcos::Status::InvalidState);
+    q.set_event_callback(nullptr);
+    CHECK(events > 0 && !q.callback_errors().empty());
+}
+
+static void test_threads(const qcos::Client &c) {
+    std::atomic<int> ok{0};
+    std::vector<std::thread> ts;
+    for (int t = 0; t < 4; t++)
+        ts.emplace_back([&, t] {
+            for (int i = 0; i < 10; i++) {
+                std::string key = "t" + std::to_string(t) + "/" + std::to_string(i);
+                std::string data(100 + i, static_cast<char>('a' + t));
+                try {
+                    c.put_object(key, data);
+                    if (c.get_object(key).view() == data) ok++;
+                } catch (const qcos::Error &e) {
+                    std::cerr << "thread: " << e.what() << "\n";
+                }
+            }
+        });
+    for (auto &t : ts) t.join();
+    CHECK(ok == 40);
+}
+
+static void test_buckets(const std::string &name) {
+    qcos::Client c(config(name));
+    qcos::Error e = expect_error([&] { c.head_bucket(); });
+    CHECK(e.http_status() == 404);
+    c.create_bucket();
+    c.head_bucket();
+    bool found = false;
+    for (auto &b : c.list_buckets()) found |= b.name == name && b.region == env("COS_REGION") && !b.creation_date.empty();
+    CHECK(found);
+    c.put_object("k", "v");
+    e = expect_error([&] { c.delete_bucket(); });
+    CHECK(e.code() == "BucketNotEmpty");
+    c.delete_object("k");
+    c.delete_bucket();
+    e = expect_error([&] { c.head_bucket(); });
+    CHECK(e.http_status() == 404);
+}
+
+int main() {
+    const std::string region = env("COS_REGION");
+    const std::string bucket = "cpptest-1250000000";
+    try {
+        test_version();
+        qcos::Client c(config(bucket));
+        c.create_bucket();
+        test_objects(c, bucket, region);
+        test_listing(c);
+        test_errors(c);
+        test_provider(bucket);
+        test_signing(c, bucket);
+        test_transfers(bucket, region);
+        test_threads(c);
+        test_buckets("cppbuckets-1250000000");
+    } catch (const std::exception &e) {
+        failed++;
+        std::cerr << "unexpected exception: " << e.what() << "\n";
+    }
+    std::cout << passed << " passed, " << failed << " failed\n";
+    return failed == 0 && passed > 0 ? 0 : 1;
+}

@@ -1,0 +1,749 @@
+//! `qcos_queue`: background uploads and downloads with pause, resume, cancel and events
+//! (the C face of [`crate::queue`]).
+//!
+//! The event callback is called here, on the queue's event thread only.
+
+use std::ffi::{CString, c_char, c_void};
+use std::time::Duration;
+
+use super::args::{arg_opt_out, arg_out, arg_path, arg_ref, arg_str, free_box, into_box};
+use super::callbacks::UserData;
+use super::client::qcos_client;
+use super::entry::{entry, entry_value};
+use super::last_error::c_string;
+use super::options::{put_options, qcos_put_options};
+use super::transfer::{download_options, qcos_transfer_options, transfer_settings, upload_options};
+use crate::error::{Result, Status};
+use crate::queue::{Event, EventKind, Queue, TaskInfo, TaskKind, TaskState};
+
+/// The state of a queued task. Numbers are part of the ABI.
+///
+/// Transitions: WAITING -> CHECKING -> RUNNING -> SUCCEEDED or FAILED; PAUSED from
+/// WAITING, CHECKING or RUNNING, and back to WAITING on resume; CANCELLED from any
+/// state but SUCCEEDED; FAILED -> WAITING on resume. SUCCEEDED and CANCELLED are final.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum qcos_task_state {
+    /// Queued, waiting for one of the `file_parallel_limit` workers.
+    Waiting = 0,
+    /// A worker took it and is looking for an upload (or partial download) to continue.
+    Checking = 1,
+    /// Bytes are moving.
+    Running = 2,
+    /// Stopped by `qcos_queue_pause`; its multipart upload is kept.
+    Paused = 3,
+    /// Stopped by `qcos_queue_cancel` (or the queue was freed); final.
+    Cancelled = 4,
+    /// Done; the task info has the ETag, CRC-64 and version.
+    Succeeded = 5,
+    /// Stopped by an error; the task info has the status, message and RequestId.
+    Failed = 6,
+}
+
+impl From<TaskState> for qcos_task_state {
+    fn from(s: TaskState) -> Self {
+        match s {
+            TaskState::Waiting => qcos_task_state::Waiting,
+            TaskState::Checking => qcos_task_state::Checking,
+            TaskState::Running => qcos_task_state::Running,
+            TaskState::Paused => qcos_task_state::Paused,
+            TaskState::Cancelled => qcos_task_state::Cancelled,
+            TaskState::Succeeded => qcos_task_state::Succeeded,
+            TaskState::Failed => qcos_task_state::Failed,
+        }
+    }
+}
+
+/// What a `qcos_queue_event` reports. Numbers are part of the ABI.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum qcos_event_kind {
+    /// The task entered `state`.
+    State = 0,
+    /// A progress tick of a running task (every `progress_interval_ms`).
+    Progress = 1,
+}
+
+/// One event of a queue: a state change or a progress tick of one task. A plain value:
+/// copy it freely.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct qcos_queue_event {
+    /// The task's id.
+    pub task: u64,
+    pub kind: qcos_event_kind,
+    /// The task's state after the event.
+    pub state: qcos_task_state,
+    /// Bytes done.
+    pub loaded: u64,
+    /// Bytes in the whole transfer; 0 while unknown (see `total_known`).
+    pub total: u64,
+    /// False until the size is known (a download before its HEAD).
+    pub total_known: bool,
+    /// Bytes per second over the last progress interval.
+    pub speed: f64,
+}
+
+impl From<&Event> for qcos_queue_event {
+    fn from(e: &Event) -> Self {
+        qcos_queue_event {
+            task: e.task,
+            kind: match e.kind {
+                EventKind::State => qcos_event_kind::State,
+                EventKind::Progress => qcos_event_kind::Progress,
+            },
+            state: e.state.into(),
+            loaded: e.loaded,
+            total: e.total.unwrap_or(0),
+            total_known: e.total.is_some(),
+            speed: e.speed,
+        }
+    }
+}
+
+/// Receives the events of a queue (`qcos_queue_set_event_callback`).
+///
+/// `event`: borrowed for this invocation only (copy it to keep it).
+/// `user_data`: the pointer given at registration, passed back untouched.
+///
+/// Thread: called only on the queue's own event thread (named `qcos-queue-events`),
+/// one event at a time, in order; never on a transfer worker and never on a thread of
+/// yours. So `user_data` must be usable from that thread. It may call the queue's
+/// functions (pause, cancel, task info...) but not `qcos_queue_free` or
+/// `qcos_queue_set_event_callback`. It must not unwind, throw or longjmp through qcos.
+pub type qcos_queue_event_cb =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const qcos_queue_event)>;
+
+/// A queue of background uploads and downloads for one client: each queued transfer
+/// gets a task id at once and runs on one of the queue's `file_parallel_limit` worker
+/// threads (each transfer with its own `chunk_parallel_limit` parts). Tasks can be
+/// paused (at part boundaries; the multipart upload is kept), resumed (continuing from
+/// the parts the service has: no byte it has is sent again) and cancelled (the
+/// multipart upload is aborted). Every state change and progress tick is an event,
+/// read with `qcos_queue_next_event` or delivered to a callback. The queue keeps at
+/// most `upload_queue_size` tasks, dropping finished ones oldest first.
+///
+/// Methods: `qcos_queue_new`, `qcos_queue_upload`, `_download`, `_pause`, `_resume`,
+/// `_cancel`, `_next_event`, `_set_event_callback`, `_wait`, `_task_info`,
+/// `qcos_queue_free`.
+///
+/// Thread: thread-safe: any number of threads may call its functions (which take
+/// `const qcos_queue *`) at once. Only `qcos_queue_free` needs every other call on the
+/// queue to have returned.
+pub struct qcos_queue {
+    inner: Queue,
+}
+
+/// Create a queue for `client`, with the client config's `file_parallel_limit` worker
+/// threads, `upload_queue_size` and `progress_interval_ms`.
+///
+/// `client`: borrowed; the queue holds its own reference, so the client may be freed
+/// (`qcos_client_free`) before the queue. `queue_out`: receives the queue; release it
+/// with `qcos_queue_free`.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
+/// `QCOS_STATUS_INTERNAL` (a thread could not be started).
+///
+/// Thread: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_queue_new(
+    client: *const qcos_client,
+    queue_out: *mut *mut qcos_queue,
+) -> Status {
+    entry(|| {
+        let c = arg_ref(client, "client")?;
+        let out = arg_out(queue_out, "queue_out")?;
+        let q = Queue::new(c.inner.clone())?;
+        out.write(into_box(qcos_queue { inner: q }));
+        Ok(())
+    })
+}
+
+/// Free a queue. First the event callback is stopped (it is not called during or after
+/// this call, once an invocation in progress has returned); then waiting and running
+/// tasks are cancelled (running uploads abort their multipart upload; parts in flight
+/// finish their request first) and every thread of the queue is joined. Paused tasks'
+/// multipart uploads are left on the service (a later upload of the same file to the
+/// same key resumes them). NULL does nothing.
+///
+/// Thread: any thread but the queue's event thread, once every other call on the
+/// queue has returned.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_queue_free(queue: *mut qcos_queue) {
+    entry_value((), || {
+        free_box(queue);
+        Ok(())
+    })
+}
+
+fn queue<'a>(p: *const qcos_queue) -> Result<&'a Queue> {
+    Ok(&arg_ref(p, "queue")?.inner)
+}
+
+/// Queue the upload of the local file `path` as object `key`. Returns at once.
+///
+/// `key`, `path`: copied. `put_opts`: content type, metadata...; borrowed, or NULL.
+/// `opts`: transfer options (part size, parallelism, resume), or NULL; its on-cancel
+/// and on-error choices are the queue's: pause keeps, cancel aborts, a failure keeps
+/// (so `qcos_queue_resume` can retry). `task_out`: receives the task id (never 0).
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad key, not a
+/// regular file); `QCOS_STATUS_IO` (the file cannot be read); `QCOS_STATUS_INVALID_STATE`
+/// (the queue holds `upload_queue_size` unfinished tasks).
+///
+/// Thread: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_queue_upload(
+    queue: *const qcos_queue,
+    key: *const c_char,
+    path: *const c_char,
+    put_opts: *const qcos_put_options,
+    opts: *const qcos_transfer_options,
+    task_out: *mut u64,
+) -> Status {
+    entry(|| {
+        let q = self::queue(queue)?;
+        let key = arg_str(key, "key")?;
+        let path = arg_path(path, "path")?;
+        let uo = upload_options(&put_options(put_opts)?, &transfer_settings(opts)?);
+        let out = arg_out(task_out, "task_out")?;
+        out.write(q.upload(key, path, uo)?);
+        Ok(())
+    })
+}
+
+/// Queue the download of object `key` to the local file `path` (which appears only
+/// once complete and verified). Returns at once.
+///
+/// `opts`: transfer options (range size, parallelism, resume), or NULL. `task_out`:
+/// receives the task id.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
+/// `QCOS_STATUS_INVALID_STATE` (queue full).
+///
+/// Thread: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_queue_download(
+    queue: *const qcos_queue,
+    key: *const c_char,
+    path: *const c_char,
+    opts: *const qcos_transfer_options,
+    task_out: *mut u64,
+) -> Status {
+    entry(|| {
+        let q = self::queue(queue)?;
+        let key = arg_str(key, "key")?;
+        let path = arg_path(path, "path")?;
+        let d = download_options(&transfer_settings(opts)?);
+        let out = arg_out(task_out, "task_out")?;
+        out.write(q.download(key, path, d)?);
+        Ok(())
+    })
+}
+
+/// Pause a task: a waiting one at once; a checking or running one at its next part
+/// boundary (the PAUSED event follows; its multipart upload is kept). Pausing a paused
+/// task does nothing.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND` (no such task);
+/// `QCOS_STATUS_INVALID_STATE` (the task succeeded, failed, was cancelled or is being
+/// cancelled).
+///
+/// Thread: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_queue_pause(queue: *const qcos_queue, task: u64) -> Status {
+    entry(|| self::queue(queue)?.pause(task))
+}
+
+/// Resume a paused task, or retry a failed one: it is queued again (WAITING) and
+/// continues from what the service already has (each uploaded part is checked against
+/// the file and not sent again). On a task whose pause was requested but not yet
+/// reached, withdraws the pause.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND`; `QCOS_STATUS_INVALID_STATE`
+/// (the task is waiting, running, succeeded or cancelled).
+///
+/// Thread: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_queue_resume(queue: *const qcos_queue, task: u64) -> Status {
+    entry(|| self::queue(queue)?.resume(task))
+}
+
+/// Cancel a task and abort its multipart upload (a download's partial file is
+/// removed). A waiting, paused or failed task is CANCELLED when this returns (for a
+/// paused or failed upload this call sends the Abort); a checking or running one stops
+/// at its next part boundary, and its CANCELLED event follows the Abort.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND`; `QCOS_STATUS_INVALID_STATE`
+/// (the task succeeded or was cancelled); for a paused or failed upload, the status of
+/// a failed Abort (the task is cancelled anyway).
+///
+/// Thread: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_queue_cancel(queue: *const qcos_queue, task: u64) -> Status {
+    entry(|| self::queue(queue)?.cancel(task))
+}
+
+/// Wait up to `timeout_ms` milliseconds (0: just look) for the next event.
+///
+/// `event_out`: required; receives the event when there was one. `has_event_out`:
+/// required; true when `*event_out` was written, false when none came in time.
+///
+/// Events come in the order they happened; state events are never dropped; progress
+/// ticks are dropped while more than 4096 events wait unread.
+///
+/// Statuses: `QCOS_STATUS_OK` (event or not); `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
+/// `QCOS_STATUS_INVALID_STATE` while an event callback is registered (it receives the
+/// events instead).
+///
+/// Thread: any thread; several threads calling it share the events (each event goes to
+/// one of them).
+///
+/// ```c
+/// qcos_queue_event ev; bool has = false;
+/// while (qcos_queue_next_event(q, 1000, &ev, &has) == QCOS_STATUS_OK && has)
+///     if (ev.kind == QCOS_EVENT_KIND_STATE)
+///         printf("task %llu: %s\n", (unsigned long long)ev.task,
+///                qcos_task_state_str(ev.state));
+/// ```
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_queue_next_event(
+    queue: *const qcos_queue,
+    timeout_ms: u32,
+    event_out: *mut qcos_queue_event,
+    has_event_out: *mut bool,
+) -> Status {
+    entry(|| {
+        let q = self::queue(queue)?;
+        let ev_out = arg_out(event_out, "event_out")?;
+        let has_out = arg_out(has_event_out, "has_event_out")?;
+        match q.next_event(Duration::from_millis(timeout_ms as u64))? {
+            Some(e) => {
+                ev_out.write(qcos_queue_event::from(&e));
+                has_out.write(true);
+            }
+            None => has_out.write(false),
+        }
+        Ok(())
+    })
+}
+
+/// A C event callback and its user data, moved to the event thread.
+struct EventCallback {
+    cb: unsafe extern "C" fn(*mut c_void, *const qcos_queue_event),
+    user_data: UserData,
+}
+
+impl EventCallback {
+    fn call(&self, e: &Event) {
+        let ev = qcos_queue_event::from(e);
+        // SAFETY: `ev` lives across the call, which only reads it; the callback's
+        // contract (`qcos_queue_event_cb`) names this thread.
+        unsafe { (self.cb)(self.user_data.0, &ev) }
+    }
+}
+
+/// Register `cb` to receive every event of the queue, or unregister with NULL.
+///
+/// `cb`: called on the queue's event thread (see `qcos_queue_event_cb`), one event at
+/// a time. `user_data`: passed back to it. While a callback is registered,
+/// `qcos_queue_next_event` fails with `QCOS_STATUS_INVALID_STATE`; events not yet read
+/// go to the callback. Replacing or removing a callback waits for an invocation in
+/// progress to return: after this call the old callback is never called again.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL queue);
+/// `QCOS_STATUS_INVALID_STATE` (called from inside the callback).
+///
+/// Thread: any thread but the event thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_queue_set_event_callback(
+    queue: *const qcos_queue,
+    cb: qcos_queue_event_cb,
+    user_data: *mut c_void,
+) -> Status {
+    entry(|| {
+        let q = self::queue(queue)?;
+        let f: Option<crate::queue::EventCallback> = cb.map(|cb| {
+            let c = EventCallback {
+                cb,
+                user_data: UserData(user_data),
+            };
+            Box::new(move |e: &Event| c.call(e)) as crate::queue::EventCallback
+        });
+        q.set_callback(f)
+    })
+}
+
+/// Block until `task` has succeeded, failed or been cancelled, or `timeout_ms`
+/// milliseconds passed (a negative `timeout_ms` waits for ever). A paused task is not
+/// finished: waiting goes on until it is resumed and ends, or is cancelled.
+///
+/// `state_out`: may be NULL; on success receives the final state.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND` (no such task, or it finished
+/// and was dropped from the queue); `QCOS_STATUS_TIMEOUT`.
+///
+/// Thread: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_queue_wait(
+    queue: *const qcos_queue,
+    task: u64,
+    timeout_ms: i64,
+    state_out: *mut qcos_task_state,
+) -> Status {
+    entry(|| {
+        let q = self::queue(queue)?;
+        let out = arg_opt_out(state_out);
+        let timeout = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
+        let info = q.wait(task, timeout)?;
+        if let Some(out) = out {
+            out.write(info.state.into());
+        }
+        Ok(())
+    })
+}
+
+/// A snapshot of one task: state, progress, and its error or result. Strings are owned
+/// by the snapshot, valid until `qcos_task_info_free`, "" when absent.
+///
+/// Methods: `qcos_task_info_id`, `_is_upload`, `_state`, `_key`, `_path`,
+/// `_loaded`, `_total`, `_total_known`, `_speed`, `_error_status`,
+/// `_error_message`, `_error_http_status`, `_error_code`, `_error_request_id`,
+/// `_etag`, `_crc64`, `_crc64_verified`, `_version_id`, `_size`,
+/// `qcos_task_info_free`.
+///
+/// Thread: immutable; any number of threads may read it at once.
+pub struct qcos_task_info {
+    info: TaskInfo,
+    key: CString,
+    path: CString,
+    error_message: CString,
+    error_code: CString,
+    error_request_id: CString,
+    etag: CString,
+    version_id: CString,
+}
+
+impl From<TaskInfo> for qcos_task_info {
+    fn from(info: TaskInfo) -> Self {
+        let e = info.error.as_ref();
+        let r = info.result.as_ref();
+        qcos_task_info {
+            key: c_string(&info.key),
+            path: c_string(&info.path.to_string_lossy()),
+            error_message: c_string(e.map_or("", |e| &e.message)),
+            error_code: c_string(e.map_or("", |e| &e.code)),
+            error_request_id: c_string(e.map_or("", |e| &e.request_id)),
+            etag: c_string(r.map_or("", |r| &r.etag)),
+            version_id: c_string(r.and_then(|r| r.version_id.as_deref()).unwrap_or("")),
+            info,
+        }
+    }
+}
+
+/// Take a snapshot of `task`.
+///
+/// `info_out`: receives it; release it with `qcos_task_info_free`.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
+/// `QCOS_STATUS_NOT_FOUND`.
+///
+/// Thread: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_queue_task_info(
+    queue: *const qcos_queue,
+    task: u64,
+    info_out: *mut *mut qcos_task_info,
+) -> Status {
+    entry(|| {
+        let q = self::queue(queue)?;
+        let out = arg_out(info_out, "info_out")?;
+        out.write(into_box(qcos_task_info::from(q.info(task)?)));
+        Ok(())
+    })
+}
+
+fn info<'a>(p: *const qcos_task_info) -> Result<&'a qcos_task_info> {
+    arg_ref(p, "info")
+}
+
+/// The task's id; 0 when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_id(info: *const qcos_task_info) -> u64 {
+    entry_value(0, || Ok(self::info(info)?.info.id))
+}
+
+/// True for an upload, false for a download (or when `info` is NULL).
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_is_upload(info: *const qcos_task_info) -> bool {
+    entry_value(
+        false,
+        || Ok(self::info(info)?.info.kind == TaskKind::Upload),
+    )
+}
+
+/// The task's state when the snapshot was taken; `QCOS_TASK_STATE_FAILED` when `info`
+/// is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_state(info: *const qcos_task_info) -> qcos_task_state {
+    entry_value(qcos_task_state::Failed, || {
+        Ok(self::info(info)?.info.state.into())
+    })
+}
+
+/// The object key. Owned by `info`; NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_key(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || Ok(self::info(info)?.key.as_ptr()))
+}
+
+/// The local file path. Owned by `info`; NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_path(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || Ok(self::info(info)?.path.as_ptr()))
+}
+
+/// Bytes done; 0 when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_loaded(info: *const qcos_task_info) -> u64 {
+    entry_value(0, || Ok(self::info(info)?.info.loaded))
+}
+
+/// Bytes in the transfer; 0 while unknown or when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_total(info: *const qcos_task_info) -> u64 {
+    entry_value(0, || Ok(self::info(info)?.info.total.unwrap_or(0)))
+}
+
+/// Whether the total is known (uploads: always; downloads: once the transfer started).
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_total_known(info: *const qcos_task_info) -> bool {
+    entry_value(false, || Ok(self::info(info)?.info.total.is_some()))
+}
+
+/// Bytes per second over the last progress interval; 0 when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_speed(info: *const qcos_task_info) -> f64 {
+    entry_value(0.0, || Ok(self::info(info)?.info.speed))
+}
+
+/// The status of a failed task's error; `QCOS_STATUS_OK` when the task has no error
+/// (or `info` is NULL). A cancelled task whose Abort failed keeps that error too.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_error_status(info: *const qcos_task_info) -> Status {
+    entry_value(Status::Ok, || {
+        Ok(self::info(info)?
+            .info
+            .error
+            .as_ref()
+            .map_or(Status::Ok, |e| e.status))
+    })
+}
+
+/// The error's message; "" when none. Owned by `info`; NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_error_message(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.error_message.as_ptr())
+    })
+}
+
+/// For a service error: the HTTP status; 0 otherwise.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_error_http_status(info: *const qcos_task_info) -> u16 {
+    entry_value(0, || {
+        Ok(self::info(info)?
+            .info
+            .error
+            .as_ref()
+            .map_or(0, |e| e.http_status))
+    })
+}
+
+/// For a service error: COS's error code (e.g. "AccessDenied"); "" otherwise. Owned by
+/// `info`; NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_error_code(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.error_code.as_ptr())
+    })
+}
+
+/// For a service error: the RequestId to quote to Tencent Cloud; "" otherwise. Owned by
+/// `info`; NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_error_request_id(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.error_request_id.as_ptr())
+    })
+}
+
+/// A succeeded task's ETag; "" otherwise. Owned by `info`; NULL only when `info` is
+/// NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_etag(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || Ok(self::info(info)?.etag.as_ptr()))
+}
+
+/// A succeeded task's CRC-64/ECMA (of the bytes read or received); 0 otherwise.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_crc64(info: *const qcos_task_info) -> u64 {
+    entry_value(0, || {
+        Ok(self::info(info)?
+            .info
+            .result
+            .as_ref()
+            .map_or(0, |r| r.crc64))
+    })
+}
+
+/// Whether a succeeded task's CRC-64 was checked against the service's.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_crc64_verified(info: *const qcos_task_info) -> bool {
+    entry_value(false, || {
+        Ok(self::info(info)?
+            .info
+            .result
+            .as_ref()
+            .is_some_and(|r| r.crc64_verified))
+    })
+}
+
+/// A succeeded upload's version id (versioned buckets); "" otherwise. Owned by `info`;
+/// NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_version_id(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.version_id.as_ptr())
+    })
+}
+
+/// A succeeded task's object size; 0 otherwise.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_size(info: *const qcos_task_info) -> u64 {
+    entry_value(0, || {
+        Ok(self::info(info)?.info.result.as_ref().map_or(0, |r| r.size))
+    })
+}
+
+/// Release a task snapshot. NULL does nothing.
+///
+/// Thread: any thread, once no other thread uses `info`.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_free(info: *mut qcos_task_info) {
+    entry_value((), || {
+        free_box(info);
+        Ok(())
+    })
+}
+
+/// Static lower-case name of a task state ("waiting", "running"...); "unknown" for a
+/// value that is not a `qcos_task_state`.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_state_str(state: u32) -> *const c_char {
+    let s: &'static std::ffi::CStr = match state {
+        0 => c"waiting",
+        1 => c"checking",
+        2 => c"running",
+        3 => c"paused",
+        4 => c"cancelled",
+        5 => c"succeeded",
+        6 => c"failed",
+        _ => c"unknown",
+    };
+    s.as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_names_match_the_rust_names() {
+        for (n, s) in [
+            TaskState::Waiting,
+            TaskState::Checking,
+            TaskState::Running,
+            TaskState::Paused,
+            TaskState::Cancelled,
+            TaskState::Succeeded,
+            TaskState::Failed,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert_eq!(qcos_task_state::from(s) as u32, n as u32);
+            // SAFETY: static NUL-terminated strings.
+            let c = unsafe { std::ffi::CStr::from_ptr(qcos_task_state_str(n as u32)) };
+            assert_eq!(c.to_str().unwrap(), s.as_str());
+        }
+        // SAFETY: as above.
+        let c = unsafe { std::ffi::CStr::from_ptr(qcos_task_state_str(99)) };
+        assert_eq!(c.to_str().unwrap(), "unknown");
+    }
+
+    #[test]
+    fn null_arguments_are_named() {
+        let mut t = 0u64;
+        assert_eq!(
+            qcos_queue_upload(
+                std::ptr::null(),
+                c"k".as_ptr(),
+                c"p".as_ptr(),
+                std::ptr::null(),
+                std::ptr::null(),
+                &mut t
+            ),
+            Status::InvalidArgument
+        );
+        assert!(super::super::last_error::message().contains("queue"));
+        assert_eq!(
+            qcos_queue_new(std::ptr::null(), std::ptr::null_mut()),
+            Status::InvalidArgument
+        );
+        qcos_queue_free(std::ptr::null_mut());
+        qcos_task_info_free(std::ptr::null_mut());
+        assert_eq!(qcos_task_info_id(std::ptr::null()), 0);
+        assert!(qcos_task_info_key(std::ptr::null()).is_null());
+    }
+}
