@@ -1007,11 +1007,12 @@ fn multipart<S: MultipartStore + ?Sized>(
             return Err(Error::Internal("a part is missing after the upload".into()));
         }
         let mut crc = 0u64;
+        let mut comb = crc64::Combiner::new();
         let mut size = 0u64;
         let mut list = Vec::with_capacity(d.done.len());
         let mut resumed = 0;
         for (n, (len, p)) in &d.done {
-            crc = crc64::combine(crc, p.crc, *len);
+            crc = comb.combine(crc, p.crc, *len);
             size += len;
             resumed += p.resumed as u32;
             list.push((*n, p.etag.clone()));
