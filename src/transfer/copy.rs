@@ -178,12 +178,13 @@ pub fn slice_copy<S: MultipartStore + ?Sized>(
     }
     let mut list = Vec::with_capacity(count as usize);
     let mut combined = Some(0u64);
+    let mut comb = crc64::Combiner::new();
     for (i, p) in d.done.iter().enumerate() {
         let (etag, crc, len) = p
             .clone()
             .ok_or_else(|| fail(Error::Internal(format!("copy part {} missing", i + 1))))?;
         combined = match (combined, crc) {
-            (Some(c), Some(x)) => Some(crc64::combine(c, x, len)),
+            (Some(c), Some(x)) => Some(comb.combine(c, x, len)),
             _ => None,
         };
         list.push((i as u32 + 1, etag));

@@ -546,10 +546,11 @@ fn fetch<S: MultipartStore + ?Sized>(
             RunEnd::Failed(e) => return Err(e),
         }
         let mut crc = 0u64;
+        let mut comb = crc64::Combiner::new();
         for (i, c) in d.crcs.iter().enumerate() {
             let c = c.ok_or_else(|| Error::Internal(format!("range {i} missing")))?;
             let first = i as u64 * p.chunk;
-            crc = crc64::combine(crc, c, p.chunk.min(size - first));
+            crc = comb.combine(crc, c, p.chunk.min(size - first));
         }
         (crc, count as u32, resumed)
     };

@@ -29,7 +29,9 @@
 //! replay itself, so these are the only retries of an upload part.
 //!
 //! Memory: an upload holds at most `chunk_parallel_limit + 1` part buffers, reused from
-//! part to part; a download writes each range straight to its place in the file.
+//! part to part (none for file parts that need no MD5: those go from the file to the
+//! socket through the HTTP layer's buffer); a download writes each range straight to its
+//! place in the file.
 //!
 //! ```no_run
 //! use qcos::transfer::{DownloadOptions, Leftover, UploadOptions, UploadSource};

@@ -197,6 +197,45 @@ pub trait MultipartStore: Sync {
         watch: &PartWatch<'_>,
     ) -> Result<PartWritten>;
 
+    /// Whether [`MultipartStore::upload_part_from_file`] is implemented. When it is, the
+    /// parts of a file upload that needs no MD5 go from the file to the wire without a
+    /// part buffer; otherwise (the default) the engine reads each part into one of its
+    /// buffers and calls [`MultipartStore::upload_part`].
+    fn uploads_parts_from_files(&self) -> bool {
+        false
+    }
+
+    /// Upload Part `number` of `upload_id` with `len` bytes of `file` from `offset` as
+    /// the body, read with positioned reads while sending. Returns the service's answer
+    /// and the CRC-64 of the bytes actually sent. Only called when
+    /// [`MultipartStore::uploads_parts_from_files`] is true.
+    #[allow(clippy::too_many_arguments)]
+    fn upload_part_from_file(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        file: &std::fs::File,
+        offset: u64,
+        len: u64,
+        traffic_limit: Option<u64>,
+        watch: &PartWatch<'_>,
+    ) -> Result<(PartWritten, u64)> {
+        let _ = (
+            key,
+            upload_id,
+            number,
+            file,
+            offset,
+            len,
+            traffic_limit,
+            watch,
+        );
+        Err(crate::Error::Internal(
+            "this store does not upload parts straight from files".into(),
+        ))
+    }
+
     /// Complete Multipart Upload with `(part number, ETag)` in ascending order.
     fn complete(&self, key: &str, upload_id: &str, parts: &[(u32, String)]) -> Result<Written>;
 

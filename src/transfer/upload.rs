@@ -6,6 +6,11 @@
 //! flight plus, for readers, the one being filled), reused from part to part, so its
 //! extra memory is about `(chunk_parallel_limit + 1) × part size` whatever the source
 //! size. A PUT of a small source holds that source (at most `slice_size` bytes).
+//! The parts of a file that need no MD5 (no `check_content_md5`, not a resume check)
+//! hold no part buffer at all when the store can send from files (the client can): they
+//! are read with positioned reads straight into the HTTP layer's send buffer and their
+//! CRC-64 is taken from the bytes sent. That saves a copy of every byte through memory
+//! (see docs/BENCHMARKS.md).
 //!
 //! Resume: with [`UploadOptions::resume`] (the default) a file or reader of known length
 //! continues the newest in-progress upload of the same key whose listed parts all have the
@@ -18,7 +23,7 @@ use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use md5::{Digest, Md5};
@@ -581,6 +586,9 @@ struct UploadDispatch<'a> {
     offset: u64,
     free: Vec<Vec<u8>>,
     part_md5: bool,
+    /// File parts that need no MD5 go from the file to the wire without a part buffer
+    /// (the store sends them with [`MultipartStore::upload_part_from_file`]).
+    direct: bool,
     remote: HashMap<u32, RemotePart>,
     done: BTreeMap<u32, (u64, PartDone)>,
     ended: bool,
@@ -628,7 +636,11 @@ impl Dispatch for UploadDispatch<'_> {
                     return Ok(None);
                 }
                 let len = part.min(total - self.offset) as usize;
-                let mut buf = self.take_buf(len);
+                let mut buf = if self.direct && !want_md5 {
+                    Vec::new()
+                } else {
+                    self.take_buf(len)
+                };
                 let filled = match &mut self.feed {
                     Feed::File { .. } => None,
                     Feed::Reader { reader, .. } => {
@@ -692,7 +704,9 @@ impl Dispatch for UploadDispatch<'_> {
     }
 
     fn finished(&mut self, out: PartOut, rep: &Reporter<'_>) -> Result<()> {
-        self.free.push(out.buf);
+        if out.buf.capacity() > 0 {
+            self.free.push(out.buf);
+        }
         let done = out.result?;
         if done.resumed {
             // Parts that were sent were counted byte by byte while they went out.
@@ -701,6 +715,53 @@ impl Dispatch for UploadDispatch<'_> {
         self.done.insert(out.number, (out.len, done));
         Ok(())
     }
+}
+
+/// Send part `number` (`len` bytes of `file` at `offset`) with the store's direct file
+/// path, retried like a buffered part; its CRC-64 is that of the bytes sent, checked
+/// against the service's.
+#[allow(clippy::too_many_arguments)]
+fn send_file_part<S: MultipartStore + ?Sized>(
+    store: &S,
+    key: &str,
+    uid: &str,
+    number: u32,
+    file: &File,
+    offset: u64,
+    len: u64,
+    part_limit: Option<u64>,
+    retries: u32,
+    cancel: &AtomicBool,
+    loaded: &AtomicU64,
+) -> Result<PartDone> {
+    let what = || format!("part {number} of {key}");
+    let (w, crc) = with_retries(retries, cancel, &what, || {
+        let watch = PartWatch::new(cancel, loaded);
+        let r =
+            store.upload_part_from_file(key, uid, number, file, offset, len, part_limit, &watch);
+        // The part counts exactly once in the progress: all of it on success, none of it
+        // after a failed attempt.
+        let sent = watch.sent_so_far();
+        match &r {
+            Ok(_) => loaded.fetch_add(len.saturating_sub(sent), Ordering::Relaxed),
+            Err(_) => loaded.fetch_sub(sent, Ordering::Relaxed),
+        };
+        let (w, crc) = r?;
+        if let Some(c) = w.crc64 {
+            if c != crc {
+                return Err(Error::Integrity(format!(
+                    "part {number} of {key}: the service stored CRC-64 {c}, \
+                     the local bytes have {crc}"
+                )));
+            }
+        }
+        Ok((w, crc))
+    })?;
+    Ok(PartDone {
+        etag: w.etag,
+        crc,
+        resumed: false,
+    })
 }
 
 /// Find an in-progress upload of `key` whose parts fit the plan `(total, part)`.
@@ -786,6 +847,7 @@ fn multipart<S: MultipartStore + ?Sized>(
         offset: 0,
         free: Vec::new(),
         part_md5: s.part_md5,
+        direct: file.is_some() && store.uploads_parts_from_files(),
         remote,
         done: BTreeMap::new(),
         ended: false,
@@ -802,6 +864,42 @@ fn multipart<S: MultipartStore + ?Sized>(
         } = job;
         let result = (|| {
             let data_len = len;
+            if let (None, None, Some(file), Some(path), Some(id)) =
+                (&filled, &remote, file, path, id)
+            {
+                if buf.is_empty() && data_len > 0 {
+                    // Straight from the file to the wire (the dispatcher gave no buffer).
+                    // A file that changed is named as such, also when it made the part
+                    // fail (a shrunk file ends the body early).
+                    let changed = || file_identity(file, path).map_or(true, |i| i != id);
+                    return send_file_part(
+                        store,
+                        key,
+                        uid,
+                        number,
+                        file,
+                        offset,
+                        data_len as u64,
+                        part_limit,
+                        s.retries,
+                        cancel,
+                        &loaded,
+                    )
+                    .map_err(|e| {
+                        if !matches!(e, Error::Cancelled(_)) && changed() {
+                            changed_error(path)
+                        } else {
+                            e
+                        }
+                    })
+                    .and_then(|done| {
+                        if changed() {
+                            return Err(changed_error(path));
+                        }
+                        Ok(done)
+                    });
+                }
+            }
             let h = match filled {
                 Some(h) => h,
                 None => {
@@ -909,11 +1007,12 @@ fn multipart<S: MultipartStore + ?Sized>(
             return Err(Error::Internal("a part is missing after the upload".into()));
         }
         let mut crc = 0u64;
+        let mut comb = crc64::Combiner::new();
         let mut size = 0u64;
         let mut list = Vec::with_capacity(d.done.len());
         let mut resumed = 0;
         for (n, (len, p)) in &d.done {
-            crc = crc64::combine(crc, p.crc, *len);
+            crc = comb.combine(crc, p.crc, *len);
             size += len;
             resumed += p.resumed as u32;
             list.push((*n, p.etag.clone()));
