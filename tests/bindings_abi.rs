@@ -14,11 +14,13 @@
 //! package's version follows Cargo.toml.
 
 mod bindings_support;
+mod native;
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
 use bindings_support::*;
+use native::*;
 
 const ABI_FILE: &str = "abi/qcos.abi";
 

@@ -5,44 +5,22 @@
 //! covers every function of `include/qcos.h`.
 
 mod bindings_support;
+mod native;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use bindings_support::*;
+use native::*;
 
 fn build_cpp(src: &Path, out_dir: &Path) -> PathBuf {
-    let exe = out_dir.join(src.file_stem().unwrap());
-    let out = Command::new("g++")
-        .args([
-            "-std=c++17",
-            "-g",
-            "-O0",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-            "-pthread",
-        ])
-        .arg("-I")
-        .arg(manifest_dir().join("include"))
-        .arg("-I")
-        .arg(manifest_dir().join("bindings/cpp"))
-        .arg(src)
-        .arg(static_lib())
-        .args(NATIVE_STATIC_LIBS)
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run g++ (install g++): {e}"));
-    assert!(
-        out.status.success(),
-        "compiling {} failed:\n{}",
-        src.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
+    compile_static(
+        "g++",
+        &["-std=c++17", "-g", "-O0", "-pthread"],
+        &[&manifest_dir().join("bindings/cpp")],
+        src,
+        out_dir,
+    )
 }
 
 fn run_test_program(under_valgrind: bool) {
@@ -54,30 +32,13 @@ fn run_test_program(under_valgrind: bool) {
     let server = start_server(false);
     let scratch = tempfile::tempdir().unwrap();
     let mut cmd = if under_valgrind {
-        require_tool(
-            "valgrind",
-            "--version",
-            "install it with `apt-get install valgrind`",
-        );
-        let mut c = Command::new("valgrind");
-        c.args([
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect",
-            "--error-exitcode=1",
-            "--quiet",
-        ])
-        .arg(&exe);
-        c
+        valgrind(&exe)
     } else {
         Command::new(&exe)
     };
     let mut env = cos_env(&server, "");
-    env.extend([
-        ("QCOS_TEST_TMP_ID", TMP_ID.to_string()),
-        ("QCOS_TEST_TMP_KEY", TMP_KEY.to_string()),
-        ("QCOS_TEST_TMP_TOKEN", TMP_TOKEN.to_string()),
-        ("QCOS_TEST_DIR", scratch.path().display().to_string()),
-    ]);
+    env.extend(tmp_key_env());
+    env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
     isolate(&mut cmd, &env);
     let out = run_with_deadline(&mut cmd, Duration::from_secs(300));
     assert_success("bindings/cpp/tests/qcos_hpp_test.cpp", &out);

@@ -4,13 +4,13 @@
 //! `tests/bindings_install.rs` run), and the Rust example runs here against
 //! qcos-server.
 
-mod bindings_support;
+mod native;
 
 #[path = "../examples/quickstart.rs"]
 #[allow(dead_code)]
 mod quickstart;
 
-use bindings_support::*;
+use native::*;
 
 /// The fenced code blocks of a Markdown text, with their info strings.
 fn code_blocks(md: &str) -> Vec<(String, String)> {

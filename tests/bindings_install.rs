@@ -9,15 +9,15 @@
 //! Needs make, pkg-config, cc, c++, readelf and strip: a missing tool fails the test
 //! with the package to install (`apt-get install pkg-config`, ...).
 
-mod bindings_support;
 mod common;
+mod native;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use bindings_support::*;
+use native::*;
 
 fn soname_for(version: &str) -> String {
     let mut parts = version.split('.');

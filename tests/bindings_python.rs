@@ -8,14 +8,14 @@
 //! in-process qcos-server. Anything missing (python3, venv, pytest, a test) is a
 //! failure, never a skip: pytest's exit code 5 ("no tests collected") fails too.
 
-mod bindings_support;
 mod common;
+mod native;
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use bindings_support::*;
+use native::*;
 
 const PYTEST: &str = "pytest==8.3.4";
 

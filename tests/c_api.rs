@@ -13,52 +13,13 @@
 //! `rustc --print native-static-libs` reports; [`native_static_libs_are_current`]
 //! checks that the documented list still matches.
 
+mod native;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use qcos_server::{RunningServer, Server, ServerConfig, TEST_SECRET_ID, TEST_SECRET_KEY};
-
-/// The system libraries a static link of libqcos.a needs on Linux (also written in
-/// the header's comment and the README).
-const NATIVE_STATIC_LIBS: &[&str] = &[
-    "-lgcc_s",
-    "-lutil",
-    "-lrt",
-    "-lpthread",
-    "-lm",
-    "-ldl",
-    "-lc",
-];
-
-const REGION: &str = "ap-guangzhou";
-const TMP_ID: &str = "AKIDqcosTMP";
-const TMP_KEY: &str = "qcosTMPsecretKEY";
-const TMP_TOKEN: &str = "qcos-test-token-0123456789";
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `target/<profile>/deps/`, the directory of this test executable, where this run
-/// of cargo wrote `libqcos.a` and `libqcos.so`. (`target/<profile>/libqcos.a` is only
-/// refreshed by `cargo build`, so it may be stale: never used here.)
-fn deps_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    exe.parent()
-        .expect("the test executable's directory")
-        .to_path_buf()
-}
-
-fn static_lib() -> PathBuf {
-    let lib = deps_dir().join("libqcos.a");
-    assert!(
-        lib.is_file(),
-        "{} not found (Cargo.toml must keep crate-type \"staticlib\"; run this test \
-         through `cargo test --test c_api`)",
-        lib.display()
-    );
-    lib
-}
+use native::*;
+use qcos_server::{TEST_SECRET_ID, TEST_SECRET_KEY};
 
 /// Compile one C source with warnings as errors and link it statically.
 fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
@@ -67,27 +28,11 @@ fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
 
 /// Compile with `compiler` and language standard `std`, link statically.
 fn build_with(compiler: &str, std: &str, src: &Path, out_dir: &Path) -> PathBuf {
-    let name = src.file_stem().unwrap().to_string_lossy().into_owned();
-    let exe = out_dir.join(&name);
-    let out = Command::new(compiler)
-        .args([std, "-g", "-O0", "-Wall", "-Wextra", "-Werror", "-pedantic"])
-        .arg("-I")
-        .arg(manifest_dir().join("include"))
-        .args(test_hook_flags())
-        .arg(src)
-        .arg(static_lib())
-        .args(NATIVE_STATIC_LIBS)
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {compiler} (install gcc and g++): {e}"));
-    assert!(
-        out.status.success(),
-        "compiling {} failed:\n{}",
-        src.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
+    let flags: Vec<&str> = [std, "-g", "-O0"]
+        .into_iter()
+        .chain(test_hook_flags().iter().copied())
+        .collect();
+    compile_static(compiler, &flags, &[], src, out_dir)
 }
 
 /// `qcos_test_panic` exists only in builds with debug assertions (the profile `cargo
@@ -124,62 +69,17 @@ fn test_hooks_exist_only_in_debug_builds() {
     assert!(symbols.lines().any(|l| l.ends_with(" qcos_client_new")));
 }
 
-struct TestServer {
-    server: RunningServer,
-    _data: tempfile::TempDir,
-}
-
-fn start_server(auto_create_buckets: bool) -> TestServer {
-    let data = tempfile::tempdir().expect("tempdir");
-    let mut cfg = ServerConfig::new(data.path().join("data"));
-    cfg.region = REGION.to_string();
-    cfg.auto_create_buckets = auto_create_buckets;
-    cfg.temporary = vec![(TMP_ID.into(), TMP_KEY.into(), TMP_TOKEN.into())];
-    let server = Server::start(cfg).expect("start qcos-server");
-    TestServer {
-        server,
-        _data: data,
-    }
-}
-
-/// The environment a C program reads (the same variables `qcos_config_from_env` uses).
-fn cos_env(server: &TestServer, bucket: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("COS_ENDPOINT", server.server.endpoint()),
-        ("COS_REGION", REGION.to_string()),
-        ("COS_BUCKET", bucket.to_string()),
-        ("COS_SECRET_ID", TEST_SECRET_ID.to_string()),
-        ("COS_SECRET_KEY", TEST_SECRET_KEY.to_string()),
-        ("QCOS_TEST_TMP_ID", TMP_ID.to_string()),
-        ("QCOS_TEST_TMP_KEY", TMP_KEY.to_string()),
-        ("QCOS_TEST_TMP_TOKEN", TMP_TOKEN.to_string()),
-    ]
+/// The environment a C program reads (the same variables `qcos_config_from_env` uses),
+/// plus the temporary keys the server accepts.
+fn c_env(server: &TestServer, bucket: &str) -> Vec<(&'static str, String)> {
+    let mut env = cos_env(server, bucket);
+    env.extend(tmp_key_env());
+    env
 }
 
 fn run(mut cmd: Command, env: &[(&str, String)]) -> Output {
-    for var in [
-        "COS_SECURITY_TOKEN",
-        "COS_PATH_STYLE",
-        "COS_ENDPOINT",
-        "COS_BUCKET",
-        "COS_REGION",
-        "COS_SECRET_ID",
-        "COS_SECRET_KEY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+    isolate(&mut cmd, env);
     cmd.output().expect("run the C program")
-}
-
-fn assert_success(what: &str, out: &Output) {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
 }
 
 #[test]
@@ -225,33 +125,12 @@ fn native_static_libs_are_current() {
     );
 }
 
-/// `valgrind` with the leak and error settings of the suite, or a failure telling how
-/// to install it (never a silent skip).
-fn valgrind(exe: &Path) -> Command {
-    let probe = Command::new("valgrind").arg("--version").output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        panic!(
-            "valgrind is required to check the C programs for leaks and invalid reads: \
-             install it (e.g. `apt-get install valgrind`)"
-        );
-    }
-    let mut c = Command::new("valgrind");
-    c.args([
-        "--leak-check=full",
-        "--errors-for-leak-kinds=definite,indirect",
-        "--error-exitcode=1",
-        "--quiet",
-    ])
-    .arg(exe);
-    c
-}
-
 fn api_test(under_valgrind: bool) {
     let build = tempfile::tempdir().unwrap();
     let exe = build_c(&manifest_dir().join("tests/c/api_test.c"), build.path());
     let server = start_server(false);
     let scratch = tempfile::tempdir().unwrap();
-    let mut env = cos_env(&server, "ctest-1250000000");
+    let mut env = c_env(&server, "ctest-1250000000");
     env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
     let cmd = if under_valgrind {
         valgrind(&exe)
@@ -311,7 +190,7 @@ fn quickstart_links_dynamically() {
         String::from_utf8_lossy(&out.stderr)
     );
     let server = start_server(true);
-    let out = run(Command::new(&exe), &cos_env(&server, "dynamic-1250000000"));
+    let out = run(Command::new(&exe), &c_env(&server, "dynamic-1250000000"));
     assert_success("quickstart linked against libqcos.so", &out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("verified"));
 }
@@ -338,7 +217,7 @@ fn quickstart(under_valgrind: bool) {
         build.path(),
     );
     let server = start_server(true);
-    let env = cos_env(&server, "quickstart-1250000000");
+    let env = c_env(&server, "quickstart-1250000000");
     let cmd = if under_valgrind {
         valgrind(&exe)
     } else {

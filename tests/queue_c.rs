@@ -4,87 +4,27 @@
 //! them against an in-process qcos-server, and checks the server afterwards. Some run
 //! under valgrind too (required: the test fails, not skips, without it).
 
-use std::path::{Path, PathBuf};
+mod native;
+
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use native::*;
 use qcos::auth::Credentials;
 use qcos::{Client, Config};
-use qcos_server::{
-    FaultAction, FaultRule, RunningServer, Server, ServerConfig, TEST_SECRET_ID, TEST_SECRET_KEY,
-};
+use qcos_server::{FaultAction, FaultRule, TEST_SECRET_ID, TEST_SECRET_KEY};
 
-/// As in tests/c_api.rs (which checks it against `rustc --print native-static-libs`).
-const NATIVE_STATIC_LIBS: &[&str] = &[
-    "-lgcc_s",
-    "-lutil",
-    "-lrt",
-    "-lpthread",
-    "-lm",
-    "-ldl",
-    "-lc",
-];
-const REGION: &str = "ap-guangzhou";
 const BUCKET: &str = "cqueue-1250000000";
 
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn static_lib() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    let lib = exe.parent().unwrap().join("libqcos.a");
-    assert!(lib.is_file(), "{} not found", lib.display());
-    lib
-}
-
-fn build_c(src: &Path, out_dir: &Path) -> PathBuf {
-    let name = src.file_stem().unwrap().to_string_lossy().into_owned();
-    let exe = out_dir.join(&name);
-    let out = Command::new("cc")
-        .args([
-            "-std=c11",
-            "-g",
-            "-O0",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-        ])
-        .arg("-I")
-        .arg(manifest_dir().join("include"))
-        .arg(src)
-        .arg(static_lib())
-        .args(NATIVE_STATIC_LIBS)
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run cc (install gcc): {e}"));
-    assert!(
-        out.status.success(),
-        "compiling {} failed:\n{}",
-        src.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
-}
-
 struct Run {
-    server: RunningServer,
-    _data: tempfile::TempDir,
+    server: TestServer,
     scratch: tempfile::TempDir,
 }
 
 impl Run {
     fn start() -> Run {
-        let data = tempfile::tempdir().unwrap();
-        let mut cfg = ServerConfig::new(data.path().join("data"));
-        cfg.region = REGION.to_string();
-        cfg.auto_create_buckets = true;
-        let server = Server::start(cfg).expect("start qcos-server");
         Run {
-            server,
-            _data: data,
+            server: start_server_with(REGION, true, None),
             scratch: tempfile::tempdir().unwrap(),
         }
     }
@@ -111,38 +51,14 @@ impl Run {
         let build = tempfile::tempdir().unwrap();
         let exe = build_c(&manifest_dir().join(src), build.path());
         let mut cmd = if under_valgrind {
-            let probe = Command::new("valgrind").arg("--version").output();
-            assert!(
-                probe.is_ok_and(|o| o.status.success()),
-                "valgrind is required for this test: install it (apt-get install valgrind)"
-            );
-            let mut c = Command::new("valgrind");
-            c.args([
-                "--leak-check=full",
-                "--show-leak-kinds=definite,indirect,possible",
-                "--errors-for-leak-kinds=definite,indirect,possible",
-                "--error-exitcode=1",
-                "--quiet",
-            ])
-            .arg(format!(
-                "--suppressions={}",
-                manifest_dir().join("tests/c/queue_valgrind.supp").display()
-            ))
-            .arg(&exe);
-            c
+            Valgrind::with_possible_leaks("tests/c/queue_valgrind.supp").command(&exe)
         } else {
             Command::new(&exe)
         };
         cmd.args(args);
-        for var in ["COS_SECURITY_TOKEN", "COS_PATH_STYLE"] {
-            cmd.env_remove(var);
-        }
-        cmd.env("COS_ENDPOINT", self.server.endpoint())
-            .env("COS_REGION", REGION)
-            .env("COS_BUCKET", BUCKET)
-            .env("COS_SECRET_ID", TEST_SECRET_ID)
-            .env("COS_SECRET_KEY", TEST_SECRET_KEY)
-            .env("QCOS_TEST_DIR", self.scratch.path());
+        let mut env = cos_env(&self.server, BUCKET);
+        env.push(("QCOS_TEST_DIR", self.scratch.path().display().to_string()));
+        isolate(&mut cmd, &env);
         let out = cmd.output().expect("run the C program");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -3,96 +3,26 @@
 //! archive is fresh), run under valgrind against an in-process qcos-server. Afterwards
 //! the bucket is checked from Rust: nothing a refused call carried reached the server.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod native;
 
-use qcos_server::{Server, ServerConfig, TEST_SECRET_ID, TEST_SECRET_KEY};
+use native::*;
+use qcos_server::{TEST_SECRET_ID, TEST_SECRET_KEY};
 
-const NATIVE_STATIC_LIBS: &[&str] = &[
-    "-lgcc_s",
-    "-lutil",
-    "-lrt",
-    "-lpthread",
-    "-lm",
-    "-ldl",
-    "-lc",
-];
-const REGION: &str = "ap-guangzhou";
 const BUCKET: &str = "hostile-1250000000";
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn static_lib() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let lib = exe.parent().unwrap().join("libqcos.a");
-    assert!(lib.is_file(), "{} not found", lib.display());
-    lib
-}
-
-fn build(src: &Path, out: &Path) -> PathBuf {
-    let exe = out.join("hostile_api");
-    let o = Command::new("cc")
-        .args([
-            "-std=c11",
-            "-g",
-            "-O0",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-        ])
-        .arg("-I")
-        .arg(manifest_dir().join("include"))
-        .arg(src)
-        .arg(static_lib())
-        .args(NATIVE_STATIC_LIBS)
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .expect("run cc");
-    assert!(
-        o.status.success(),
-        "compiling {}:\n{}",
-        src.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    exe
-}
 
 #[test]
 fn hostile_input_through_the_c_api_under_valgrind() {
     let build_dir = tempfile::tempdir().unwrap();
-    let exe = build(
+    let exe = build_c(
         &manifest_dir().join("tests/c/hostile_api.c"),
         build_dir.path(),
     );
-    let data = tempfile::tempdir().unwrap();
-    let server = Server::start(ServerConfig::new(data.path().join("data"))).unwrap();
+    let server = start_server_with(REGION, false, None);
     let scratch = tempfile::tempdir().unwrap();
-    let probe = Command::new("valgrind").arg("--version").output();
-    assert!(
-        probe.is_ok_and(|o| o.status.success()),
-        "valgrind is required (apt-get install valgrind)"
-    );
-    let mut cmd = Command::new("valgrind");
-    cmd.args([
-        "--leak-check=full",
-        "--errors-for-leak-kinds=definite,indirect",
-        "--error-exitcode=101",
-        "--quiet",
-    ])
-    .arg(&exe);
-    for v in ["COS_SECURITY_TOKEN", "COS_PATH_STYLE"] {
-        cmd.env_remove(v);
-    }
-    cmd.env("COS_ENDPOINT", server.endpoint())
-        .env("COS_REGION", REGION)
-        .env("COS_BUCKET", BUCKET)
-        .env("COS_SECRET_ID", TEST_SECRET_ID)
-        .env("COS_SECRET_KEY", TEST_SECRET_KEY)
-        .env("QCOS_TEST_DIR", scratch.path());
+    let mut cmd = Valgrind::default().error_exitcode(101).command(&exe);
+    let mut env = cos_env(&server, BUCKET);
+    env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
+    isolate(&mut cmd, &env);
     let out = cmd.output().expect("run valgrind");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -127,5 +57,5 @@ fn hostile_input_through_the_c_api_under_valgrind() {
         std::fs::read_dir(scratch.path()).unwrap().next().is_none(),
         "files left in the scratch directory"
     );
-    server.stop();
+    server.server.stop();
 }

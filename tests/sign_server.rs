@@ -5,142 +5,63 @@
 //! method) and the server's (wrong size, wrong type, another key) are checked, and it
 //! runs once more under valgrind.
 
-use std::io::{BufRead, BufReader};
+mod native;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use native::*;
 use qcos::auth::{Credentials, KeyTime, PresignInput, UrlBase, presign_url};
-use qcos_server::{RunningServer, Server, ServerConfig};
 
 const REGION: &str = "ap-beijing";
 const BUCKET: &str = "signserver-1250000000";
 const TMP_ID: &str = "AKIDqcosSignServer";
 const TMP_KEY: &str = "qcosSignServerKEY";
 const TMP_TOKEN: &str = "sign+server/token=with+specials==";
-/// The system libraries a static link of libqcos.a needs on Linux.
-const NATIVE_STATIC_LIBS: &[&str] = &[
-    "-lgcc_s",
-    "-lutil",
-    "-lrt",
-    "-lpthread",
-    "-lm",
-    "-ldl",
-    "-lc",
-];
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn static_lib() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let deps = exe.parent().unwrap();
-    [
-        deps.join("libqcos.a"),
-        deps.parent().unwrap().join("libqcos.a"),
-    ]
-    .into_iter()
-    .find(|p| p.is_file())
-    .unwrap_or_else(|| panic!("libqcos.a not found near {}", deps.display()))
-}
 
 fn build(out_dir: &Path) -> PathBuf {
-    let exe = out_dir.join("sign_server");
-    let out = Command::new("cc")
-        .args([
-            "-std=c11",
-            "-g",
-            "-O0",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-        ])
-        .arg("-I")
-        .arg(manifest_dir().join("include"))
-        .arg(manifest_dir().join("examples/sign_server/sign_server.c"))
-        .arg(static_lib())
-        .args(NATIVE_STATIC_LIBS)
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run cc: {e}"));
-    assert!(
-        out.status.success(),
-        "compiling sign_server.c failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
+    build_c(
+        &manifest_dir().join("examples/sign_server/sign_server.c"),
+        out_dir,
+    )
 }
 
-struct Cos {
-    server: RunningServer,
-    _data: tempfile::TempDir,
-}
-
-fn start_cos() -> Cos {
-    let data = tempfile::tempdir().unwrap();
-    let mut cfg = ServerConfig::new(data.path().join("data"));
-    cfg.region = REGION.into();
-    cfg.auto_create_buckets = true;
-    cfg.temporary = vec![(TMP_ID.into(), TMP_KEY.into(), TMP_TOKEN.into())];
-    Cos {
-        server: Server::start(cfg).unwrap(),
-        _data: data,
-    }
+fn start_cos() -> TestServer {
+    start_server_with(REGION, true, Some((TMP_ID, TMP_KEY, TMP_TOKEN)))
 }
 
 /// Start the sign server (optionally under valgrind); returns it and its base URL.
-fn start_sign_server(exe: &Path, cos: &Cos, max_requests: u32, valgrind: bool) -> (Child, String) {
-    let mut cmd = if valgrind {
-        let mut c = Command::new("valgrind");
-        c.args([
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect",
-            "--error-exitcode=1",
-            "--quiet",
-        ])
-        .arg(exe);
-        c
+fn start_sign_server(
+    exe: &Path,
+    cos: &TestServer,
+    max_requests: u32,
+    under_valgrind: bool,
+) -> (Child, String) {
+    let mut cmd = if under_valgrind {
+        valgrind(exe)
     } else {
         Command::new(exe)
     };
-    for v in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(v);
-    }
-    let mut child = cmd
+    let env = cos_env_for(
+        cos.endpoint(),
+        REGION,
+        BUCKET,
+        TMP_ID,
+        TMP_KEY,
+        Some(TMP_TOKEN),
+    );
+    let mut child = isolate(&mut cmd, &env)
         .args([
             "--max-requests",
             &max_requests.to_string(),
             "--max-size",
             "1048576",
         ])
-        .env("COS_ENDPOINT", cos.server.endpoint())
-        .env("COS_REGION", REGION)
-        .env("COS_BUCKET", BUCKET)
-        .env("COS_SECRET_ID", TMP_ID)
-        .env("COS_SECRET_KEY", TMP_KEY)
-        .env("COS_SECURITY_TOKEN", TMP_TOKEN)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start sign_server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let base = listening_base(child.stdout.as_mut().unwrap());
     (child, base)
 }
 
@@ -240,8 +161,8 @@ fn nested(s: &str, name: &str) -> Vec<(String, String)> {
 }
 
 /// Read an object back with our own presigned GET.
-fn read_back(cos: &Cos, key: &str) -> (u16, Vec<u8>, String) {
-    let base = UrlBase::path_style(&cos.server.endpoint(), BUCKET).unwrap();
+fn read_back(cos: &TestServer, key: &str) -> (u16, Vec<u8>, String) {
+    let base = UrlBase::path_style(&cos.endpoint(), BUCKET).unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -296,7 +217,7 @@ fn multipart(fields: &[(String, String)], data: &[u8]) -> Vec<u8> {
 }
 
 /// The whole flow; `requests` is how many requests it makes of the sign server.
-fn exercise(base: &str, cos: &Cos) -> u32 {
+fn exercise(base: &str, cos: &TestServer) -> u32 {
     let mut requests = 0;
     let mut ask = |q: &str| {
         requests += 1;
@@ -358,7 +279,7 @@ fn exercise(base: &str, cos: &Cos) -> u32 {
     let top = json_object(&json, 0);
     let key3 = member(&top, "key").to_string();
     let form_url = member(&top, "url").to_string();
-    assert_eq!(form_url, format!("{}/{BUCKET}/", cos.server.endpoint()));
+    assert_eq!(form_url, format!("{}/{BUCKET}/", cos.endpoint()));
     let fields = nested(&json, "fields");
     let names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
@@ -430,10 +351,7 @@ fn sign_server_example_end_to_end() {
 
 #[test]
 fn sign_server_example_is_clean_under_valgrind() {
-    let probe = Command::new("valgrind").arg("--version").output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        panic!("valgrind is required to check the C example for leaks: install it");
-    }
+    require_valgrind();
     let dir = tempfile::tempdir().unwrap();
     let exe = build(dir.path());
     let cos = start_cos();

@@ -19,13 +19,16 @@
 //! (or `CHROMIUM`). When one is missing the test prints a SKIPPED line and passes,
 //! unless `QCOS_REQUIRE_ALL=1` (as CI sets), where it fails with what to install.
 
-use std::io::{BufRead, BufReader, Read};
+mod native;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use native::*;
 use qcos::auth::{Credentials, KeyTime, PresignInput, UrlBase, presign_url};
-use qcos_server::{RunningServer, Server, ServerConfig, TEST_SECRET_ID, TEST_SECRET_KEY};
+use qcos_server::{RunningServer, TEST_SECRET_ID, TEST_SECRET_KEY};
 
 const REGION: &str = "ap-shanghai";
 const BUCKET: &str = "browser-1250000000";
@@ -36,20 +39,6 @@ const TMP_TOKEN: &str = "browser+token/with=specials==";
 const PLAYWRIGHT_VERSION: &str = "1.56.1";
 /// Sizes of the presigned-URL PUT, the Authorization PUT, the fetch POST and the form.
 const SIZES: [usize; 4] = [300_000, 1234, 70_001, 5000];
-const NATIVE_STATIC_LIBS: &[&str] = &[
-    "-lgcc_s",
-    "-lutil",
-    "-lrt",
-    "-lpthread",
-    "-lm",
-    "-ldl",
-    "-lc",
-];
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// `<target>/<profile>/deps/<test exe>` → `<target>`.
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -131,44 +120,19 @@ fn playwright_modules() -> Result<PathBuf, String> {
     }
 }
 
-fn static_lib() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let deps = exe.parent().unwrap();
-    [
-        deps.join("libqcos.a"),
-        deps.parent().unwrap().join("libqcos.a"),
-    ]
-    .into_iter()
-    .find(|p| p.is_file())
-    .unwrap_or_else(|| panic!("libqcos.a not found near {}", deps.display()))
+fn build_sign_server(out_dir: &Path) -> PathBuf {
+    compile_static(
+        "cc",
+        &["-std=c11", "-O1"],
+        &[],
+        &manifest_dir().join("examples/sign_server/sign_server.c"),
+        out_dir,
+    )
 }
 
-fn build_sign_server(out_dir: &Path) -> PathBuf {
-    let exe = out_dir.join("sign_server");
-    let out = Command::new("cc")
-        .args([
-            "-std=c11",
-            "-O1",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-        ])
-        .arg("-I")
-        .arg(manifest_dir().join("include"))
-        .arg(manifest_dir().join("examples/sign_server/sign_server.c"))
-        .arg(static_lib())
-        .args(NATIVE_STATIC_LIBS)
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run cc: {e}"));
-    assert!(
-        out.status.success(),
-        "compiling sign_server.c failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
+/// A qcos-server with the temporary key the sign server signs with.
+fn start_cos() -> TestServer {
+    start_server_with(REGION, false, Some((TMP_ID, TMP_KEY, TMP_TOKEN)))
 }
 
 /// A child process killed (by its own handle) when dropped.
@@ -181,44 +145,23 @@ impl Drop for Proc {
     }
 }
 
-fn no_proxy(cmd: &mut Command) -> &mut Command {
-    for v in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(v);
-    }
-    cmd.env("NO_PROXY", "127.0.0.1,localhost")
-        .env("no_proxy", "127.0.0.1,localhost")
-}
-
 fn start_sign_server(exe: &Path, cos: &RunningServer) -> (Proc, String) {
     let mut cmd = Command::new(exe);
-    no_proxy(&mut cmd)
+    let env = cos_env_for(
+        cos.endpoint(),
+        REGION,
+        BUCKET,
+        TMP_ID,
+        TMP_KEY,
+        Some(TMP_TOKEN),
+    );
+    isolate(&mut cmd, &env)
         .args(["--max-size", "1048576", "--static"])
         .arg(manifest_dir().join("tests/web"))
-        .env("COS_ENDPOINT", cos.endpoint())
-        .env("COS_REGION", REGION)
-        .env("COS_BUCKET", BUCKET)
-        .env("COS_SECRET_ID", TMP_ID)
-        .env("COS_SECRET_KEY", TMP_KEY)
-        .env("COS_SECURITY_TOKEN", TMP_TOKEN)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     let mut child = Proc(cmd.spawn().expect("start sign_server"));
-    let mut line = String::new();
-    BufReader::new(child.0.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let base = listening_base(child.0.stdout.as_mut().unwrap());
     (child, base)
 }
 
@@ -407,10 +350,7 @@ fn browser_uploads_with_presigned_url_authorization_and_post_policy() {
     };
 
     let work = tempfile::tempdir().unwrap();
-    let mut cfg = ServerConfig::new(work.path().join("data"));
-    cfg.region = REGION.into();
-    cfg.temporary = vec![(TMP_ID.into(), TMP_KEY.into(), TMP_TOKEN.into())];
-    let cos = Server::start(cfg).unwrap();
+    let cos = start_cos();
     assert_eq!(call(&cos, "PUT", "", &[], &[], None).0, 200);
     let exe = build_sign_server(work.path());
     let (_sign, base) = start_sign_server(&exe, &cos);
@@ -527,10 +467,7 @@ fn get(url: &str) -> (u16, String, String) {
 #[test]
 fn sign_server_serves_the_page_and_signs_without_leaking_the_secret() {
     let work = tempfile::tempdir().unwrap();
-    let mut cfg = ServerConfig::new(work.path().join("data"));
-    cfg.region = REGION.into();
-    cfg.temporary = vec![(TMP_ID.into(), TMP_KEY.into(), TMP_TOKEN.into())];
-    let cos = Server::start(cfg).unwrap();
+    let cos = start_cos();
     let exe = build_sign_server(work.path());
     let (_sign, base) = start_sign_server(&exe, &cos);
 
