@@ -7,16 +7,29 @@ use std::process::Command;
 fn tour_binary() -> PathBuf {
     // target/<profile>/deps/tour-<hash> -> target/<profile>/examples/tour
     let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe.parent().and_then(|d| d.parent()).expect("target/<profile>");
+    let profile_dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>");
     profile_dir.join("examples").join("tour")
 }
 
 #[test]
 fn the_tour_runs_end_to_end_against_a_local_server() {
     let bin = tour_binary();
-    assert!(bin.exists(), "{} is missing: cargo test builds examples", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: cargo test builds examples",
+        bin.display()
+    );
     let mut cmd = Command::new(&bin);
-    for v in ["COS_SECRET_ID", "COS_SECRET_KEY", "COS_BUCKET", "COS_REGION", "COS_ENDPOINT"] {
+    for v in [
+        "COS_SECRET_ID",
+        "COS_SECRET_KEY",
+        "COS_BUCKET",
+        "COS_REGION",
+        "COS_ENDPOINT",
+    ] {
         cmd.env_remove(v);
     }
     let out = cmd.output().expect("run the tour");
@@ -39,6 +52,9 @@ fn the_tour_runs_end_to_end_against_a_local_server() {
         "objects left under qcos-tour/: 0",
         "Tour complete.",
     ] {
-        assert!(stdout.contains(expected), "tour output lacks {expected:?}:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "tour output lacks {expected:?}:\n{stdout}"
+        );
     }
 }
