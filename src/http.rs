@@ -25,6 +25,8 @@ use crate::crc64::Crc64;
 use crate::encode::{key_to_path, query_string};
 use crate::error::{Error, Result, ServiceError};
 
+mod wire;
+
 /// HTTP methods COS uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -602,7 +604,7 @@ impl Http {
     pub fn new(cfg: &Config) -> Result<Http> {
         cfg.validate()?;
         let endpoint = cfg.endpoint.as_deref().map(parse_endpoint).transpose()?;
-        let agent = ureq::Agent::config_builder()
+        let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .user_agent(cfg.user_agent.as_str())
@@ -611,8 +613,13 @@ impl Http {
             .timeout_per_read(ms(cfg.io_timeout_ms))
             .timeout_per_write(ms(cfg.io_timeout_ms))
             .max_idle_connections_per_host(64)
-            .build()
-            .new_agent();
+            .build();
+        // ureq's default connectors, each transport wrapped to save system calls.
+        let agent = ureq::Agent::with_parts(
+            agent_config,
+            wire::LeanConnector::default(),
+            ureq::unversioned::resolver::DefaultResolver::default(),
+        );
         Ok(Http {
             agent,
             endpoint,
