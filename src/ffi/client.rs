@@ -103,6 +103,16 @@ fn write_info(out: Option<super::args::Out<*mut qcos_object_info>>, info: &Objec
     }
 }
 
+/// Hand an upload's or copy's result to the caller, when it asked for one.
+fn write_put_result<T>(out: Option<super::args::Out<*mut qcos_put_result>>, r: &T)
+where
+    for<'a> qcos_put_result: From<&'a T>,
+{
+    if let Some(out) = out {
+        out.write(into_box(qcos_put_result::from(r)));
+    }
+}
+
 /// Upload `len` bytes from memory as object `key` (PUT Object).
 ///
 /// `client`: borrowed. `key`: the object key, NUL-terminated UTF-8, e.g.
@@ -135,9 +145,7 @@ pub extern "C" fn qcos_client_put_object(
         let opts = put_options(opts)?;
         let out = arg_opt_out(result_out);
         let r = c.put_object(key, Body::Bytes(data), &opts)?;
-        if let Some(out) = out {
-            out.write(into_box(qcos_put_result::from(&r)));
-        }
+        write_put_result(out, &r);
         Ok(())
     })
 }
@@ -166,9 +174,7 @@ pub extern "C" fn qcos_client_put_object_from_file(
         let opts = put_options(opts)?;
         let out = arg_opt_out(result_out);
         let r = c.put_object(key, Body::File(path), &opts)?;
-        if let Some(out) = out {
-            out.write(into_box(qcos_put_result::from(&r)));
-        }
+        write_put_result(out, &r);
         Ok(())
     })
 }
@@ -212,9 +218,7 @@ pub extern "C" fn qcos_client_put_object_from_callback(
             return Err(e);
         }
         let r = r?;
-        if let Some(out) = out {
-            out.write(into_box(qcos_put_result::from(&r)));
-        }
+        write_put_result(out, &r);
         Ok(())
     })
 }
@@ -504,9 +508,7 @@ pub extern "C" fn qcos_client_copy_object(
         };
         let out = arg_opt_out(result_out);
         let r = c.copy_object(key, &src, &opts)?;
-        if let Some(out) = out {
-            out.write(into_box(qcos_put_result::from(&r)));
-        }
+        write_put_result(out, &r);
         Ok(())
     })
 }
