@@ -146,6 +146,13 @@ fn two_uploads_share_the_client_pool_and_keep_their_part_limit() {
         drop(client);
         assert_eq!(threads_named("qcos-worker-"), 6, "a clone keeps the pool");
         drop(clone);
+        // `drop` joined every pool thread. A joined thread can still be listed in
+        // /proc/self/task for a moment (the kernel wakes the joiner before it reaps the
+        // thread), so give the listing a bounded time to catch up.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while threads_named("qcos-worker-") > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         assert_eq!(threads_named("qcos-worker-"), 0);
     }
 }
