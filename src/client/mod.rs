@@ -344,6 +344,7 @@ fn object_info(resp: &Response) -> Result<ObjectInfo> {
         etag: resp.header("etag").unwrap_or("").to_string(),
         last_modified: resp.header("last-modified").unwrap_or("").to_string(),
         crc64: parse_crc(resp)?,
+        received_crc64: resp.received_crc64,
         storage_class: opt_header(resp, "x-cos-storage-class"),
         version_id: opt_header(resp, "x-cos-version-id"),
         content_range: opt_header(resp, "content-range"),

@@ -108,6 +108,9 @@ pub struct ObjectInfo {
     pub last_modified: String,
     /// `x-cos-hash-crc64ecma` of the whole object.
     pub crc64: Option<u64>,
+    /// CRC-64 (crc64ecma) of the body bytes this call received, computed as they
+    /// arrived: of the range for a ranged GET. `None` for HEAD.
+    pub received_crc64: Option<u64>,
     pub storage_class: Option<String>,
     pub version_id: Option<String>,
     pub content_range: Option<String>,

@@ -22,7 +22,7 @@ use std::time::Duration;
 use super::RUN;
 use crate::client::Client;
 use crate::transfer::{
-    CopySource, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart,
+    CopySource, Got, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart,
     RemoteUpload, TransferConfig, Written,
 };
 use crate::{Error, Result};
@@ -196,7 +196,7 @@ impl MultipartStore for TaskStore<'_> {
         if_match: Option<&str>,
         traffic_limit: Option<u64>,
         sink: &mut dyn Write,
-    ) -> Result<u64> {
+    ) -> Result<Got> {
         MultipartStore::get(self.client, key, range, if_match, traffic_limit, sink)
     }
 

@@ -11,7 +11,7 @@ use super::copy::{CopyOptions, CopyOutput, slice_copy};
 use super::download::{DownloadOptions, DownloadOutput, download_file, download_to_buffer};
 use super::run::ProgressFn;
 use super::store::{
-    CopySource, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart,
+    CopySource, Got, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart,
     RemoteUpload, TransferConfig, Written,
 };
 use super::upload::{UploadOptions, UploadOutput, UploadSource, upload};
@@ -352,7 +352,7 @@ impl MultipartStore for Client {
         if_match: Option<&str>,
         traffic_limit: Option<u64>,
         sink: &mut dyn Write,
-    ) -> Result<u64> {
+    ) -> Result<Got> {
         let opts = GetObjectOptions {
             range: range.map(|(a, b)| (a, Some(b))),
             if_match: if_match.map(str::to_string),
@@ -360,7 +360,13 @@ impl MultipartStore for Client {
             ..GetObjectOptions::default()
         };
         let info = self.get_object(key, &opts, sink)?;
-        Ok(info.content_length)
+        let crc64 = info.received_crc64.ok_or_else(|| {
+            Error::Internal(format!("GET {key}: the HTTP layer computed no CRC-64"))
+        })?;
+        Ok(Got {
+            len: info.content_length,
+            crc64,
+        })
     }
 
     fn head_source(&self, src: &CopySource) -> Result<RemoteObject> {

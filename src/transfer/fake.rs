@@ -483,7 +483,7 @@ impl MultipartStore for Fake {
         if_match: Option<&str>,
         _traffic_limit: Option<u64>,
         sink: &mut dyn Write,
-    ) -> Result<u64> {
+    ) -> Result<Got> {
         let fault = self.enter(Op::Get);
         let mut bytes = {
             let s = self.state.lock().unwrap();
@@ -516,7 +516,10 @@ impl MultipartStore for Fake {
                 sink.write_all(piece)
                     .map_err(|e| Error::io("fake sink", e))?;
             }
-            Ok(bytes.len() as u64)
+            Ok(Got {
+                len: bytes.len() as u64,
+                crc64: crc64::checksum(&bytes),
+            })
         })
     }
 

@@ -76,7 +76,7 @@ pub use download::{
 };
 pub use run::{Progress, ProgressFn};
 pub use store::{
-    CopySource, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart,
+    CopySource, Got, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart,
     RemoteUpload, TransferConfig, Written,
 };
 pub use upload::{

@@ -126,6 +126,16 @@ pub struct PartWritten {
     pub crc64: Option<u64>,
 }
 
+/// What [`MultipartStore::get`] delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Got {
+    /// The body's length as the service announced it (`Content-Length`); the HTTP
+    /// layer fails the GET when fewer bytes arrive.
+    pub len: u64,
+    /// CRC-64 (crc64ecma) of those bytes.
+    pub crc64: u64,
+}
+
 /// One in-progress multipart upload, from List Multipart Uploads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RemoteUpload {
@@ -254,7 +264,9 @@ pub trait MultipartStore: Sync {
 
     /// GET Object, the whole object (`range = None`) or bytes `first..=last`, written to
     /// `sink`. With `if_match`, the GET is conditional on that ETag (so the ranges of one
-    /// download all come from the same object). Returns the number of bytes written.
+    /// download all come from the same object). Returns the number of bytes written and
+    /// their CRC-64, computed once as they went to `sink` (the download checks it; it
+    /// does not hash the bytes a second time).
     fn get(
         &self,
         key: &str,
@@ -262,7 +274,7 @@ pub trait MultipartStore: Sync {
         if_match: Option<&str>,
         traffic_limit: Option<u64>,
         sink: &mut dyn Write,
-    ) -> Result<u64>;
+    ) -> Result<Got>;
 
     /// HEAD of a copy source (which may live in another bucket or region).
     fn head_source(&self, src: &CopySource) -> Result<RemoteObject>;
