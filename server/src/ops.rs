@@ -684,15 +684,32 @@ struct Cx<'a> {
 struct Received {
     tmp: std::path::PathBuf,
     size: u64,
-    md5: [u8; 16],
+    /// `None` when it was not computed (benchmark mode without a Content-MD5 to check).
+    md5: Option<[u8; 16]>,
     crc: u64,
 }
 
-type Hashed = (u64, [u8; 16], u64);
+impl Received {
+    /// The ETag of these bytes: their MD5, or in benchmark mode their CRC-64 and size.
+    fn etag(&self) -> String {
+        match &self.md5 {
+            Some(md5) => md5_etag(md5),
+            None => format!("\"{:016x}{:016x}\"", self.crc, self.size),
+        }
+    }
+}
 
-/// Copy a body to `file`, computing MD5 and CRC-64 on the way, in one thread.
-fn receive_serial(body: &mut Body<'_>, file: &mut File, buf: &mut [u8]) -> Result<Hashed, Fail> {
-    let mut md5 = Md5::new();
+type Hashed = (u64, Option<[u8; 16]>, u64);
+
+/// Copy a body to `file`, computing CRC-64 (and MD5 when `want_md5`) on the way, in one
+/// thread.
+fn receive_serial(
+    body: &mut Body<'_>,
+    file: &mut File,
+    buf: &mut [u8],
+    want_md5: bool,
+) -> Result<Hashed, Fail> {
+    let mut md5 = want_md5.then(Md5::new);
     let mut crc = Crc64::new();
     let mut size = 0u64;
     loop {
@@ -703,12 +720,14 @@ fn receive_serial(body: &mut Body<'_>, file: &mut File, buf: &mut [u8]) -> Resul
             Err(_) => return Err(Fail::Abort),
         };
         let chunk = &buf[..n];
-        md5.update(chunk);
+        if let Some(m) = md5.as_mut() {
+            m.update(chunk);
+        }
         crc.update(chunk);
         file.write_all(chunk).map_err(internal)?;
         size += n as u64;
     }
-    Ok((size, md5.finalize().into(), crc.finish()))
+    Ok((size, md5.map(|m| m.finalize().into()), crc.finish()))
 }
 
 /// Like [`receive_serial`], but MD5 (the costly part) runs on a helper thread while
@@ -765,7 +784,7 @@ fn receive_pipelined(body: &mut Body<'_>, file: &mut File) -> Result<Hashed, Fai
             .join()
             .map_err(|_| internal("the hashing thread panicked"));
         outcome?;
-        Ok((size, md5?, crc.finish()))
+        Ok((size, Some(md5?), crc.finish()))
     })
 }
 
@@ -1143,13 +1162,14 @@ impl Cx<'_> {
     /// Stream a request body into a temporary file, hashing it on the way.
     fn receive(&mut self, body: &mut Body<'_>) -> Result<Received, Fail> {
         let (tmp, mut file) = self.sh.store.tmp_file().map_err(internal)?;
-        let result = if body.declared_len().unwrap_or(0) >= PIPELINE_MIN {
+        let want_md5 = !self.sh.etag_from_crc64 || self.req.header("content-md5").is_some();
+        let result = if want_md5 && body.declared_len().unwrap_or(0) >= PIPELINE_MIN {
             receive_pipelined(body, &mut file)
         } else {
             if self.buf.len() < BUF {
                 self.buf.resize(BUF, 0);
             }
-            receive_serial(body, &mut file, &mut self.buf[..BUF])
+            receive_serial(body, &mut file, &mut self.buf[..BUF], want_md5)
         };
         drop(file);
         match result {
@@ -1179,7 +1199,7 @@ impl Cx<'_> {
         let want = parse_md5_header(self.req)?;
         let got = self.receive(body)?;
         if let Some(want) = want
-            && want != got.md5
+            && Some(want) != got.md5
         {
             let _ = std::fs::remove_file(&got.tmp);
             return Err(err(
@@ -1443,7 +1463,7 @@ impl Cx<'_> {
                     len: got.size,
                 }],
                 Placement::Move,
-                md5_etag(&got.md5),
+                got.etag(),
                 Some(got.crc),
                 meta,
             )
@@ -1690,14 +1710,7 @@ impl Cx<'_> {
         let part = self
             .sh
             .store
-            .commit_part(
-                &up.id,
-                number,
-                &got.tmp,
-                got.size,
-                md5_etag(&got.md5),
-                got.crc,
-            )
+            .commit_part(&up.id, number, &got.tmp, got.size, got.etag(), got.crc)
             .map_err(store_err)?;
         Ok(Response::new(200)
             .header("ETag", part.etag)
