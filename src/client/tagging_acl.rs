@@ -258,3 +258,111 @@ impl Client {
         Ok(p)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Credentials;
+    use crate::config::Config;
+    use crate::error::Status;
+
+    fn client() -> Client {
+        let mut c = Config::new("ap-guangzhou", "examplebucket-1250000000");
+        c.credentials = Some(Credentials::new("AKIDtest", "SKtest"));
+        Client::new(c).unwrap()
+    }
+
+    fn tags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn put_tagging_request_has_body_md5_and_version() {
+        let req = client()
+            .put_object_tagging_request("a.txt", &tags(&[("k", "v&")]), Some("v1"))
+            .unwrap();
+        assert_eq!(req.method, Method::Put);
+        assert_eq!(
+            req.query,
+            vec![
+                ("tagging".to_string(), None),
+                ("versionId".to_string(), Some("v1".to_string()))
+            ]
+        );
+        let RequestBody::Bytes(body) = &req.body else {
+            panic!("body {:?}", req.body)
+        };
+        assert_eq!(
+            std::str::from_utf8(body).unwrap(),
+            "<Tagging><TagSet><Tag><Key>k</Key><Value>v&amp;</Value></Tag></TagSet></Tagging>"
+        );
+        assert_eq!(
+            req.header_value("content-md5"),
+            Some(b64(&md5_of(body)).as_str())
+        );
+        assert_eq!(req.header_value("content-type"), Some("application/xml"));
+    }
+
+    #[test]
+    fn tag_rules() {
+        assert!(validate_tags(&[]).is_ok());
+        let ten: Vec<(String, String)> =
+            (0..10).map(|i| (format!("k{i}"), String::new())).collect();
+        assert!(validate_tags(&ten).is_ok());
+        let mut eleven = ten.clone();
+        eleven.push(("x".into(), "y".into()));
+        let e = validate_tags(&eleven).unwrap_err();
+        assert_eq!(e.status(), Status::InvalidArgument);
+        assert!(e.to_string().contains("11 tags"), "{e}");
+        // Characters, not bytes: 128 three-byte characters are fine.
+        assert!(validate_tags(&[("键".repeat(128), "值".repeat(256))]).is_ok());
+        assert!(validate_tags(&[("键".repeat(129), String::new())]).is_err());
+        assert!(validate_tags(&[("k".into(), "值".repeat(257))]).is_err());
+        for bad in ["\u{FFFE}", "\u{0}", "\t"] {
+            let e = validate_tags(&[("k".into(), bad.into())]).unwrap_err();
+            assert!(e.to_string().contains("U+"), "{e}");
+        }
+        // Keys are compared exactly (COS tag keys are case-sensitive).
+        assert!(validate_tags(&tags(&[("a", "1"), ("A", "2")])).is_ok());
+    }
+
+    #[test]
+    fn acl_request_headers() {
+        let acl = ObjectAcl {
+            canned: Some(super::super::CannedAcl::Private),
+            grant_read: vec!["1".into(), "qcs::cam::uin/2:uin/2".into()],
+            grant_full_control: vec!["3".into()],
+            ..Default::default()
+        };
+        let req = client().put_object_acl_request("a.txt", &acl).unwrap();
+        assert_eq!(req.query, vec![("acl".to_string(), None)]);
+        assert_eq!(req.header_value("x-cos-acl"), Some("private"));
+        assert_eq!(
+            req.header_value("x-cos-grant-read"),
+            Some("id=\"1\",id=\"qcs::cam::uin/2:uin/2\"")
+        );
+        assert_eq!(
+            req.header_value("x-cos-grant-full-control"),
+            Some("id=\"3\"")
+        );
+        assert_eq!(req.header_value("x-cos-grant-read-acp"), None);
+        assert!(matches!(req.body, RequestBody::Empty));
+        let e = client()
+            .put_object_acl_request("a.txt", &ObjectAcl::default())
+            .unwrap_err();
+        assert_eq!(e.status(), Status::InvalidArgument);
+        let e = client()
+            .put_object_acl_request(
+                "a.txt",
+                &ObjectAcl {
+                    grant_write_acp: vec!["x\ny".into()],
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("x-cos-grant-write-acp"), "{e}");
+    }
+}
