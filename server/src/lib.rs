@@ -36,7 +36,11 @@
 //!   allows the origin, method and headers. Other requests carrying an `Origin` that a
 //!   rule allows get `Access-Control-Allow-Origin` and `-Expose-Headers` on their
 //!   response, errors included.
-//! - **Not implemented** (answered `501 NotImplemented`): ACL, tagging, APPEND,
+//! - **Object tagging and ACL.** `PUT/GET/DELETE /{key}?tagging` (a PUT's
+//!   `Content-MD5`, when sent, must match; at most 10 tags, unique keys) and `PUT/GET /{key}?acl` (headers
+//!   `x-cos-acl`, `x-cos-grant-*`), kept in the object's metadata and dropped when the
+//!   object is written again (`ops/tagging_acl.rs`).
+//! - **Not implemented** (answered `501 NotImplemented`): bucket ACL and tagging, APPEND,
 //!   versioning, lifecycle and the other bucket configurations.
 //! - Set `QCOS_SERVER_LOG=1` to log every request to stderr.
 //!

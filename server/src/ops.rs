@@ -19,6 +19,7 @@ use crate::store::{NewMeta, ObjectMeta, Placement, Segment, StoreError, Upload};
 use crate::util::{hex, http_date, iso_date, parse_http_date, request_id, unhex, xml_escape};
 
 mod post_object;
+mod tagging_acl;
 
 const XML_DECL: &str = "<?xml version='1.0' encoding='utf-8' ?>\n";
 const OWNER_ID: &str = "qcs::cam::uin/100000000001:uin/100000000001";
@@ -273,6 +274,11 @@ enum Op {
     GetCors,
     DeleteCors,
     Preflight,
+    PutTagging,
+    GetTagging,
+    DeleteTagging,
+    PutAcl,
+    GetAcl,
     NotImplemented,
 }
 
@@ -302,6 +308,11 @@ impl Op {
             Op::GetCors => "get_cors",
             Op::DeleteCors => "delete_cors",
             Op::Preflight => "preflight",
+            Op::PutTagging => "put_tagging",
+            Op::GetTagging => "get_tagging",
+            Op::DeleteTagging => "delete_tagging",
+            Op::PutAcl => "put_acl",
+            Op::GetAcl => "get_acl",
             Op::NotImplemented => "not_implemented",
         }
     }
@@ -323,6 +334,20 @@ fn classify(req: &Request, t: &Target) -> Op {
     if m == "OPTIONS" {
         // A CORS preflight, for the bucket or any object in it.
         return Op::Preflight;
+    }
+    // Object tagging and ACL (ops/tagging_acl.rs); the bucket-level ones stay unsupported.
+    if !t.key.is_empty() && (req.has_param("tagging") || req.has_param("acl")) {
+        let others = req.query.iter().any(|(k, _)| {
+            k != "tagging" && k != "acl" && UNSUPPORTED_SUBRESOURCES.contains(&k.as_str())
+        });
+        return match (req.has_param("tagging"), req.has_param("acl"), m, others) {
+            (true, false, "PUT", false) => Op::PutTagging,
+            (true, false, "GET", false) => Op::GetTagging,
+            (true, false, "DELETE", false) => Op::DeleteTagging,
+            (false, true, "PUT", false) => Op::PutAcl,
+            (false, true, "GET", false) => Op::GetAcl,
+            _ => Op::NotImplemented,
+        };
     }
     if unsupported {
         return Op::NotImplemented;
@@ -1148,6 +1173,11 @@ impl Cx<'_> {
                 Ok(Response::new(204))
             }
             Op::Preflight => self.preflight(),
+            Op::PutTagging => self.put_tagging(body),
+            Op::GetTagging => self.get_tagging(),
+            Op::DeleteTagging => self.delete_tagging(),
+            Op::PutAcl => self.put_acl(body),
+            Op::GetAcl => self.get_acl(),
             Op::NotImplemented => unreachable!("handled above"),
         }
     }

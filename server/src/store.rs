@@ -5,7 +5,7 @@
 //! tmp/                                 uploads in progress (cleared at start)
 //! buckets/{bucket}/bucket.meta         creation time
 //! buckets/{bucket}/cors.xml            CORS configuration (PUT ?cors)
-//! buckets/{bucket}/o/{h2}/{h}.meta     object metadata, h = sha1(key); names its data file
+//! buckets/{bucket}/o/{h2}/{h}.meta     object metadata (and tags/ACL), h = sha1(key); names its data file
 //! buckets/{bucket}/o/{h2}/{h}.{gen}[.{i}].data   one file, or one per multipart part
 //! uploads/{id}/upload.meta             multipart upload (bucket, key, metadata)
 //! uploads/{id}/part-{n}.meta           part metadata; names its data file
@@ -42,8 +42,56 @@ pub struct ObjectMeta {
     /// content-disposition, content-encoding, content-language, expires, x-cos-meta-*.
     pub headers: Vec<(String, String)>,
     pub storage_class: String,
+    /// Tags and ACL (PUT `?tagging` / `?acl`); a new object starts without them.
+    pub attrs: ObjectAttrs,
     /// The data, in order: one file for simple objects, one per part for multipart ones.
     pub segments: Vec<Segment>,
+}
+
+/// What PUT `?tagging` and PUT `?acl` set on an object, kept in its `.meta` file
+/// (lines `tag`, `acl`, `grant`). Any write of new data (PUT, Copy, Complete) starts
+/// over without them, as in COS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectAttrs {
+    /// `(key, value)` in the order they were put.
+    pub tags: Vec<(String, String)>,
+    /// The canned ACL (`x-cos-acl`) as put; `None`: never set (`default`).
+    pub canned_acl: Option<String>,
+    /// `(permission, grantee id)`, e.g. `("READ", "100000000002")`.
+    pub grants: Vec<(String, String)>,
+}
+
+impl ObjectAttrs {
+    fn lines(&self) -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        for (k, val) in &self.tags {
+            v.push(("tag".to_string(), format!("{}:{}", enc(k), val)));
+        }
+        if let Some(c) = &self.canned_acl {
+            v.push(("acl".to_string(), c.clone()));
+        }
+        for (perm, id) in &self.grants {
+            v.push(("grant".to_string(), format!("{}:{}", enc(perm), id)));
+        }
+        v
+    }
+
+    fn parse(lines: &[(String, String)]) -> ObjectAttrs {
+        let pair = |v: &str| {
+            v.split_once(':')
+                .and_then(|(a, b)| Some((percent_decode(a)?, b.to_string())))
+        };
+        let mut a = ObjectAttrs::default();
+        for (k, v) in lines {
+            match k.as_str() {
+                "tag" => a.tags.extend(pair(v)),
+                "acl" => a.canned_acl = Some(v.clone()),
+                "grant" => a.grants.extend(pair(v)),
+                _ => {}
+            }
+        }
+        a
+    }
 }
 
 /// One data file of an object.
@@ -397,6 +445,7 @@ impl Store {
             last_modified: field(&lines, "last_modified")?.parse().ok()?,
             headers: nm.headers,
             storage_class: nm.storage_class,
+            attrs: ObjectAttrs::parse(&lines),
             segments,
         })
     }
@@ -579,6 +628,7 @@ impl Store {
             last_modified: now,
             headers: meta.headers.clone(),
             storage_class: meta.storage_class.clone(),
+            attrs: ObjectAttrs::default(),
             segments,
         };
         lines.push(("size".to_string(), size.to_string()));
@@ -612,6 +662,38 @@ impl Store {
         if let Some(old) = old {
             remove_new(&old);
         }
+        Ok(obj)
+    }
+
+    /// Change the tags/ACL of an existing object with `f`, on disk first (its `.meta`
+    /// file is rewritten with every other line kept as it is), and return the object.
+    pub fn update_attrs(
+        &self,
+        bucket: &str,
+        key: &str,
+        f: impl FnOnce(&mut ObjectAttrs),
+    ) -> SResult<Arc<ObjectMeta>> {
+        let mut st = self.lock();
+        let b = st.buckets.get_mut(bucket).ok_or(StoreError::NoSuchBucket)?;
+        let old = b.objects.get(key).ok_or(StoreError::NoSuchKey)?;
+        let mut obj = (**old).clone();
+        f(&mut obj.attrs);
+        let h = key_hash(key);
+        let path = self
+            .bucket_dir(bucket)
+            .join("o")
+            .join(&h[..2])
+            .join(format!("{h}.meta"));
+        let mut lines = read_meta_file(&path).ok_or_else(|| {
+            StoreError::Io(io::Error::other(format!(
+                "the metadata of {key:?} is unreadable"
+            )))
+        })?;
+        lines.retain(|(k, _)| !matches!(k.as_str(), "tag" | "acl" | "grant"));
+        lines.extend(obj.attrs.lines());
+        write_meta_file(&path, &self.tmp_dir(), &lines)?;
+        let obj = Arc::new(obj);
+        b.objects.insert(key.to_string(), obj.clone());
         Ok(obj)
     }
 
