@@ -1605,6 +1605,147 @@ mod tests {
         assert!(!h.learn_date(99_999, true));
     }
 
+    fn hs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn partial(status: u16, headers: &[(&str, &str)], len: u64) -> Partial {
+        Partial {
+            status,
+            headers: hs(headers),
+            len,
+            crc: crate::crc64::checksum(&vec![7u8; len as usize]),
+        }
+    }
+
+    #[test]
+    fn content_ranges() {
+        assert_eq!(
+            parse_content_range("bytes 0-99/1000"),
+            Some((0, 99, Some(1000)))
+        );
+        assert_eq!(parse_content_range(" bytes 5-5/*"), Some((5, 5, None)));
+        for bad in [
+            "",
+            "bytes 9-5/10",
+            "items 0-1/2",
+            "bytes 0-/10",
+            "bytes */10",
+        ] {
+            assert_eq!(parse_content_range(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_broken_body_is_pinned_to_its_etag_and_range() {
+        // Whole object: the rest from the next byte to the last.
+        let r = Resume::start(partial(
+            200,
+            &[("etag", "\"e1\""), ("content-length", "1000")],
+            300,
+        ))
+        .unwrap();
+        assert_eq!((r.start, r.end, r.next()), (0, Some(999), 300));
+        assert_eq!(r.range(), "bytes=300-999");
+        let mut req = Request::new(Method::Get, Target::Object("k".into()))
+            .header("Range", "bytes=0-")
+            .header("If-Match", "\"old\"")
+            .header("x-cos-traffic-limit", "8192");
+        r.apply(&mut req);
+        assert_eq!(req.header_value("range"), Some("bytes=300-999"));
+        assert_eq!(req.header_value("if-match"), Some("\"e1\""));
+        assert_eq!(req.header_value("x-cos-traffic-limit"), Some("8192"));
+        assert_eq!(req.headers.len(), 3, "{:?}", req.headers);
+
+        // A caller's range: positions from its Content-Range.
+        let mut r = Resume::start(partial(
+            206,
+            &[("etag", "\"e1\""), ("content-range", "bytes 100-499/1000")],
+            50,
+        ))
+        .unwrap();
+        assert_eq!(r.range(), "bytes=150-499");
+        // Pieces add up: the CRC is that of all bytes delivered.
+        r.add(20, crate::crc64::checksum(&[7u8; 20]));
+        assert_eq!(r.range(), "bytes=170-499");
+        assert_eq!(r.crc, crate::crc64::checksum(&[7u8; 70]));
+
+        // Unknown length: open-ended.
+        let r = Resume::start(partial(200, &[("etag", "t")], 10)).unwrap();
+        assert_eq!(r.range(), "bytes=10-");
+
+        // Nothing to pin.
+        for hs in [
+            &[("content-length", "1000")][..],
+            &[("etag", " "), ("content-length", "1000")][..],
+        ] {
+            assert!(
+                Resume::start(partial(200, hs, 10))
+                    .unwrap_err()
+                    .contains("ETag")
+            );
+        }
+        assert!(
+            Resume::start(partial(206, &[("etag", "t")], 10))
+                .unwrap_err()
+                .contains("Content-Range")
+        );
+    }
+
+    #[test]
+    fn a_continuation_must_start_where_asked() {
+        let r = Resume::start(partial(
+            200,
+            &[("etag", "\"e1\""), ("content-length", "1000")],
+            300,
+        ))
+        .unwrap();
+        let good = hs(&[("etag", "\"e1\""), ("content-range", "bytes 300-999/1000")]);
+        r.check_answer(206, &good).unwrap();
+        // Without an ETag the If-Match already held.
+        r.check_answer(206, &hs(&[("content-range", "bytes 300-999/1000")]))
+            .unwrap();
+        for (status, cr) in [
+            (200, "bytes 300-999/1000"),
+            (206, "bytes 0-999/1000"),
+            (206, "bytes 301-999/1000"),
+            (206, "bytes 300-998/1000"),
+            (206, ""),
+        ] {
+            let e = r
+                .check_answer(status, &hs(&[("etag", "\"e1\""), ("content-range", cr)]))
+                .unwrap_err();
+            assert_eq!(e.status(), crate::Status::Protocol, "{status} {cr}: {e}");
+        }
+        let e = r
+            .check_answer(
+                206,
+                &hs(&[("etag", "\"e2\""), ("content-range", "bytes 300-999/1000")]),
+            )
+            .unwrap_err();
+        assert_eq!(e.status(), crate::Status::Integrity);
+        assert!(e.to_string().contains("object changed"), "{e}");
+
+        // The whole delivery: first answer's status and headers, every byte's CRC.
+        let last = Response {
+            status: 206,
+            received_len: 700,
+            received_crc64: Some(crate::crc64::checksum(&[7u8; 700])),
+            ..Default::default()
+        };
+        let whole = r.finish(last);
+        assert_eq!(whole.status, 200);
+        assert_eq!(whole.header("content-length"), Some("1000"));
+        assert_eq!(whole.received_len, 1000);
+        assert_eq!(
+            whole.received_crc64,
+            Some(crate::crc64::checksum(&[7u8; 1000]))
+        );
+    }
+
     #[test]
     fn ureq_errors_map_to_timeout_and_network() {
         let e = map_ureq_error(ureq::Error::Timeout(ureq::Timeout::Global), "h:1");
