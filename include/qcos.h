@@ -1327,6 +1327,15 @@ qcos_status qcos_client_put_object_from_callback(const qcos_client *client,
  *
  * A whole-object download is checked against COS's CRC-64.
  *
+ * A body cut midway (network error, timeout) is resumed, not failed: within the
+ * config's `max_retries` (with backoff) the rest is requested from the next byte
+ * (`Range`), pinned with `If-Match` to the ETag of the first answer, and appended,
+ * so every byte arrives exactly once. If the object was replaced in between, the
+ * call fails with `QCOS_STATUS_SERVICE` (HTTP 412, "the object changed while its
+ * download was being resumed"); bytes of two versions are never mixed. An object
+ * whose answer has no ETag cannot be pinned: a cut body then fails with
+ * `QCOS_STATUS_NETWORK`. The info describes the whole download.
+ *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
  * `QCOS_STATUS_SERVICE` (e.g. HTTP 404 NoSuchKey, 304/412 for unmet conditions);
  * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`,
@@ -1349,6 +1358,8 @@ qcos_status qcos_client_get_object(const qcos_client *client,
  * `QCOS_STATUS_BUFFER_TOO_SMALL` receives the number of bytes needed (this status
  * is the one case where an output is written on failure), and the content of
  * `buf` is unspecified. `info_out`: may be NULL; receives the metadata on success.
+ *
+ * A body cut midway is resumed as for `qcos_client_get_object`.
  *
  * Statuses: as `qcos_client_get_object`, plus `QCOS_STATUS_BUFFER_TOO_SMALL`.
  *
@@ -1374,7 +1385,8 @@ qcos_status qcos_client_get_object_to_buffer(const qcos_client *client,
 /**
  * Download object `key` to the local file `path`, atomically: the body goes to a
  * temporary file in the same directory, which replaces `path` only once complete
- * and verified; on failure `path` is untouched.
+ * and verified; on failure `path` is untouched. A body cut midway is resumed into
+ * the temporary file from the next byte, as for `qcos_client_get_object`.
  *
  * `path`: a UTF-8 file path (copied). Other parameters as for
  * `qcos_client_get_object`.
@@ -1397,6 +1409,12 @@ qcos_status qcos_client_get_object_to_file(const qcos_client *client,
  * `qcos_write_cb`). `user_data`: passed back to it. Bytes already delivered stay
  * delivered if the call later fails. Other parameters as for
  * `qcos_client_get_object`.
+ *
+ * A body cut midway is resumed, not failed: the callback then receives the rest,
+ * continuing where it stopped, so it sees every byte of the object exactly once and
+ * in order, with no restart (see `qcos_client_get_object` for the pinning with
+ * `If-Match`, the 412 when the object changed, and objects without an ETag, whose cut
+ * body fails with `QCOS_STATUS_NETWORK`).
  *
  * Statuses: as `qcos_client_get_object`, plus `QCOS_STATUS_CANCELLED` when the
  * callback returns non-zero.

@@ -8,7 +8,9 @@
 //! into a [`Response`] or an [`Error`]. Retryable failures of replayable requests are
 //! retried with jittered exponential backoff and `x-cos-sdk-retry: true`; a clock-skew
 //! answer updates the offset from the response `Date` and the request is re-signed and
-//! sent once more.
+//! sent once more. A GET body streamed into a sink that breaks midway is continued with
+//! a `Range` for the rest, pinned by `If-Match` to the first answer's ETag
+//! ([`Http::send_to`]).
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -568,8 +570,181 @@ enum Attempt {
     Done(Response),
     /// Non-2xx: the service error plus the server's `Date`.
     Failed(Box<ServiceError>, Option<i64>),
-    /// The request did not complete. `sink_touched` = body bytes already went to the sink.
-    Broken { error: Error, sink_touched: bool },
+    /// The request did not complete. `partial`: body bytes of a 2xx answer already went
+    /// to the sink before the body broke on the wire; `None` when nothing reached the
+    /// sink, or when the sink itself failed (never resumed).
+    Broken {
+        error: Error,
+        sink_touched: bool,
+        partial: Option<Partial>,
+    },
+}
+
+/// What one broken attempt delivered to the sink before the wire failed.
+struct Partial {
+    status: u16,
+    headers: Vec<(String, String)>,
+    /// Bytes handed to the sink.
+    len: u64,
+    /// CRC-64 of those bytes.
+    crc: u64,
+}
+
+/// A GET body being continued after it broke midway: which bytes of which object
+/// version the sink already holds.
+#[derive(Debug)]
+struct Resume {
+    /// Status and headers of the first answer: they describe the whole delivery.
+    status: u16,
+    headers: Vec<(String, String)>,
+    /// The first answer's ETag, sent as `If-Match` so every piece is the same version.
+    etag: String,
+    /// Absolute offset of the first byte of the whole delivery, and of its last byte
+    /// (`None` when the first answer gave no length).
+    start: u64,
+    end: Option<u64>,
+    /// Bytes already in the sink and their CRC-64.
+    delivered: u64,
+    crc: u64,
+}
+
+impl Resume {
+    /// Pin a delivery from the first broken answer. Errors (the caller reports the
+    /// original failure then) when the answer cannot be pinned: no ETag, or no usable
+    /// `Content-Range` on a 206.
+    fn start(p: Partial) -> std::result::Result<Resume, &'static str> {
+        let etag = find_header(&p.headers, "etag")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or("the answer had no ETag to pin the rest of the body to")?
+            .to_string();
+        let (start, end) = if p.status == 206 {
+            let (a, b, _) = find_header(&p.headers, "content-range")
+                .and_then(parse_content_range)
+                .ok_or("the 206 answer had no usable Content-Range")?;
+            (a, Some(b))
+        } else {
+            let len = find_header(&p.headers, "content-length")
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            (0, len.filter(|l| *l > 0).map(|l| l - 1))
+        };
+        Ok(Resume {
+            status: p.status,
+            headers: p.headers,
+            etag,
+            start,
+            end,
+            delivered: p.len,
+            crc: p.crc,
+        })
+    }
+
+    /// Append what a later attempt delivered.
+    fn add(&mut self, len: u64, crc: u64) {
+        self.crc = crate::crc64::combine(self.crc, crc, len);
+        self.delivered += len;
+    }
+
+    /// Absolute offset of the next byte wanted.
+    fn next(&self) -> u64 {
+        self.start + self.delivered
+    }
+
+    /// The `Range` header asking for the rest.
+    fn range(&self) -> String {
+        match self.end {
+            Some(e) => format!("bytes={}-{e}", self.next()),
+            None => format!("bytes={}-", self.next()),
+        }
+    }
+
+    /// Point `req` at the rest of the body, pinned to the same version.
+    fn apply(&self, req: &mut Request<'_>) {
+        req.headers.retain(|(k, _)| {
+            !k.eq_ignore_ascii_case("range") && !k.eq_ignore_ascii_case("if-match")
+        });
+        req.headers.push(("range".into(), self.range()));
+        req.headers.push(("if-match".into(), self.etag.clone()));
+    }
+
+    /// Check the status and headers of a continuation answer before any of its bytes
+    /// reach the sink.
+    fn check_answer(&self, status: u16, headers: &[(String, String)]) -> Result<()> {
+        let rid = find_header(headers, "x-cos-request-id").unwrap_or("");
+        if status != 206 {
+            return Err(Error::Protocol(format!(
+                "resuming a broken download at byte {} with Range {:?}: COS answered HTTP \
+                 {status} instead of 206 Partial Content (request id {rid})",
+                self.next(),
+                self.range()
+            )));
+        }
+        let cr = find_header(headers, "content-range").unwrap_or("");
+        let ok = parse_content_range(cr)
+            .is_some_and(|(a, b, _)| a == self.next() && self.end.is_none_or(|e| e == b));
+        if !ok {
+            return Err(Error::Protocol(format!(
+                "resuming a broken download: asked for {:?}, COS answered Content-Range \
+                 {cr:?} (request id {rid})",
+                self.range()
+            )));
+        }
+        if let Some(t) = find_header(headers, "etag").map(str::trim) {
+            if !t.is_empty() && t != self.etag {
+                return Err(self.changed(&format!("its ETag is now {t}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Why a delivery stops when the object changed between its pieces.
+    fn changed_message(&self, how: &str) -> String {
+        format!(
+            "the object changed while its download was being resumed ({how}; it was {}): \
+             {} bytes of the old version were delivered and the rest was not fetched, so \
+             no bytes of two versions were mixed",
+            self.etag, self.delivered
+        )
+    }
+
+    /// The error for a continuation answer naming another ETag than the pinned one.
+    fn changed(&self, how: &str) -> Error {
+        Error::Integrity(self.changed_message(how))
+    }
+
+    /// The response describing the whole delivery, from the last answer.
+    fn finish(self, last: Response) -> Response {
+        let crc = crate::crc64::combine(
+            self.crc,
+            last.received_crc64.unwrap_or(0),
+            last.received_len,
+        );
+        Response {
+            status: self.status,
+            headers: self.headers,
+            body: Vec::new(),
+            sent_crc64: None,
+            received_crc64: Some(crc),
+            received_len: self.delivered + last.received_len,
+        }
+    }
+}
+
+/// `bytes a-b/total` (total may be `*`) → `(a, b, total)`.
+fn parse_content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
+    let rest = v.trim().strip_prefix("bytes")?.trim_start();
+    let (range, total) = rest.split_once('/')?;
+    let (a, b) = range.trim().split_once('-')?;
+    let a: u64 = a.trim().parse().ok()?;
+    let b: u64 = b.trim().parse().ok()?;
+    if b < a {
+        return None;
+    }
+    let total = match total.trim() {
+        "*" => None,
+        t => Some(t.parse().ok()?),
+    };
+    Some((a, b, total))
 }
 
 /// One per client: agent, addressing, credentials, clock offset.
@@ -692,6 +867,18 @@ impl Http {
     }
 
     /// Send and stream a 2xx body into `sink`.
+    ///
+    /// A GET whose body breaks on the wire (network error, timeout) after bytes reached
+    /// the sink is continued, not failed: the next attempt (within `max_retries`, with
+    /// the usual backoff, re-signed) asks for the rest with `Range: bytes=<next>-<end>`
+    /// and `If-Match: <ETag of the first answer>`, and its bytes are appended to the
+    /// sink, which sees one `begin` and every byte exactly once. A continuation must be
+    /// a 206 whose `Content-Range` starts at the next byte (and ends where the delivery
+    /// ends), else `Error::Protocol`. A 412 means the object was replaced: a
+    /// `Service` error (412) saying so; bytes of two versions are never spliced. An
+    /// answer without an ETag cannot be pinned: its broken body fails as before. The
+    /// returned [`Response`] describes the whole delivery: the first answer's status and
+    /// headers, `received_len`/`received_crc64` over every byte delivered.
     pub fn send_to(&self, req: Request<'_>, sink: &mut dyn ResponseSink) -> Result<Response> {
         self.execute(req, Some(sink))
     }
@@ -708,6 +895,7 @@ impl Http {
         let mut skew_retried = false;
         let mut token_refreshed = false;
         let mut attempt_no = 0u32;
+        let mut resume: Option<Resume> = None;
         loop {
             let creds = self.credentials()?;
             let key_time = key_time_for(self.now(), self.cfg.sign_expires_secs, &creds);
@@ -723,9 +911,27 @@ impl Http {
                     Some(s) => Some(&mut **s),
                     None => None,
                 },
+                resume.as_ref(),
             );
             match outcome {
-                Attempt::Done(resp) => return Ok(resp),
+                Attempt::Done(resp) => {
+                    return Ok(match resume.take() {
+                        Some(r) => r.finish(resp),
+                        None => resp,
+                    });
+                }
+                Attempt::Failed(mut err, _) if err.http_status == 412 && resume.is_some() => {
+                    // The pinned ETag no longer matches: the object was replaced after
+                    // the first piece. Never splice two versions.
+                    if let Some(r) = &resume {
+                        err.message = format!(
+                            "{}; COS said: {}",
+                            r.changed_message("If-Match failed"),
+                            err.message
+                        );
+                    }
+                    return Err(Error::Service(err));
+                }
                 Attempt::Failed(err, date) => {
                     // A HEAD answer has no body to name the skew: a 403 whose `Date`
                     // moved the learned offset is treated the same way.
@@ -760,17 +966,41 @@ impl Http {
                 Attempt::Broken {
                     error,
                     sink_touched,
+                    partial,
                 } => {
-                    if error.is_retryable()
-                        && replayable
-                        && !sink_touched
-                        && retries < self.cfg.max_retries
-                    {
-                        retries += 1;
-                        std::thread::sleep(backoff_delay(self.cfg.retry_base_delay_ms, retries));
-                        continue;
+                    if !error.is_retryable() || !replayable || retries >= self.cfg.max_retries {
+                        return Err(error);
                     }
-                    return Err(error);
+                    if sink_touched {
+                        // Bytes already reached the sink: only a GET whose body broke on
+                        // the wire is continued, from the next byte, pinned to the ETag
+                        // of the first answer.
+                        let Some(p) = partial.filter(|_| req.method == Method::Get) else {
+                            return Err(error);
+                        };
+                        match &mut resume {
+                            Some(r) => r.add(p.len, p.crc),
+                            None => match Resume::start(p) {
+                                Ok(r) => resume = Some(r),
+                                Err(why) => {
+                                    return Err(with_note(
+                                        error,
+                                        &format!("the body was not resumed: {why}"),
+                                    ));
+                                }
+                            },
+                        }
+                        if let Some(r) = &resume {
+                            if r.end.is_some_and(|e| r.next() > e) {
+                                // Every byte arrived; only the end of the exchange broke.
+                                return Err(error);
+                            }
+                            r.apply(&mut req);
+                        }
+                    }
+                    retries += 1;
+                    std::thread::sleep(backoff_delay(self.cfg.retry_base_delay_ms, retries));
+                    continue;
                 }
             }
         }
@@ -804,10 +1034,12 @@ impl Http {
         addr: &Address,
         headers: Vec<(String, String)>,
         sink: Option<&mut (dyn ResponseSink + 'd)>,
+        resume: Option<&Resume>,
     ) -> Attempt {
         let broken = |error: Error| Attempt::Broken {
             error,
             sink_touched: false,
+            partial: None,
         };
         let mut builder = ureq::http::Request::builder()
             .method(req.method.as_str())
@@ -918,31 +1150,43 @@ impl Http {
                 }
             }
             Some(sink) => {
-                if let Err(e) = sink.begin(status, &out.headers) {
+                // A continuation goes on with the sink the first answer began.
+                let started = match resume {
+                    Some(r) => r.check_answer(status, &out.headers),
+                    None => sink.begin(status, &out.headers),
+                };
+                if let Err(e) = started {
                     return broken(e);
                 }
                 let mut crc = Crc64::new();
                 let mut buf = vec![0u8; 256 * 1024];
-                let mut touched = false;
                 loop {
                     match reader.read(&mut buf) {
                         Ok(0) => break,
                         Ok(n) => {
-                            crc.update(&buf[..n]);
-                            out.received_len += n as u64;
-                            touched = true;
                             if let Err(e) = sink.write(&buf[..n]) {
+                                // The sink's own failure: never resumed.
                                 return Attempt::Broken {
                                     error: e,
                                     sink_touched: true,
+                                    partial: None,
                                 };
                             }
+                            crc.update(&buf[..n]);
+                            out.received_len += n as u64;
                         }
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(e) => {
+                            let touched = out.received_len > 0;
                             return Attempt::Broken {
                                 error: self.net_error(ureq::Error::from(e), addr),
                                 sink_touched: touched,
+                                partial: touched.then(|| Partial {
+                                    status,
+                                    headers: std::mem::take(&mut out.headers),
+                                    len: out.received_len,
+                                    crc: crc.finish(),
+                                }),
                             };
                         }
                     }
@@ -951,6 +1195,21 @@ impl Http {
             }
         }
         Attempt::Done(out)
+    }
+}
+
+/// `error` with a note appended to its message (network and timeout errors).
+fn with_note(error: Error, note: &str) -> Error {
+    match error {
+        Error::Network { host, message } => Error::Network {
+            host,
+            message: format!("{message}; {note}"),
+        },
+        Error::Timeout { host, message } => Error::Timeout {
+            host,
+            message: format!("{message}; {note}"),
+        },
+        other => other,
     }
 }
 
@@ -1344,6 +1603,147 @@ mod tests {
         let mut h = Http::new(&off).unwrap();
         h.set_clock(fixed);
         assert!(!h.learn_date(99_999, true));
+    }
+
+    fn hs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn partial(status: u16, headers: &[(&str, &str)], len: u64) -> Partial {
+        Partial {
+            status,
+            headers: hs(headers),
+            len,
+            crc: crate::crc64::checksum(&vec![7u8; len as usize]),
+        }
+    }
+
+    #[test]
+    fn content_ranges() {
+        assert_eq!(
+            parse_content_range("bytes 0-99/1000"),
+            Some((0, 99, Some(1000)))
+        );
+        assert_eq!(parse_content_range(" bytes 5-5/*"), Some((5, 5, None)));
+        for bad in [
+            "",
+            "bytes 9-5/10",
+            "items 0-1/2",
+            "bytes 0-/10",
+            "bytes */10",
+        ] {
+            assert_eq!(parse_content_range(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_broken_body_is_pinned_to_its_etag_and_range() {
+        // Whole object: the rest from the next byte to the last.
+        let r = Resume::start(partial(
+            200,
+            &[("etag", "\"e1\""), ("content-length", "1000")],
+            300,
+        ))
+        .unwrap();
+        assert_eq!((r.start, r.end, r.next()), (0, Some(999), 300));
+        assert_eq!(r.range(), "bytes=300-999");
+        let mut req = Request::new(Method::Get, Target::Object("k".into()))
+            .header("Range", "bytes=0-")
+            .header("If-Match", "\"old\"")
+            .header("x-cos-traffic-limit", "8192");
+        r.apply(&mut req);
+        assert_eq!(req.header_value("range"), Some("bytes=300-999"));
+        assert_eq!(req.header_value("if-match"), Some("\"e1\""));
+        assert_eq!(req.header_value("x-cos-traffic-limit"), Some("8192"));
+        assert_eq!(req.headers.len(), 3, "{:?}", req.headers);
+
+        // A caller's range: positions from its Content-Range.
+        let mut r = Resume::start(partial(
+            206,
+            &[("etag", "\"e1\""), ("content-range", "bytes 100-499/1000")],
+            50,
+        ))
+        .unwrap();
+        assert_eq!(r.range(), "bytes=150-499");
+        // Pieces add up: the CRC is that of all bytes delivered.
+        r.add(20, crate::crc64::checksum(&[7u8; 20]));
+        assert_eq!(r.range(), "bytes=170-499");
+        assert_eq!(r.crc, crate::crc64::checksum(&[7u8; 70]));
+
+        // Unknown length: open-ended.
+        let r = Resume::start(partial(200, &[("etag", "t")], 10)).unwrap();
+        assert_eq!(r.range(), "bytes=10-");
+
+        // Nothing to pin.
+        for hs in [
+            &[("content-length", "1000")][..],
+            &[("etag", " "), ("content-length", "1000")][..],
+        ] {
+            assert!(
+                Resume::start(partial(200, hs, 10))
+                    .unwrap_err()
+                    .contains("ETag")
+            );
+        }
+        assert!(
+            Resume::start(partial(206, &[("etag", "t")], 10))
+                .unwrap_err()
+                .contains("Content-Range")
+        );
+    }
+
+    #[test]
+    fn a_continuation_must_start_where_asked() {
+        let r = Resume::start(partial(
+            200,
+            &[("etag", "\"e1\""), ("content-length", "1000")],
+            300,
+        ))
+        .unwrap();
+        let good = hs(&[("etag", "\"e1\""), ("content-range", "bytes 300-999/1000")]);
+        r.check_answer(206, &good).unwrap();
+        // Without an ETag the If-Match already held.
+        r.check_answer(206, &hs(&[("content-range", "bytes 300-999/1000")]))
+            .unwrap();
+        for (status, cr) in [
+            (200, "bytes 300-999/1000"),
+            (206, "bytes 0-999/1000"),
+            (206, "bytes 301-999/1000"),
+            (206, "bytes 300-998/1000"),
+            (206, ""),
+        ] {
+            let e = r
+                .check_answer(status, &hs(&[("etag", "\"e1\""), ("content-range", cr)]))
+                .unwrap_err();
+            assert_eq!(e.status(), crate::Status::Protocol, "{status} {cr}: {e}");
+        }
+        let e = r
+            .check_answer(
+                206,
+                &hs(&[("etag", "\"e2\""), ("content-range", "bytes 300-999/1000")]),
+            )
+            .unwrap_err();
+        assert_eq!(e.status(), crate::Status::Integrity);
+        assert!(e.to_string().contains("object changed"), "{e}");
+
+        // The whole delivery: first answer's status and headers, every byte's CRC.
+        let last = Response {
+            status: 206,
+            received_len: 700,
+            received_crc64: Some(crate::crc64::checksum(&[7u8; 700])),
+            ..Default::default()
+        };
+        let whole = r.finish(last);
+        assert_eq!(whole.status, 200);
+        assert_eq!(whole.header("content-length"), Some("1000"));
+        assert_eq!(whole.received_len, 1000);
+        assert_eq!(
+            whole.received_crc64,
+            Some(crate::crc64::checksum(&[7u8; 1000]))
+        );
     }
 
     #[test]

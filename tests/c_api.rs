@@ -291,3 +291,110 @@ fn quickstart_example_runs() {
 fn quickstart_example_is_clean_under_valgrind() {
     quickstart(true);
 }
+
+/// `byte_at` of tests/c/get_resume.c.
+fn resume_byte_at(i: u64) -> u8 {
+    let x = (i as u32).wrapping_mul(2_654_435_761);
+    ((x >> 24) ^ (i >> 16) as u32) as u8
+}
+
+/// tests/c/get_resume.c in one mode, after the harness stored the object and installed
+/// `cuts` (ResetAfterBytes(`cut`) on the GETs of the object, `times` in a row, 0 =
+/// always). Returns the server's (GET Object requests, response body bytes) for the run.
+fn get_resume_run(
+    under_valgrind: bool,
+    mode: &str,
+    cut: u64,
+    times: u32,
+    retries: u32,
+    prefix: Option<u64>,
+) -> (u64, u64) {
+    const SIZE: u64 = 700_000;
+    const BUCKET: &str = "cresume-1250000000";
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_c(&manifest_dir().join("tests/c/get_resume.c"), build.path());
+    let server = start_server(true);
+    let mut cfg = qcos::config::Config::new(REGION, BUCKET);
+    cfg.endpoint = Some(server.server.endpoint());
+    cfg.credentials = Some(qcos::auth::Credentials::new(
+        TEST_SECRET_ID,
+        TEST_SECRET_KEY,
+    ));
+    let client = qcos::client::Client::new(cfg).expect("client");
+    let bytes: Vec<u8> = (0..SIZE).map(resume_byte_at).collect();
+    client
+        .put_object(
+            "resume/obj",
+            qcos::Body::Bytes(&bytes),
+            &qcos::PutObjectOptions::default(),
+        )
+        .expect("store the object");
+    server.faults().add(
+        qcos_server::FaultRule::new(qcos_server::FaultAction::ResetAfterBytes(cut))
+            .method("GET")
+            .path_contains("resume/obj")
+            .times(times),
+    );
+    let before = server.stats();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut env = c_env(&server, BUCKET);
+    env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
+    let mut cmd = if under_valgrind {
+        valgrind(&exe)
+    } else {
+        Command::new(&exe)
+    };
+    cmd.args([mode, &SIZE.to_string(), &retries.to_string()]);
+    if let Some(p) = prefix {
+        cmd.arg(p.to_string());
+    }
+    let out = run(cmd, &env);
+    assert_success(&format!("tests/c/get_resume.c {mode}"), &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(
+        out.stderr.is_empty(),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = server.stats();
+    (
+        after.get("get_object") - before.get("get_object"),
+        after.bytes_out - before.bytes_out,
+    )
+}
+
+fn get_resume_cases(under_valgrind: bool) {
+    // Cut once: one continuation, and no byte sent twice.
+    assert_eq!(
+        get_resume_run(under_valgrind, "resume", 100_000, 1, 3, None),
+        (2, 700_000)
+    );
+    // Cut three times within a budget of three.
+    assert_eq!(
+        get_resume_run(under_valgrind, "resume", 150_000, 3, 3, None),
+        (4, 700_000)
+    );
+    // Cut on every attempt: 1 + 2 attempts, each delivering 10 000 new bytes.
+    assert_eq!(
+        get_resume_run(under_valgrind, "budget", 10_000, 0, 2, Some(30_000)),
+        (3, 30_000)
+    );
+    // To a file: resumed into its temporary file, not restarted from zero.
+    assert_eq!(
+        get_resume_run(under_valgrind, "file", 250_000, 2, 3, None),
+        (3, 700_000)
+    );
+}
+
+/// A GET to a C write callback cut midway is resumed: every byte exactly once.
+#[test]
+fn c_get_to_callback_resumes_a_cut_body() {
+    get_resume_cases(false);
+}
+
+/// The same under valgrind.
+#[test]
+fn c_get_to_callback_resumes_a_cut_body_under_valgrind() {
+    get_resume_cases(true);
+}

@@ -1,6 +1,7 @@
 //! The fault matrix: every fault qcos-server can inject × {small PUT, small GET to a file,
-//! multipart upload (initiate / part / complete), ranged parallel download (HEAD /
-//! range)} × {fires once, fires on every attempt}.
+//! small GET streamed into the caller's `Write` (as the C write callback is), multipart
+//! upload (initiate / part / complete), ranged parallel download (HEAD / range)} ×
+//! {fires once, fires on every attempt}.
 //!
 //! Each case must end in one of the outcomes its row allows: success with the right bytes
 //! (the fault was retryable and within the retry budget), or failure with the expected
@@ -102,6 +103,8 @@ impl F {
 enum Op {
     SmallPut,
     SmallGet,
+    /// `get_object` into the caller's `Write` (the path of the C write callback).
+    SmallGetSink,
     MpInitiate,
     MpPart,
     MpComplete,
@@ -115,7 +118,7 @@ impl Op {
         let r = FaultRule::new(action).path_contains(key);
         match self {
             Op::SmallPut => r.method("PUT"),
-            Op::SmallGet => r.method("GET"),
+            Op::SmallGet | Op::SmallGetSink => r.method("GET"),
             Op::MpInitiate => r.method("POST").query_contains("uploads"),
             Op::MpPart => r.method("PUT").query_contains("partNumber=2"),
             Op::MpComplete => r.method("POST").query_contains("uploadId"),
@@ -146,7 +149,7 @@ fn expected(f: F, op: Op, t: Times) -> Vec<Want> {
     use Want::Err as E;
     let ok = || vec![Want::Ok];
     let once = t == Times::Once;
-    let is_get = matches!(op, SmallGet | DlHead | DlRange);
+    let is_get = matches!(op, SmallGet | SmallGetSink | DlHead | DlRange);
     let is_upload = !is_get;
     match f {
         // Retryable service answers: retried within the budget, else the service error.
@@ -167,10 +170,13 @@ fn expected(f: F, op: Op, t: Times) -> Vec<Want> {
         F::ExpiredToken400 => vec![E(Status::Service, "ExpiredToken")],
         F::ResetBeforeBody if once => ok(),
         F::ResetBeforeBody => vec![E(Status::Network, "")],
-        // A body cut in the middle: an upload is resent; a download to a file restarts
-        // its temporary file; the transfer engine retries the range.
+        // A body cut in the middle: an upload is resent; a GET (to a file or into the
+        // caller's sink) is resumed from the next byte; the transfer engine's range GET
+        // is resumed too (and the engine retries the range).
         F::ResetMidBody if op == DlHead => ok(),
         F::ResetMidBody if once => ok(),
+        // Cut on every attempt: each continuation is cut again until the budget is spent.
+        F::ResetMidBody if is_get => vec![E(Status::Network, "")],
         F::ResetMidBody => vec![
             E(Status::Network, ""),
             E(Status::Integrity, ""),
@@ -186,6 +192,8 @@ fn expected(f: F, op: Op, t: Times) -> Vec<Want> {
         // confirms the object by its size and CRC-64.
         F::Truncated if op == MpComplete => ok(),
         F::Truncated if once => ok(),
+        // A short body is resumed like a cut one, and cut again every time.
+        F::Truncated if is_get => vec![E(Status::Network, "")],
         F::Truncated => vec![
             E(Status::Network, ""),
             E(Status::Protocol, ""),
@@ -207,7 +215,7 @@ fn expected(f: F, op: Op, t: Times) -> Vec<Want> {
         F::WrongCrc if op == DlRange => ok(),
         F::WrongCrc => vec![E(Status::Integrity, "CRC")],
         F::WrongEtag => match op {
-            SmallPut | SmallGet | MpInitiate | MpComplete => ok(),
+            SmallPut | SmallGet | SmallGetSink | MpInitiate | MpComplete => ok(),
             // A part's ETag is what Complete sends back: a wrong one makes Complete fail.
             MpPart => vec![E(Status::Service, "InvalidPart"), Want::Ok],
             // A changed ETag between HEAD and a range means the object changed.
@@ -340,7 +348,7 @@ fn run_matrix(ops: &[Op], bucket: &str) -> Vec<String> {
         env.server.set_clock_skew(0);
         let key = format!("case-{i}");
         let target_key = match case.op {
-            Op::SmallGet => "dl-small".to_string(),
+            Op::SmallGet | Op::SmallGetSink => "dl-small".to_string(),
             Op::DlHead | Op::DlRange => "dl-large".to_string(),
             _ => key.clone(),
         };
@@ -360,6 +368,7 @@ fn run_matrix(ops: &[Op], bucket: &str) -> Vec<String> {
         let dest = outdir.join("dest.bin");
         std::fs::write(&dest, OLD).unwrap();
 
+        let mut streamed: Vec<u8> = Vec::new();
         let started = Instant::now();
         let r: Result<(), Error> = match case.op {
             Op::SmallPut => client
@@ -368,6 +377,17 @@ fn run_matrix(ops: &[Op], bucket: &str) -> Vec<String> {
             Op::SmallGet => client
                 .get_object_to_file(&target_key, &dest, &GetObjectOptions::default())
                 .map(|_| ()),
+            Op::SmallGetSink => client
+                .get_object(&target_key, &GetObjectOptions::default(), &mut streamed)
+                .and_then(|info| {
+                    if info.content_length != SMALL as u64
+                        || info.received_crc64 != Some(qcos::crc64::checksum(&small))
+                    {
+                        Err(Error::Internal(format!("get_object info lies: {info:?}")))
+                    } else {
+                        Ok(())
+                    }
+                }),
             Op::MpInitiate | Op::MpPart | Op::MpComplete => client
                 .upload_file(
                     &key,
@@ -431,6 +451,22 @@ fn run_matrix(ops: &[Op], bucket: &str) -> Vec<String> {
                     _ => {}
                 }
             }
+            // Streamed bytes cannot be taken back: on success the sink holds exactly the
+            // object; on failure a prefix of it (every byte once, never a wrong one).
+            Op::SmallGetSink => {
+                let fits = match &r {
+                    Ok(()) => streamed == small,
+                    Err(_) => small.starts_with(&streamed),
+                };
+                if !fits {
+                    problems.push(format!(
+                        "{}: the sink got {} bytes that are not {} of the object",
+                        case.name,
+                        streamed.len(),
+                        if r.is_ok() { "all" } else { "a prefix" }
+                    ));
+                }
+            }
             Op::SmallGet | Op::DlHead | Op::DlRange => {
                 let want: &[u8] = if case.op == Op::SmallGet {
                     &small
@@ -483,7 +519,7 @@ fn report(problems: Vec<String>) {
 #[test]
 fn fault_matrix_small_put_and_get() {
     report(run_matrix(
-        &[Op::SmallPut, Op::SmallGet],
+        &[Op::SmallPut, Op::SmallGet, Op::SmallGetSink],
         "fm-small-1250000000",
     ));
 }
@@ -506,13 +542,14 @@ fn matrix_covers_every_fault_and_op() {
     let all = cases(&[
         Op::SmallPut,
         Op::SmallGet,
+        Op::SmallGetSink,
         Op::MpInitiate,
         Op::MpPart,
         Op::MpComplete,
         Op::DlHead,
         Op::DlRange,
     ]);
-    assert_eq!(all.len(), 7 * (11 * 2 + 1));
+    assert_eq!(all.len(), 8 * (11 * 2 + 1));
     for c in &all {
         assert!(!expected(c.fault, c.op, c.times).is_empty(), "{}", c.name);
     }

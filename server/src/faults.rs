@@ -34,6 +34,10 @@ pub enum FaultAction {
     /// Carry out the request, then send the full `Content-Length` but only half of the
     /// body, and close the connection.
     TruncatedBody,
+    /// Carry out the request, then send the response headers (full `Content-Length`) and
+    /// only the first `n` bytes of the response body (all of it when shorter), and close
+    /// the connection. With `FaultRule::times(k)`: a body cut after `n` bytes `k` times.
+    ResetAfterBytes(u64),
 }
 
 /// One scripted fault. A request matches when every given filter matches; the rule

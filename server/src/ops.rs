@@ -476,6 +476,7 @@ fn handle_request(
         sh.stats.update(|s| s.faults_fired += 1);
     }
     let mut body_limit: Option<f64> = None;
+    let mut byte_limit: Option<u64> = None;
     let mut result: Option<HResult> = None;
     match &fault {
         Some(FaultAction::ResetBeforeBody) => {
@@ -501,6 +502,7 @@ fn handle_request(
             }
         }
         Some(FaultAction::TruncatedBody) => body_limit = Some(0.5),
+        Some(FaultAction::ResetAfterBytes(n)) => byte_limit = Some(*n),
         _ => {}
     }
 
@@ -577,12 +579,18 @@ fn handle_request(
     }
 
     // Keep the connection only if the request body is fully read (or cheap to skip).
-    let mut keep = req.keep_alive() && framing_ok && body_limit.is_none() && !body.is_broken();
+    let mut keep = req.keep_alive()
+        && framing_ok
+        && body_limit.is_none()
+        && byte_limit.is_none()
+        && !body.is_broken();
     if keep && !body.is_done() {
         keep = !body.continue_pending() && body.drain(1024 * 1024);
     }
     let status = resp.status;
-    let limit = body_limit.map(|f| (resp.body.len() as f64 * f) as u64);
+    let limit = body_limit
+        .map(|f| (resp.body.len() as f64 * f) as u64)
+        .or(byte_limit);
     if sh.log {
         eprintln!(
             "qcos-server: {} {}{}{} -> {} ({})",

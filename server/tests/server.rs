@@ -241,6 +241,50 @@ fn fault_response_body_faults() {
 }
 
 #[test]
+fn fault_reset_after_bytes_cuts_at_that_byte_k_times() {
+    use std::io::Read;
+    let env = start();
+    let body = data(300_000, 7);
+    env.put("n", &body);
+    env.server.faults().add(
+        FaultRule::new(FaultAction::ResetAfterBytes(1000))
+            .method("GET")
+            .times(2),
+    );
+    for round in 0..3 {
+        let (url, headers) = env.req("GET", "n").prepare();
+        let mut b = ureq::http::Request::builder().method("GET").uri(&url);
+        for (k, v) in &headers {
+            b = b.header(k.as_str(), v.as_str());
+        }
+        let mut resp = agent().run(b.body(()).unwrap()).expect("response head");
+        assert_eq!(resp.status().as_u16(), 200);
+        let mut reader = resp.body_mut().as_reader();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        let ended = loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) => break Err(e),
+            }
+        };
+        if round < 2 {
+            assert!(ended.is_err(), "round {round}: the body must come up short");
+            assert_eq!(
+                got,
+                body[..1000],
+                "round {round}: exactly the first 1000 bytes"
+            );
+        } else {
+            assert!(ended.is_ok(), "after k cuts the body is whole");
+            assert!(got == body);
+        }
+    }
+    assert_eq!(env.server.faults().fired(0), 2);
+}
+
+#[test]
 fn fault_wrong_checksums_and_xml() {
     let env = start();
     let body = data(1000, 6);

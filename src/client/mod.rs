@@ -796,6 +796,17 @@ impl Client {
     /// GET Object into `sink`. For a full-object GET the CRC-64 of the received bytes is
     /// checked against `x-cos-hash-crc64ecma` after the last byte was written (the sink
     /// already holds the data when the check fails).
+    ///
+    /// A body cut midway (network error, timeout) is resumed, not failed: within
+    /// `max_retries` the rest is asked for with a `Range` from the next byte and
+    /// `If-Match` on the first answer's ETag, and appended, so `sink` receives every byte
+    /// exactly once. If the object was replaced meanwhile, the call fails with a
+    /// `Service` error (HTTP 412, "the object changed while its download was being
+    /// resumed") and `sink` holds only a prefix of the version it started with. An
+    /// object whose answer has no ETag cannot be pinned: a cut body then fails with
+    /// `Network`/`Timeout` as soon as bytes reached `sink`. The returned info describes
+    /// the whole delivery (the first answer's status, `content_length` of what was asked,
+    /// `received_crc64` of every byte delivered).
     pub fn get_object(
         &self,
         key: &str,
@@ -812,59 +823,37 @@ impl Client {
     /// GET Object into a file, atomically: the body goes to a temporary file in the same
     /// directory, which is fsynced and renamed over `path` only after the whole body
     /// arrived (and, for a full-object GET, its CRC-64 matched). A body broken midway
-    /// (network error, timeout) is downloaded again from the start, pinned with
-    /// `If-Match` to the same ETag, up to `max_retries` times. On any failure the
-    /// temporary file is removed and an existing `path` is left untouched.
+    /// (network error, timeout) is resumed into the temporary file from the next byte,
+    /// as for [`Client::get_object`] (pinned with `If-Match` to the first answer's ETag,
+    /// within `max_retries`; an answer without an ETag is not resumed). On any failure
+    /// the temporary file is removed and an existing `path` is left untouched.
     pub fn get_object_to_file(
         &self,
         key: &str,
         path: &Path,
         opts: &GetObjectOptions,
     ) -> Result<ObjectInfo> {
-        self.get_object_request(key, opts)?;
+        let req = self.get_object_request(key, opts)?;
         let mut sink = FileSink::create(path)?;
-        let mut retries = 0;
-        let mut pinned: Option<String> = None;
-        loop {
-            // A download restarted after a broken body must read the same object.
-            let mut o = opts.clone();
-            if o.if_match.is_none() {
-                o.if_match = pinned.clone();
+        let result = self.inner.send_to(req, &mut sink).and_then(|resp| {
+            check_download_crc(&resp, opts.range.is_some(), key)?;
+            object_info(&resp)
+        });
+        match result {
+            Ok(info) => {
+                sink.commit()?;
+                Ok(info)
             }
-            let req = self.get_object_request(key, &o)?;
-            let result = self.inner.send_to(req, &mut sink).and_then(|resp| {
-                check_download_crc(&resp, opts.range.is_some(), key)?;
-                Ok(resp)
-            });
-            match result {
-                Ok(resp) => {
-                    let info = object_info(&resp)?;
-                    sink.commit()?;
-                    return Ok(info);
-                }
-                // The HTTP layer retries failures before the first body byte; a body
-                // broken midway is restarted here, into the emptied temporary file.
+            Err(e) => {
+                sink.discard();
                 Err(e)
-                    if e.is_retryable() && sink.touched && retries < self.config().max_retries =>
-                {
-                    retries += 1;
-                    pinned = sink.etag.clone().filter(|t| !t.is_empty());
-                    sink.reset()?;
-                    std::thread::sleep(crate::http::backoff_delay(
-                        self.config().retry_base_delay_ms,
-                        retries,
-                    ));
-                }
-                Err(e) => {
-                    sink.discard();
-                    return Err(e);
-                }
             }
         }
     }
 
     /// GET Object into `buf`; returns the info and the number of bytes written. When the
     /// object (or range) is larger than `buf`: `Error::BufferTooSmall` with the size needed.
+    /// A body cut midway is resumed as for [`Client::get_object`].
     pub fn get_object_to_buffer(
         &self,
         key: &str,

@@ -31,10 +31,6 @@ pub(crate) struct FileSink {
     temp: PathBuf,
     target: PathBuf,
     committed: bool,
-    /// Body bytes were written since the last reset.
-    pub(crate) touched: bool,
-    /// ETag of the response being written (to pin a restarted download).
-    pub(crate) etag: Option<String>,
 }
 
 fn random_suffix() -> u64 {
@@ -72,8 +68,6 @@ impl FileSink {
                         temp,
                         target: target.to_path_buf(),
                         committed: false,
-                        touched: false,
-                        etag: None,
                     });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last_err = Some(e),
@@ -125,21 +119,6 @@ impl FileSink {
         Ok(())
     }
 
-    /// Empty the temporary file to start the download again.
-    pub(crate) fn reset(&mut self) -> Result<()> {
-        use std::io::{Seek, SeekFrom};
-        let temp = &self.temp;
-        let f = self
-            .file
-            .as_mut()
-            .ok_or_else(|| Error::Internal("file sink already closed".into()))?;
-        f.set_len(0)
-            .and_then(|_| f.seek(SeekFrom::Start(0)).map(|_| ()))
-            .map_err(|e| Error::io(format!("truncating {}", temp.display()), e))?;
-        self.touched = false;
-        Ok(())
-    }
-
     /// Remove the temporary file.
     pub(crate) fn discard(self) {
         drop(self);
@@ -156,15 +135,10 @@ impl Drop for FileSink {
 }
 
 impl ResponseSink for FileSink {
-    fn begin(&mut self, _status: u16, headers: &[(String, String)]) -> Result<()> {
-        self.etag = headers
-            .iter()
-            .find(|(k, _)| k == "etag")
-            .map(|(_, v)| v.clone());
+    fn begin(&mut self, _status: u16, _headers: &[(String, String)]) -> Result<()> {
         Ok(())
     }
     fn write(&mut self, data: &[u8]) -> Result<()> {
-        self.touched = true;
         let temp = &self.temp;
         self.file
             .as_mut()
