@@ -729,10 +729,15 @@ fn presigned_url_refusals_carry_cos_error_codes() {
         code(&call(&env, "GET", &forged, &[], None)),
         (403, "SignatureDoesNotMatch".into())
     );
-    let kt = format!("{};{}", window().start, window().end);
+    // The key time as the URL carries it (not recomputed from the clock, which may have
+    // ticked since the URL was signed).
+    let kt_at = get.find("q-key-time=").unwrap() + "q-key-time=".len();
+    let kt = get[kt_at..].split('&').next().unwrap().to_string();
+    let (start, end) = kt.split_once("%3B").unwrap();
+    let end: i64 = end.parse().unwrap();
     let longer = get.replace(
-        &format!("q-key-time={}", kt.replace(';', "%3B")),
-        &format!("q-key-time={}%3B{}", window().start, window().end + 86400),
+        &format!("q-key-time={kt}"),
+        &format!("q-key-time={start}%3B{}", end + 86400),
     );
     assert_ne!(longer, get);
     let r = call(&env, "GET", &longer, &[], None);
