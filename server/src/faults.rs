@@ -34,6 +34,9 @@ pub enum FaultAction {
     /// Carry out the request, then send the full `Content-Length` but only half of the
     /// body, and close the connection.
     TruncatedBody,
+    /// Read the whole request body and carry out the request, then close the connection
+    /// without answering: the client cannot tell whether it happened (a lost response).
+    ResetAfterBody,
 }
 
 /// One scripted fault. A request matches when every given filter matches; the rule

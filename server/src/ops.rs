@@ -19,6 +19,7 @@ use crate::store::{NewMeta, ObjectMeta, Placement, Segment, StoreError, Upload};
 use crate::util::{hex, http_date, iso_date, parse_http_date, request_id, unhex, xml_escape};
 
 mod post_object;
+mod append;
 
 const XML_DECL: &str = "<?xml version='1.0' encoding='utf-8' ?>\n";
 const OWNER_ID: &str = "qcs::cam::uin/100000000001:uin/100000000001";
@@ -76,6 +77,8 @@ pub struct CosError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// Extra headers of the error response (e.g. `x-cos-next-append-position`).
+    pub headers: Vec<(String, String)>,
 }
 
 pub fn err(status: u16, code: &str, message: impl Into<String>) -> CosError {
@@ -83,6 +86,7 @@ pub fn err(status: u16, code: &str, message: impl Into<String>) -> CosError {
         status,
         code: code.to_string(),
         message: message.into(),
+        headers: Vec::new(),
     }
 }
 
@@ -189,7 +193,11 @@ fn error_response(_sh: &Shared, e: &CosError, resource: &str, rid: &str) -> Resp
         xml_escape(rid),
         xml_escape(&trace)
     );
-    Response::xml(e.status, body).header("x-cos-trace-id", trace)
+    let mut resp = Response::xml(e.status, body).header("x-cos-trace-id", trace);
+    for (k, v) in &e.headers {
+        resp.set_header(k, v.clone());
+    }
+    resp
 }
 
 /// Where a request is addressed.
@@ -273,6 +281,7 @@ enum Op {
     GetCors,
     DeleteCors,
     Preflight,
+    AppendObject,
     NotImplemented,
 }
 
@@ -302,6 +311,7 @@ impl Op {
             Op::GetCors => "get_cors",
             Op::DeleteCors => "delete_cors",
             Op::Preflight => "preflight",
+            Op::AppendObject => "append_object",
             Op::NotImplemented => "not_implemented",
         }
     }
@@ -323,6 +333,10 @@ fn classify(req: &Request, t: &Target) -> Op {
     if m == "OPTIONS" {
         // A CORS preflight, for the bucket or any object in it.
         return Op::Preflight;
+    }
+    // APPEND Object (`append` stays in UNSUPPORTED_SUBRESOURCES for every other use).
+    if m == "POST" && !t.key.is_empty() && req.has_param("append") {
+        return Op::AppendObject;
     }
     if unsupported {
         return Op::NotImplemented;
@@ -538,6 +552,11 @@ fn handle_request(
         }
         Err(Fail::Cos(e)) => error_response(sh, &e, &resource, &rid),
     };
+    if matches!(fault, Some(FaultAction::ResetAfterBody)) {
+        // The request was carried out; its answer is lost.
+        let _ = w.shutdown(Shutdown::Both);
+        return false;
+    }
     match &fault {
         Some(FaultAction::WrongCrc64) => corrupt_crc(&mut resp),
         Some(FaultAction::WrongEtag) => corrupt_etag(&mut resp),
@@ -1129,6 +1148,7 @@ impl Cx<'_> {
                 Ok(Response::new(204))
             }
             Op::Preflight => self.preflight(),
+            Op::AppendObject => self.append_object(body),
             Op::NotImplemented => unreachable!("handled above"),
         }
     }
@@ -1488,6 +1508,10 @@ impl Cx<'_> {
             resp.headers
                 .push(("x-cos-storage-class".into(), obj.storage_class.clone()));
         }
+        resp.headers.push((
+            "x-cos-object-type".into(),
+            if obj.appendable { "appendable" } else { "normal" }.into(),
+        ));
     }
 
     fn get_object(&mut self, head: bool) -> HResult {
