@@ -18,8 +18,8 @@ use crate::http::{
 use crate::store::{NewMeta, ObjectMeta, Placement, Segment, StoreError, Upload};
 use crate::util::{hex, http_date, iso_date, parse_http_date, request_id, unhex, xml_escape};
 
-mod post_object;
 mod append;
+mod post_object;
 
 const XML_DECL: &str = "<?xml version='1.0' encoding='utf-8' ?>\n";
 const OWNER_ID: &str = "qcs::cam::uin/100000000001:uin/100000000001";
@@ -1510,7 +1510,12 @@ impl Cx<'_> {
         }
         resp.headers.push((
             "x-cos-object-type".into(),
-            if obj.appendable { "appendable" } else { "normal" }.into(),
+            if obj.appendable {
+                "appendable"
+            } else {
+                "normal"
+            }
+            .into(),
         ));
     }
 

@@ -134,9 +134,13 @@ pub enum AppendError {
     /// The key holds a normal (PUT, multipart or copied) object.
     NotAppendable,
     /// `position` is not the object's current length (0 for a missing key).
-    PositionMismatch { length: u64 },
+    PositionMismatch {
+        length: u64,
+    },
     /// The object would grow past the limit.
-    TooLarge { length: u64 },
+    TooLarge {
+        length: u64,
+    },
 }
 
 impl From<io::Error> for AppendError {

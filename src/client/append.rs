@@ -13,8 +13,8 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::{Body, Client, GetObjectOptions, PutObjectOptions, opt_header, parse_crc};
 use super::{AppendObjectOutput, MAX_PUT_SIZE};
+use super::{Body, Client, GetObjectOptions, PutObjectOptions, opt_header, parse_crc};
 use crate::crc64::{self, Crc64};
 use crate::error::{Error, Result, ServiceError};
 use crate::http::{Method, Request, RequestBody, Response};
