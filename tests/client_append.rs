@@ -435,7 +435,7 @@ fn an_object_changed_by_another_writer_is_reported_not_retried() {
     let o = PutObjectOptions::default();
     c.append_object("k", 0, Body::Bytes(b"base"), &o).unwrap();
     // Another writer appends first, so our position is stale; our request is then dropped
-    // midway, and the HEAD after the failure shows neither position nor position + len.
+    // unanswered, and the HEAD after the failure shows neither position nor position + len.
     let other = Client::new(env.config("append-race-1250000000")).unwrap();
     other
         .append_object("k", 4, Body::Bytes(b"other writer"), &o)

@@ -37,6 +37,8 @@ pub mod transfer;
 
 pub mod queue;
 
+pub mod append;
+
 pub mod args;
 pub mod callbacks;
 pub mod entry;
