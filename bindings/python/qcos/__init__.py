@@ -18,6 +18,7 @@ system library path (see :mod:`qcos._lib`).
 
 from ._lib import library_path
 from .client import (
+    AppendResult,
     Bucket,
     Client,
     Credentials,
@@ -55,6 +56,7 @@ from .errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AppendResult",
     "AuthError",
     "Bucket",
     "BufferTooSmallError",
