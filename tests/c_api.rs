@@ -283,7 +283,11 @@ fn append_test(under_valgrind: bool) {
     assert_success("tests/c/append_test.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(" 0 failed"), "{stdout}");
-    assert_eq!(server.server.faults().fired(0), 1, "the lost response happened");
+    assert_eq!(
+        server.server.faults().fired(0),
+        1,
+        "the lost response happened"
+    );
     assert_eq!(
         server.server.stats().get("append_object"),
         // c-log: 0, checked, wrong CRC, file, empty, wrong position, normal; c-lost: 1.
