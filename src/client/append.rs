@@ -266,7 +266,7 @@ impl Client {
             RequestBody::Empty => send(&mut std::io::empty()),
             RequestBody::Bytes(b) => send(&mut std::io::Cursor::new(&b[..])),
             RequestBody::File { path, offset, len } => {
-                let opened = std::fs::File::open(&*path).and_then(|mut f| {
+                let opened = std::fs::File::open(*path).and_then(|mut f| {
                     f.seek(SeekFrom::Start(*offset))?;
                     Ok(f)
                 });
