@@ -451,5 +451,37 @@ fn an_object_changed_by_another_writer_is_reported_not_retried() {
         .unwrap_err();
     assert_eq!(e.status(), Status::InvalidState, "{e}");
     assert!(e.to_string().contains("another writer"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("the next append goes at position 16"),
+        "{e}"
+    );
     assert_eq!(get(&c, "k").0, b"baseother writer");
+}
+
+/// A large body sent to a wrong position or a normal object: the server answers 409
+/// before reading it, and the client still reports the 409 (not a network error).
+#[test]
+fn large_refused_appends_report_the_409() {
+    let env = start();
+    let c = env.client_with_bucket("append-large-1250000000");
+    let o = PutObjectOptions::default();
+    c.append_object("k", 0, Body::Bytes(b"12345"), &o).unwrap();
+    c.put_object("plain", Body::Bytes(b"abc"), &o).unwrap();
+    let big = pattern(8 << 20, 7);
+    let e = c.append_object("k", 1, Body::Bytes(&big), &o).unwrap_err();
+    assert_eq!(
+        e.service().map(|s| (s.http_status, s.code.as_str())),
+        Some((409, "PositionNotEqualToLength")),
+        "{e}"
+    );
+    let e = c
+        .append_object("plain", 3, Body::Bytes(&big), &o)
+        .unwrap_err();
+    assert_eq!(
+        e.service().map(|s| (s.http_status, s.code.as_str())),
+        Some((409, "ObjectNotAppendable")),
+        "{e}"
+    );
+    assert_eq!(get(&c, "k").0, b"12345");
 }

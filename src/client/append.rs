@@ -362,7 +362,7 @@ impl Client {
             .is_none_or(|(_, v)| v.eq_ignore_ascii_case("appendable"));
         if !appendable {
             return Err(unknown(format!(
-                "the object is now a normal object of {length} bytes"
+                "the key now holds a normal object of {length} bytes, which cannot be appended to"
             )));
         }
         if length == position + len {
@@ -419,7 +419,8 @@ impl Client {
             return Ok(Outcome::NotApplied);
         }
         Err(unknown(format!(
-            "the object is now {length} bytes long, neither {position} nor {}: another writer changed it",
+            "the object is {length} bytes long, neither {position} nor {}: the position is not its length \
+             (a wrong position, or another writer appended meanwhile); the next append goes at position {length}",
             position + len
         )))
     }

@@ -47,18 +47,12 @@ impl Cx<'_> {
             )
         })?;
         let meta = meta_from_request(self.req)?;
-        // Refuse early what the store would refuse, without reading a large body first.
-        // (The store checks again under its lock: the object may change meanwhile.)
-        match self.sh.store.get_object(&self.bucket, &self.key) {
-            Ok(o) if !o.appendable => return Err(not_appendable()),
-            Ok(o) if o.size != position => return Err(position_mismatch(position, o.size)),
-            Err(crate::store::StoreError::NoSuchKey) if position != 0 => {
-                return Err(position_mismatch(position, 0));
-            }
-            _ => {}
-        }
+        // The position and the object type are checked after the body is read (as
+        // PUT checks Content-MD5): an answer sent before the body would often reach a
+        // client still sending as a reset connection, not as the 409.
+        // A chunk that alone exceeds the limit can never fit: refused unread.
         if let Some(n) = body.declared_len()
-            && position.saturating_add(n) > MAX_APPENDABLE_SIZE
+            && n > MAX_APPENDABLE_SIZE
         {
             return Err(too_large(position, n));
         }
