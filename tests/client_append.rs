@@ -485,3 +485,44 @@ fn large_refused_appends_report_the_409() {
     );
     assert_eq!(get(&c, "k").0, b"12345");
 }
+
+/// After a failed attempt the object has grown by exactly our length, but with another
+/// writer's bytes: the read-back CRC-64 tells them apart, and nothing is resent.
+#[test]
+fn same_length_bytes_of_another_writer_are_not_taken_for_ours() {
+    let env = start();
+    let c = env.client_with_bucket("append-same-1250000000");
+    let o = PutObjectOptions::default();
+    c.append_object("k", 0, Body::Bytes(b"base"), &o).unwrap();
+    // Our append is dropped unread; the HEAD that follows is held back long enough
+    // for another writer to append four other bytes at our position.
+    env.server.faults().add(
+        FaultRule::new(FaultAction::ResetBeforeBody)
+            .method("POST")
+            .path_contains("k")
+            .query_contains("append"),
+    );
+    env.server.faults().add(
+        FaultRule::new(FaultAction::Stall(std::time::Duration::from_secs(5)))
+            .method("HEAD")
+            .path_contains("k"),
+    );
+    let other = Client::new(env.config("append-same-1250000000")).unwrap();
+    let faults = env.server.faults();
+    let e = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            // Wait until our HEAD is being held back, then append.
+            while faults.fired(1) == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other
+                .append_object("k", 4, Body::Bytes(b"THEM"), &PutObjectOptions::default())
+                .unwrap();
+        });
+        c.append_object("k", 4, Body::Bytes(b"mine"), &o)
+            .unwrap_err()
+    });
+    assert_eq!(e.status(), Status::InvalidState, "{e}");
+    assert!(e.to_string().contains("not the ones sent"), "{e}");
+    assert_eq!(get(&c, "k").0, b"baseTHEM");
+}
