@@ -227,6 +227,63 @@ typedef enum {
 } qcos_leftover;
 
 /**
+ * The kind of a grant added with `qcos_acl_add_grant` (the `x-cos-grant-*` header
+ * it goes into). Passed as a `uint32_t`.
+ */
+enum qcos_grant_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * `x-cos-grant-read`: may read the object.
+     */
+    QCOS_GRANT_KIND_READ = 0,
+    /**
+     * `x-cos-grant-read-acp`: may read the object's ACL.
+     */
+    QCOS_GRANT_KIND_READ_ACP = 1,
+    /**
+     * `x-cos-grant-write-acp`: may change the object's ACL.
+     */
+    QCOS_GRANT_KIND_WRITE_ACP = 2,
+    /**
+     * `x-cos-grant-full-control`: all permissions.
+     */
+    QCOS_GRANT_KIND_FULL_CONTROL = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum qcos_grant_kind qcos_grant_kind;
+#else
+typedef uint32_t qcos_grant_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What `qcos_client_put_object_acl` sets: an optional canned ACL (`x-cos-acl`) and
+ * grants (`x-cos-grant-*`), sent as headers.
+ *
+ * Methods: `qcos_acl_new`, `qcos_acl_set_canned`, `qcos_acl_add_grant`,
+ * `qcos_acl_free`.
+ *
+ * Thread: one thread at a time; may be moved between threads.
+ */
+typedef struct qcos_acl qcos_acl;
+
+/**
+ * An object's ACL as GET Object ACL reports it: owner, canned ACL, grants. Strings
+ * are owned by the policy, valid until `qcos_acl_policy_free`.
+ *
+ * Methods: `qcos_acl_policy_owner_id`, `qcos_acl_policy_canned`,
+ * `qcos_acl_policy_grant_count`, `_grant_type`, `_grant_id`, `_grant_uri`,
+ * `_grant_permission`, `qcos_acl_policy_free`.
+ *
+ * Thread: immutable; any number of threads may read it at once.
+ */
+typedef struct qcos_acl_policy qcos_acl_policy;
+
+/**
  * The buckets of the account (GET Service): name, region, creation date of each.
  * Strings are owned by the list, valid until `qcos_bucket_list_free`.
  *
@@ -258,7 +315,9 @@ typedef struct qcos_buffer qcos_buffer;
  * `_get_object_to_file`, `_get_object_to_callback`, `_head_object`,
  * `_delete_object`, `_delete_objects`, `_copy_object`, `_list_objects`,
  * `_head_bucket`, `_create_bucket`, `_delete_bucket`, `_list_buckets`,
- * `qcos_client_free`.
+ * `qcos_client_free`; tags and ACL (`ffi/tagging_acl.rs`):
+ * `qcos_client_put_object_tagging`, `_get_object_tagging`,
+ * `_delete_object_tagging`, `_put_object_acl`, `_get_object_acl`.
  *
  * Thread: immutable once built and thread-safe: any number of threads may call its
  * functions (which take `const qcos_client *`) at once, sharing its connection
@@ -456,6 +515,23 @@ typedef struct qcos_sign_options qcos_sign_options;
  * Thread: immutable; any number of threads may read it at once.
  */
 typedef struct qcos_signature qcos_signature;
+
+/**
+ * A list of object tags (key, value pairs): built with `qcos_tags_new` and
+ * `qcos_tags_add` for `qcos_client_put_object_tagging`, or returned by
+ * `qcos_client_get_object_tagging`. `qcos_tags_add` applies COS's rules as tags
+ * are added: at most 10 tags, keys non-empty (at most 128 characters) and unique,
+ * values at most 256 characters, no control characters.
+ *
+ * Strings from the accessors are owned by the list and valid until
+ * `qcos_tags_add` or `qcos_tags_free`.
+ *
+ * Methods: `qcos_tags_new`, `qcos_tags_add`, `qcos_tags_count`, `qcos_tags_key`,
+ * `qcos_tags_value`, `qcos_tags_free`.
+ *
+ * Thread: one thread at a time; may be moved between threads.
+ */
+typedef struct qcos_tags qcos_tags;
 
 /**
  * A snapshot of one task: state, progress, and its error or result. Strings are owned
@@ -3297,6 +3373,272 @@ void qcos_task_info_free(qcos_task_info *info);
  * Thread: any.
  */
 const char *qcos_task_state_str(uint32_t state);
+
+/**
+ * Create an empty tag list.
+ *
+ * `tags_out`: receives the list on success; release it with `qcos_tags_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `tags_out`).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_tags_new(qcos_tags **tags_out);
+
+/**
+ * Append the tag `key` = `value` (both copied; `value` may be "").
+ *
+ * The list is unchanged when the tag is refused: an 11th tag, an empty key or one
+ * already in the list, a key over 128 or a value over 256 characters, a control
+ * character (the last error names the rule).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, the
+ * rules above); `QCOS_STATUS_INTERNAL` (the list was poisoned by a panic).
+ *
+ * Thread: one thread at a time per list.
+ */
+qcos_status qcos_tags_add(qcos_tags *tags, const char *key, const char *value);
+
+/**
+ * The number of tags; 0 when `tags` is NULL.
+ *
+ * Thread: one thread at a time per list.
+ */
+size_t qcos_tags_count(const qcos_tags *tags);
+
+/**
+ * The key of tag `index`, or NULL when `tags` is NULL or `index` is out of range.
+ * Owned by `tags`, valid until the next `qcos_tags_add` or `qcos_tags_free`.
+ *
+ * Thread: one thread at a time per list.
+ */
+const char *qcos_tags_key(const qcos_tags *tags, size_t index);
+
+/**
+ * The value of tag `index` (possibly ""), or NULL when `tags` is NULL or `index` is
+ * out of range. Owned by `tags`, valid until the next `qcos_tags_add` or
+ * `qcos_tags_free`.
+ *
+ * Thread: one thread at a time per list.
+ */
+const char *qcos_tags_value(const qcos_tags *tags, size_t index);
+
+/**
+ * Release a tag list. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `tags`.
+ */
+void qcos_tags_free(qcos_tags *tags);
+
+/**
+ * Replace the tags of object `key` with `tags` (PUT Object tagging, sent with
+ * Content-MD5).
+ *
+ * `client`, `tags`: borrowed for the call (`tags` may hold 0 tags: the object then
+ * has none). `key`: the object. `version_id`: a version of the object, or NULL for
+ * the current one. The tag rules are those of `qcos_tags_add`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `client`, `key`
+ * or `tags`, bad UTF-8, an invalid key, an empty `version_id`);
+ * `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchKey, 400 InvalidTag); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`; `QCOS_STATUS_INTERNAL` (`tags` was
+ * poisoned by a panic).
+ *
+ * Thread: any thread; blocks until done.
+ *
+ * ```c
+ * qcos_tags *t = NULL;
+ * qcos_tags_new(&t);
+ * qcos_tags_add(t, "project", "qcos");
+ * qcos_status s = qcos_client_put_object_tagging(client, "a.txt", t, NULL);
+ * qcos_tags_free(t);
+ * ```
+ */
+qcos_status qcos_client_put_object_tagging(const qcos_client *client,
+                                           const char *key,
+                                           const qcos_tags *tags,
+                                           const char *version_id);
+
+/**
+ * Read the tags of object `key` (GET Object tagging).
+ *
+ * `version_id`: a version of the object, or NULL for the current one. `tags_out`:
+ * required; on success receives a new list (release with `qcos_tags_free`), empty
+ * when the object has no tags (COS's 404 NoSuchTagSet is not an error here).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, an
+ * invalid key); `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchKey); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`, `QCOS_STATUS_PROTOCOL`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_get_object_tagging(const qcos_client *client,
+                                           const char *key,
+                                           const char *version_id,
+                                           qcos_tags **tags_out);
+
+/**
+ * Remove every tag of object `key` (DELETE Object tagging).
+ *
+ * `version_id`: a version of the object, or NULL for the current one.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
+ * `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchKey); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_delete_object_tagging(const qcos_client *client,
+                                              const char *key,
+                                              const char *version_id);
+
+/**
+ * Create an empty ACL (no canned ACL, no grants).
+ *
+ * `acl_out`: receives it on success; release it with `qcos_acl_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `acl_out`).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_acl_new(qcos_acl **acl_out);
+
+/**
+ * Set the canned ACL: "default" (inherit the bucket's), "private" or
+ * "public-read"; NULL removes it (no `x-cos-acl` is sent).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `acl`, bad
+ * UTF-8, another value: the ACL is then unchanged); `QCOS_STATUS_INTERNAL`
+ * (poisoned).
+ *
+ * Thread: one thread at a time per ACL.
+ */
+qcos_status qcos_acl_set_canned(qcos_acl *acl, const char *canned);
+
+/**
+ * Grant `kind` (a `qcos_grant_kind` value) to the account `id` (copied), e.g.
+ * "100000000002" or "qcs::cam::uin/100000000001:uin/100000000002". Ids must be
+ * printable ASCII without '"' or ','.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, an
+ * unknown `kind`, an empty id or one with other characters: the ACL is then
+ * unchanged); `QCOS_STATUS_INTERNAL` (poisoned).
+ *
+ * Thread: one thread at a time per ACL.
+ */
+qcos_status qcos_acl_add_grant(qcos_acl *acl, uint32_t kind, const char *id);
+
+/**
+ * Release an ACL. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `acl`.
+ */
+void qcos_acl_free(qcos_acl *acl);
+
+/**
+ * Set the ACL of object `key` (PUT Object ACL) from `acl` (borrowed): its canned
+ * ACL and grants replace the object's. At least one of them must be set.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, an
+ * invalid key, an empty `acl`); `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchKey);
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`;
+ * `QCOS_STATUS_INTERNAL` (`acl` was poisoned by a panic).
+ *
+ * Thread: any thread; blocks until done.
+ *
+ * ```c
+ * qcos_acl *acl = NULL;
+ * qcos_acl_new(&acl);
+ * qcos_acl_set_canned(acl, "private");
+ * qcos_acl_add_grant(acl, QCOS_GRANT_KIND_READ, "100000000002");
+ * qcos_status s = qcos_client_put_object_acl(client, "a.txt", acl);
+ * qcos_acl_free(acl);
+ * ```
+ */
+qcos_status qcos_client_put_object_acl(const qcos_client *client,
+                                       const char *key,
+                                       const qcos_acl *acl);
+
+/**
+ * Read the ACL of object `key` (GET Object ACL).
+ *
+ * `policy_out`: required; on success receives the owner and grants (release with
+ * `qcos_acl_policy_free`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, an
+ * invalid key); `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchKey); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`, `QCOS_STATUS_PROTOCOL`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_get_object_acl(const qcos_client *client,
+                                       const char *key,
+                                       qcos_acl_policy **policy_out);
+
+/**
+ * The owner's id (e.g. "qcs::cam::uin/100000000001:uin/100000000001"), or NULL when
+ * `policy` is NULL. Owned by `policy`.
+ *
+ * Thread: any.
+ */
+const char *qcos_acl_policy_owner_id(const qcos_acl_policy *policy);
+
+/**
+ * The canned ACL COS reported in `x-cos-acl` ("default", "private",
+ * "public-read"), or NULL when it sent none or `policy` is NULL. Owned by `policy`.
+ *
+ * Thread: any.
+ */
+const char *qcos_acl_policy_canned(const qcos_acl_policy *policy);
+
+/**
+ * The number of grants; 0 when `policy` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_acl_policy_grant_count(const qcos_acl_policy *policy);
+
+/**
+ * The grantee type of grant `index`: "CanonicalUser" (an account, see
+ * `qcos_acl_policy_grant_id`) or "Group" (see `qcos_acl_policy_grant_uri`); NULL
+ * when `policy` is NULL or `index` is out of range. Owned by `policy`.
+ *
+ * Thread: any.
+ */
+const char *qcos_acl_policy_grant_type(const qcos_acl_policy *policy, size_t index);
+
+/**
+ * The grantee id of grant `index`; NULL for a group grantee, when `policy` is NULL
+ * or `index` is out of range. Owned by `policy`.
+ *
+ * Thread: any.
+ */
+const char *qcos_acl_policy_grant_id(const qcos_acl_policy *policy, size_t index);
+
+/**
+ * The grantee URI of grant `index` (groups, e.g.
+ * "http://cam.qcloud.com/groups/global/AllUsers"); NULL for an account grantee,
+ * when `policy` is NULL or `index` is out of range. Owned by `policy`.
+ *
+ * Thread: any.
+ */
+const char *qcos_acl_policy_grant_uri(const qcos_acl_policy *policy, size_t index);
+
+/**
+ * The permission of grant `index`: "READ", "WRITE", "FULL_CONTROL", "READ_ACP" or
+ * "WRITE_ACP"; NULL when `policy` is NULL or `index` is out of range. Owned by
+ * `policy`.
+ *
+ * Thread: any.
+ */
+const char *qcos_acl_policy_grant_permission(const qcos_acl_policy *policy, size_t index);
+
+/**
+ * Release a policy. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `policy`.
+ */
+void qcos_acl_policy_free(qcos_acl_policy *policy);
 
 /**
  * Append `len` bytes from memory to object `key` at `position` (APPEND Object,

@@ -20,6 +20,7 @@ pub mod transfer;
 pub mod xml;
 
 pub use client::AppendObjectOutput;
+pub use client::{AccessControlPolicy, CannedAcl, Grant, ObjectAcl};
 pub use client::{
     Body, BucketInfo, BucketSummary, Client, CompleteOutput, CopyObjectOptions, CopyObjectOutput,
     CopySource, DeleteError, DeleteObjectsOutput, GetObjectOptions, ListObjectsOptions,

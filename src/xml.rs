@@ -563,6 +563,105 @@ pub fn parse_list_uploads(body: &[u8]) -> Result<ListUploadsPage> {
     Ok(page)
 }
 
+// ----------------------------------------------------------------------------------------
+// Object tagging and ACL (§6.18).
+
+/// One grant of an object's ACL, as GET Object ACL lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grant {
+    /// `xsi:type` of the grantee: `CanonicalUser` (an account, with an `id`) or `Group`
+    /// (with a `uri`, e.g. `http://cam.qcloud.com/groups/global/AllUsers`).
+    pub grantee_type: String,
+    /// The grantee's `<ID>`, e.g. `qcs::cam::uin/100000000001:uin/100000000001`.
+    pub id: Option<String>,
+    /// The grantee's `<URI>` (groups).
+    pub uri: Option<String>,
+    /// `READ`, `WRITE`, `FULL_CONTROL`, `READ_ACP` or `WRITE_ACP`.
+    pub permission: String,
+}
+
+/// The answer of GET Object ACL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessControlPolicy {
+    /// `<Owner><ID>`.
+    pub owner_id: String,
+    /// `<Owner><DisplayName>` (may be empty).
+    pub owner_display_name: String,
+    /// The grants, in the order COS lists them.
+    pub grants: Vec<Grant>,
+    /// The `x-cos-acl` response header (`default`, `private`, `public-read`), when sent.
+    pub canned: Option<String>,
+}
+
+/// `<Tagging>` body of PUT Object tagging. The caller has validated the tags.
+pub fn tagging_body(tags: &[(String, String)]) -> String {
+    let mut s = String::with_capacity(32 + tags.len() * 48);
+    s.push_str("<Tagging><TagSet>");
+    for (k, v) in tags {
+        s.push_str("<Tag><Key>");
+        s.push_str(&escape(k));
+        s.push_str("</Key><Value>");
+        s.push_str(&escape(v));
+        s.push_str("</Value></Tag>");
+    }
+    s.push_str("</TagSet></Tagging>");
+    s
+}
+
+/// `Tagging` (GET Object tagging): the `(key, value)` pairs in document order.
+pub fn parse_tagging(body: &[u8]) -> Result<Vec<(String, String)>> {
+    const W: &str = "Tagging";
+    let doc = parse_doc(text_of(body)?, W)?;
+    let r = root(&doc, W, 200)?;
+    let mut out = Vec::new();
+    for set in children(r, "TagSet") {
+        for t in children(set, "Tag") {
+            if child(t, "Key").is_none() {
+                return Err(protocol(W, "a <Tag> without <Key>"));
+            }
+            out.push((child_text(t, "Key"), child_text(t, "Value")));
+        }
+    }
+    Ok(out)
+}
+
+/// `AccessControlPolicy` (GET Object ACL). `canned` is left `None` (it is a header).
+pub fn parse_access_control_policy(body: &[u8]) -> Result<AccessControlPolicy> {
+    const W: &str = "AccessControlPolicy";
+    let doc = parse_doc(text_of(body)?, W)?;
+    let r = root(&doc, W, 200)?;
+    let owner = child(r, "Owner").ok_or_else(|| protocol(W, "no <Owner>"))?;
+    let mut out = AccessControlPolicy {
+        owner_id: child_text(owner, "ID").trim().to_string(),
+        owner_display_name: child_text(owner, "DisplayName").trim().to_string(),
+        ..Default::default()
+    };
+    for list in children(r, "AccessControlList") {
+        for g in children(list, "Grant") {
+            let grantee =
+                child(g, "Grantee").ok_or_else(|| protocol(W, "a <Grant> without <Grantee>"))?;
+            // `xsi:type`, matched by local name whatever the prefix or namespace.
+            let grantee_type = grantee
+                .attributes()
+                .find(|a| a.name() == "type")
+                .map(|a| a.value().to_string())
+                .unwrap_or_default();
+            let id = opt_child_text(grantee, "ID").map(|s| s.trim().to_string());
+            let uri = opt_child_text(grantee, "URI").map(|s| s.trim().to_string());
+            if id.is_none() && uri.is_none() {
+                return Err(protocol(W, "a <Grantee> with neither <ID> nor <URI>"));
+            }
+            out.grants.push(Grant {
+                grantee_type,
+                id,
+                uri,
+                permission: child_text(g, "Permission").trim().to_string(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -848,5 +947,60 @@ mod tests {
         assert_eq!(p.next_upload_id_marker, "u2");
         let plain = b"<ListMultipartUploadsResult><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>";
         assert!(parse_list_uploads(plain).unwrap().uploads.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod tagging_acl_tests {
+    use super::*;
+
+    #[test]
+    fn tagging_body_escapes_and_parses_back() {
+        let tags = vec![
+            ("a&b".to_string(), "<v>".to_string()),
+            ("键 2".to_string(), "\"q\" 'x'".to_string()),
+            ("empty".to_string(), String::new()),
+        ];
+        let body = tagging_body(&tags);
+        assert!(
+            body.contains("<Key>a&amp;b</Key><Value>&lt;v&gt;</Value>"),
+            "{body}"
+        );
+        assert_eq!(parse_tagging(body.as_bytes()).unwrap(), tags);
+        let none = b"<Tagging><TagSet/></Tagging>";
+        assert!(parse_tagging(none).unwrap().is_empty());
+        assert!(matches!(
+            parse_tagging(b"<Tagging><TagSet><Tag><Value>v</Value></Tag></TagSet></Tagging>"),
+            Err(Error::Protocol(_))
+        ));
+        assert!(matches!(
+            parse_tagging(b"<Other/>"),
+            Err(Error::Protocol(_))
+        ));
+    }
+
+    #[test]
+    fn access_control_policy_parses_users_and_groups() {
+        let doc = br#"<AccessControlPolicy><Owner><ID>qcs::cam::uin/1:uin/1</ID><DisplayName>1</DisplayName></Owner>
+<AccessControlList>
+<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>qcs::cam::uin/1:uin/1</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>
+<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://cam.qcloud.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>
+</AccessControlList></AccessControlPolicy>"#;
+        let p = parse_access_control_policy(doc).unwrap();
+        assert_eq!(p.owner_id, "qcs::cam::uin/1:uin/1");
+        assert_eq!(p.grants.len(), 2);
+        assert_eq!(p.grants[0].grantee_type, "CanonicalUser");
+        assert_eq!(p.grants[0].id.as_deref(), Some("qcs::cam::uin/1:uin/1"));
+        assert_eq!(p.grants[0].permission, "FULL_CONTROL");
+        assert_eq!(p.grants[1].grantee_type, "Group");
+        assert_eq!(
+            p.grants[1].uri.as_deref(),
+            Some("http://cam.qcloud.com/groups/global/AllUsers")
+        );
+        assert!(p.grants[1].id.is_none());
+        assert!(matches!(
+            parse_access_control_policy(b"<AccessControlPolicy/>"),
+            Err(Error::Protocol(_))
+        ));
     }
 }

@@ -162,6 +162,40 @@ fn c_api_end_to_end_under_valgrind() {
     api_test(true);
 }
 
+fn tagging_acl_test(under_valgrind: bool) {
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_c(&manifest_dir().join("tests/c/tagging_acl.c"), build.path());
+    let server = start_server(false);
+    let env = c_env(&server, "ctags-1250000000");
+    let cmd = if under_valgrind {
+        valgrind(&exe)
+    } else {
+        Command::new(&exe)
+    };
+    let out = run(cmd, &env);
+    assert_success("tests/c/tagging_acl.c", &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(
+        out.stderr.is_empty(),
+        "the library wrote to stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Object tagging and ACL from C (`tests/c/tagging_acl.c`): handles, NULL and bad
+/// input, round trips, overwrite, missing keys.
+#[test]
+fn c_tagging_acl() {
+    tagging_acl_test(false);
+}
+
+/// The same program under valgrind.
+#[test]
+fn c_tagging_acl_under_valgrind() {
+    tagging_acl_test(true);
+}
+
 /// The shared library works too: the quickstart linked against `libqcos.so`.
 #[test]
 fn quickstart_links_dynamically() {

@@ -815,6 +815,26 @@ private:
 
 /** A COS client for one bucket. Move-only; thread-safe (any number of threads may
  *  call its const methods at once). */
+/** One grant of an object's ACL (Client::get_object_acl). */
+struct AclGrant {
+    std::string grantee_type;  ///< "CanonicalUser" (see id) or "Group" (see uri)
+    std::optional<std::string> id, uri;
+    std::string permission;    ///< READ, WRITE, FULL_CONTROL, READ_ACP, WRITE_ACP
+};
+
+/** An object's ACL as GET Object ACL reports it. */
+struct AccessControlPolicy {
+    std::string owner_id;
+    std::optional<std::string> canned;  ///< x-cos-acl: default, private, public-read
+    std::vector<AclGrant> grants;
+};
+
+/** What Client::put_object_acl sets: a canned ACL and/or grants (account ids). */
+struct ObjectAcl {
+    std::optional<std::string> canned;  ///< "default", "private" or "public-read"
+    std::vector<std::string> grant_read, grant_read_acp, grant_write_acp, grant_full_control;
+};
+
 class Client {
 public:
     /** Build from `cfg`, which is consumed (moved-from) whether or not this throws. */
@@ -998,6 +1018,80 @@ public:
         detail::InfoOut io;
         check(qcos_client_head_object(live(), detail::cstr(key, "key").c_str(), nullptr, &io.h));
         return ObjectInfo::meta_get(io.h, name);
+    }
+
+    // -- tagging and ACL ---------------------------------------------------------
+
+    /** Replace the tags of `key` (PUT Object tagging); `version_id` empty = current.
+     *  At most 10 tags, unique non-empty keys (<= 128 chars), values <= 256 chars. */
+    void put_object_tagging(std::string_view key, const std::vector<std::pair<std::string, std::string>> &tags,
+                            std::string_view version_id = {}) const {
+        struct Tags {
+            qcos_tags *h = nullptr;
+            ~Tags() { qcos_tags_free(h); }
+        } t;
+        check(qcos_tags_new(&t.h));
+        for (const auto &kv : tags)
+            check(qcos_tags_add(t.h, detail::cstr(kv.first, "key").c_str(), detail::cstr(kv.second, "value").c_str()));
+        std::string v = detail::cstr(version_id, "version_id");
+        check(qcos_client_put_object_tagging(live(), detail::cstr(key, "key").c_str(), t.h,
+                                             version_id.empty() ? nullptr : v.c_str()));
+    }
+    /** The tags of `key`, in COS's order; empty when it has none. */
+    std::vector<std::pair<std::string, std::string>> get_object_tagging(std::string_view key,
+                                                                        std::string_view version_id = {}) const {
+        struct Tags {
+            qcos_tags *h = nullptr;
+            ~Tags() { qcos_tags_free(h); }
+        } t;
+        std::string v = detail::cstr(version_id, "version_id");
+        check(qcos_client_get_object_tagging(live(), detail::cstr(key, "key").c_str(),
+                                             version_id.empty() ? nullptr : v.c_str(), &t.h));
+        std::vector<std::pair<std::string, std::string>> out;
+        for (size_t i = 0, n = qcos_tags_count(t.h); i < n; i++)
+            out.emplace_back(detail::str(qcos_tags_key(t.h, i)), detail::str(qcos_tags_value(t.h, i)));
+        return out;
+    }
+    /** Remove every tag of `key`. */
+    void delete_object_tagging(std::string_view key, std::string_view version_id = {}) const {
+        std::string v = detail::cstr(version_id, "version_id");
+        check(qcos_client_delete_object_tagging(live(), detail::cstr(key, "key").c_str(),
+                                                version_id.empty() ? nullptr : v.c_str()));
+    }
+    /** Set the ACL of `key` (PUT Object ACL); the canned ACL and grants replace the object's. */
+    void put_object_acl(std::string_view key, const ObjectAcl &acl) const {
+        struct Acl {
+            qcos_acl *h = nullptr;
+            ~Acl() { qcos_acl_free(h); }
+        } a;
+        check(qcos_acl_new(&a.h));
+        if (acl.canned) check(qcos_acl_set_canned(a.h, detail::cstr(*acl.canned, "canned").c_str()));
+        const std::pair<uint32_t, const std::vector<std::string> *> lists[] = {
+            {QCOS_GRANT_KIND_READ, &acl.grant_read},
+            {QCOS_GRANT_KIND_READ_ACP, &acl.grant_read_acp},
+            {QCOS_GRANT_KIND_WRITE_ACP, &acl.grant_write_acp},
+            {QCOS_GRANT_KIND_FULL_CONTROL, &acl.grant_full_control},
+        };
+        for (const auto &l : lists)
+            for (const auto &id : *l.second) check(qcos_acl_add_grant(a.h, l.first, detail::cstr(id, "id").c_str()));
+        check(qcos_client_put_object_acl(live(), detail::cstr(key, "key").c_str(), a.h));
+    }
+    /** The owner, canned ACL and grants of `key` (GET Object ACL). */
+    AccessControlPolicy get_object_acl(std::string_view key) const {
+        struct Out {
+            qcos_acl_policy *h = nullptr;
+            ~Out() { qcos_acl_policy_free(h); }
+        } out;
+        check(qcos_client_get_object_acl(live(), detail::cstr(key, "key").c_str(), &out.h));
+        auto opt = [](const char *p) { return p ? std::optional<std::string>(p) : std::nullopt; };
+        AccessControlPolicy p;
+        p.owner_id = detail::str(qcos_acl_policy_owner_id(out.h));
+        p.canned = opt(qcos_acl_policy_canned(out.h));
+        for (size_t i = 0, n = qcos_acl_policy_grant_count(out.h); i < n; i++)
+            p.grants.push_back({detail::str(qcos_acl_policy_grant_type(out.h, i)), opt(qcos_acl_policy_grant_id(out.h, i)),
+                                opt(qcos_acl_policy_grant_uri(out.h, i)),
+                                detail::str(qcos_acl_policy_grant_permission(out.h, i))});
+        return p;
     }
 
     // -- delete, copy, list -----------------------------------------------------

@@ -241,6 +241,8 @@ pub struct Stats {
     /// `delete_object`, `delete_multiple`, `copy_object`, `list_objects`, `head_bucket`,
     /// `put_bucket`, `delete_bucket`, `list_buckets`, `initiate`, `upload_part`,
     /// `upload_part_copy`, `complete`, `abort`, `list_parts`, `list_uploads`,
+    /// `put_tagging`, `get_tagging`, `delete_tagging`, `put_acl`, `get_acl`,
+    /// `append_object`,
     /// `not_implemented`. Every request routed to an operation counts, whatever its
     /// outcome (auth failures and injected faults included).
     pub ops: BTreeMap<String, u64>,

@@ -1,5 +1,5 @@
 //! `qcos-server --data-dir DIR --listen 127.0.0.1:PORT --secret-id ID --secret-key KEY
-//! [--region R] [--auto-create-buckets] [--allow-non-loopback]`
+//! [--region R] [--auto-create-buckets] [--allow-non-loopback] [--etag-from-crc64]`
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -8,9 +8,10 @@ use qcos_server::{Server, ServerConfig};
 
 const USAGE: &str =
     "usage: qcos-server --data-dir DIR --listen 127.0.0.1:PORT --secret-id ID --secret-key KEY \
-[--region REGION] [--auto-create-buckets] [--allow-non-loopback]
+[--region REGION] [--auto-create-buckets] [--allow-non-loopback] [--etag-from-crc64]
 
 Serves the COS XML API from DIR. The secret key can also come from QCOS_SERVER_SECRET_KEY.
+--etag-from-crc64 (benchmarks only) makes ETags from CRC-64 and size instead of MD5.
 Set QCOS_SERVER_LOG=1 to log every request to stderr.";
 
 fn parse(args: &[String]) -> Result<ServerConfig, String> {
@@ -21,6 +22,7 @@ fn parse(args: &[String]) -> Result<ServerConfig, String> {
     let mut region = None;
     let mut auto = false;
     let mut non_loopback = false;
+    let mut etag_from_crc64 = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -41,6 +43,7 @@ fn parse(args: &[String]) -> Result<ServerConfig, String> {
             "--region" => region = Some(value(a)?),
             "--auto-create-buckets" => auto = true,
             "--allow-non-loopback" => non_loopback = true,
+            "--etag-from-crc64" => etag_from_crc64 = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -64,6 +67,7 @@ fn parse(args: &[String]) -> Result<ServerConfig, String> {
         cfg.region = r;
     }
     cfg.auto_create_buckets = auto;
+    cfg.etag_from_crc64 = etag_from_crc64;
     Ok(cfg)
 }
 

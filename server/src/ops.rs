@@ -20,6 +20,7 @@ use crate::util::{hex, http_date, iso_date, parse_http_date, request_id, unhex, 
 
 mod append;
 mod post_object;
+mod tagging_acl;
 
 const XML_DECL: &str = "<?xml version='1.0' encoding='utf-8' ?>\n";
 const OWNER_ID: &str = "qcs::cam::uin/100000000001:uin/100000000001";
@@ -281,6 +282,11 @@ enum Op {
     GetCors,
     DeleteCors,
     Preflight,
+    PutTagging,
+    GetTagging,
+    DeleteTagging,
+    PutAcl,
+    GetAcl,
     AppendObject,
     NotImplemented,
 }
@@ -311,6 +317,11 @@ impl Op {
             Op::GetCors => "get_cors",
             Op::DeleteCors => "delete_cors",
             Op::Preflight => "preflight",
+            Op::PutTagging => "put_tagging",
+            Op::GetTagging => "get_tagging",
+            Op::DeleteTagging => "delete_tagging",
+            Op::PutAcl => "put_acl",
+            Op::GetAcl => "get_acl",
             Op::AppendObject => "append_object",
             Op::NotImplemented => "not_implemented",
         }
@@ -333,6 +344,20 @@ fn classify(req: &Request, t: &Target) -> Op {
     if m == "OPTIONS" {
         // A CORS preflight, for the bucket or any object in it.
         return Op::Preflight;
+    }
+    // Object tagging and ACL (ops/tagging_acl.rs); the bucket-level ones stay unsupported.
+    if !t.key.is_empty() && (req.has_param("tagging") || req.has_param("acl")) {
+        let others = req.query.iter().any(|(k, _)| {
+            k != "tagging" && k != "acl" && UNSUPPORTED_SUBRESOURCES.contains(&k.as_str())
+        });
+        return match (req.has_param("tagging"), req.has_param("acl"), m, others) {
+            (true, false, "PUT", false) => Op::PutTagging,
+            (true, false, "GET", false) => Op::GetTagging,
+            (true, false, "DELETE", false) => Op::DeleteTagging,
+            (false, true, "PUT", false) => Op::PutAcl,
+            (false, true, "GET", false) => Op::GetAcl,
+            _ => Op::NotImplemented,
+        };
     }
     // APPEND Object (`append` stays in UNSUPPORTED_SUBRESOURCES for every other use).
     if m == "POST" && !t.key.is_empty() && req.has_param("append") {
@@ -703,15 +728,32 @@ struct Cx<'a> {
 struct Received {
     tmp: std::path::PathBuf,
     size: u64,
-    md5: [u8; 16],
+    /// `None` when it was not computed (benchmark mode without a Content-MD5 to check).
+    md5: Option<[u8; 16]>,
     crc: u64,
 }
 
-type Hashed = (u64, [u8; 16], u64);
+impl Received {
+    /// The ETag of these bytes: their MD5, or in benchmark mode their CRC-64 and size.
+    fn etag(&self) -> String {
+        match &self.md5 {
+            Some(md5) => md5_etag(md5),
+            None => format!("\"{:016x}{:016x}\"", self.crc, self.size),
+        }
+    }
+}
 
-/// Copy a body to `file`, computing MD5 and CRC-64 on the way, in one thread.
-fn receive_serial(body: &mut Body<'_>, file: &mut File, buf: &mut [u8]) -> Result<Hashed, Fail> {
-    let mut md5 = Md5::new();
+type Hashed = (u64, Option<[u8; 16]>, u64);
+
+/// Copy a body to `file`, computing CRC-64 (and MD5 when `want_md5`) on the way, in one
+/// thread.
+fn receive_serial(
+    body: &mut Body<'_>,
+    file: &mut File,
+    buf: &mut [u8],
+    want_md5: bool,
+) -> Result<Hashed, Fail> {
+    let mut md5 = want_md5.then(Md5::new);
     let mut crc = Crc64::new();
     let mut size = 0u64;
     loop {
@@ -722,12 +764,14 @@ fn receive_serial(body: &mut Body<'_>, file: &mut File, buf: &mut [u8]) -> Resul
             Err(_) => return Err(Fail::Abort),
         };
         let chunk = &buf[..n];
-        md5.update(chunk);
+        if let Some(m) = md5.as_mut() {
+            m.update(chunk);
+        }
         crc.update(chunk);
         file.write_all(chunk).map_err(internal)?;
         size += n as u64;
     }
-    Ok((size, md5.finalize().into(), crc.finish()))
+    Ok((size, md5.map(|m| m.finalize().into()), crc.finish()))
 }
 
 /// Like [`receive_serial`], but MD5 (the costly part) runs on a helper thread while
@@ -784,7 +828,7 @@ fn receive_pipelined(body: &mut Body<'_>, file: &mut File) -> Result<Hashed, Fai
             .join()
             .map_err(|_| internal("the hashing thread panicked"));
         outcome?;
-        Ok((size, md5?, crc.finish()))
+        Ok((size, Some(md5?), crc.finish()))
     })
 }
 
@@ -1148,6 +1192,11 @@ impl Cx<'_> {
                 Ok(Response::new(204))
             }
             Op::Preflight => self.preflight(),
+            Op::PutTagging => self.put_tagging(body),
+            Op::GetTagging => self.get_tagging(),
+            Op::DeleteTagging => self.delete_tagging(),
+            Op::PutAcl => self.put_acl(body),
+            Op::GetAcl => self.get_acl(),
             Op::AppendObject => self.append_object(body),
             Op::NotImplemented => unreachable!("handled above"),
         }
@@ -1163,13 +1212,14 @@ impl Cx<'_> {
     /// Stream a request body into a temporary file, hashing it on the way.
     fn receive(&mut self, body: &mut Body<'_>) -> Result<Received, Fail> {
         let (tmp, mut file) = self.sh.store.tmp_file().map_err(internal)?;
-        let result = if body.declared_len().unwrap_or(0) >= PIPELINE_MIN {
+        let want_md5 = !self.sh.etag_from_crc64 || self.req.header("content-md5").is_some();
+        let result = if want_md5 && body.declared_len().unwrap_or(0) >= PIPELINE_MIN {
             receive_pipelined(body, &mut file)
         } else {
             if self.buf.len() < BUF {
                 self.buf.resize(BUF, 0);
             }
-            receive_serial(body, &mut file, &mut self.buf[..BUF])
+            receive_serial(body, &mut file, &mut self.buf[..BUF], want_md5)
         };
         drop(file);
         match result {
@@ -1199,7 +1249,7 @@ impl Cx<'_> {
         let want = parse_md5_header(self.req)?;
         let got = self.receive(body)?;
         if let Some(want) = want
-            && want != got.md5
+            && Some(want) != got.md5
         {
             let _ = std::fs::remove_file(&got.tmp);
             return Err(err(
@@ -1463,7 +1513,7 @@ impl Cx<'_> {
                     len: got.size,
                 }],
                 Placement::Move,
-                md5_etag(&got.md5),
+                got.etag(),
                 Some(got.crc),
                 meta,
             )
@@ -1719,14 +1769,7 @@ impl Cx<'_> {
         let part = self
             .sh
             .store
-            .commit_part(
-                &up.id,
-                number,
-                &got.tmp,
-                got.size,
-                md5_etag(&got.md5),
-                got.crc,
-            )
+            .commit_part(&up.id, number, &got.tmp, got.size, got.etag(), got.crc)
             .map_err(store_err)?;
         Ok(Response::new(200)
             .header("ETag", part.etag)

@@ -5,7 +5,7 @@
 //! tmp/                                 uploads in progress (cleared at start)
 //! buckets/{bucket}/bucket.meta         creation time
 //! buckets/{bucket}/cors.xml            CORS configuration (PUT ?cors)
-//! buckets/{bucket}/o/{h2}/{h}.meta     object metadata, h = sha1(key); names its data file
+//! buckets/{bucket}/o/{h2}/{h}.meta     object metadata (and tags/ACL), h = sha1(key); names its data file
 //! buckets/{bucket}/o/{h2}/{h}.{gen}[.{i}].data   one file, or one per multipart part
 //! uploads/{id}/upload.meta             multipart upload (bucket, key, metadata)
 //! uploads/{id}/part-{n}.meta           part metadata; names its data file
@@ -44,12 +44,60 @@ pub struct ObjectMeta {
     /// content-disposition, content-encoding, content-language, expires, x-cos-meta-*.
     pub headers: Vec<(String, String)>,
     pub storage_class: String,
+    /// Tags and ACL (PUT `?tagging` / `?acl`); a new object starts without them.
+    pub attrs: ObjectAttrs,
     /// The data, in order: one file for simple objects, one per part for multipart ones,
     /// one per append for appendable ones.
     pub segments: Vec<Segment>,
     /// Created by APPEND Object (`x-cos-object-type: appendable`); a PUT, Complete or
     /// Copy over it makes a normal object again.
     pub appendable: bool,
+}
+
+/// What PUT `?tagging` and PUT `?acl` set on an object, kept in its `.meta` file
+/// (lines `tag`, `acl`, `grant`). Any write of new data (PUT, Copy, Complete) starts
+/// over without them, as in COS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectAttrs {
+    /// `(key, value)` in the order they were put.
+    pub tags: Vec<(String, String)>,
+    /// The canned ACL (`x-cos-acl`) as put; `None`: never set (`default`).
+    pub canned_acl: Option<String>,
+    /// `(permission, grantee id)`, e.g. `("READ", "100000000002")`.
+    pub grants: Vec<(String, String)>,
+}
+
+impl ObjectAttrs {
+    fn lines(&self) -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        for (k, val) in &self.tags {
+            v.push(("tag".to_string(), format!("{}:{}", enc(k), val)));
+        }
+        if let Some(c) = &self.canned_acl {
+            v.push(("acl".to_string(), c.clone()));
+        }
+        for (perm, id) in &self.grants {
+            v.push(("grant".to_string(), format!("{}:{}", enc(perm), id)));
+        }
+        v
+    }
+
+    fn parse(lines: &[(String, String)]) -> ObjectAttrs {
+        let pair = |v: &str| {
+            v.split_once(':')
+                .and_then(|(a, b)| Some((percent_decode(a)?, b.to_string())))
+        };
+        let mut a = ObjectAttrs::default();
+        for (k, v) in lines {
+            match k.as_str() {
+                "tag" => a.tags.extend(pair(v)),
+                "acl" => a.canned_acl = Some(v.clone()),
+                "grant" => a.grants.extend(pair(v)),
+                _ => {}
+            }
+        }
+        a
+    }
 }
 
 /// One data file of an object.
@@ -154,7 +202,8 @@ impl From<io::Error> for AppendError {
 pub struct AppendChunk {
     pub tmp: PathBuf,
     pub len: u64,
-    pub md5: [u8; 16],
+    /// The chunk's own ETag (its MD5, quoted).
+    pub etag: String,
     pub crc64: u64,
 }
 
@@ -434,6 +483,7 @@ impl Store {
             last_modified: field(&lines, "last_modified")?.parse().ok()?,
             headers: nm.headers,
             storage_class: nm.storage_class,
+            attrs: ObjectAttrs::parse(&lines),
             segments,
             appendable: field(&lines, "object_type") == Some("appendable"),
         })
@@ -617,6 +667,7 @@ impl Store {
             last_modified: now,
             headers: meta.headers.clone(),
             storage_class: meta.storage_class.clone(),
+            attrs: ObjectAttrs::default(),
             segments,
             appendable: false,
         };
@@ -651,6 +702,38 @@ impl Store {
         if let Some(old) = old {
             remove_new(&old);
         }
+        Ok(obj)
+    }
+
+    /// Change the tags/ACL of an existing object with `f`, on disk first (its `.meta`
+    /// file is rewritten with every other line kept as it is), and return the object.
+    pub fn update_attrs(
+        &self,
+        bucket: &str,
+        key: &str,
+        f: impl FnOnce(&mut ObjectAttrs),
+    ) -> SResult<Arc<ObjectMeta>> {
+        let mut st = self.lock();
+        let b = st.buckets.get_mut(bucket).ok_or(StoreError::NoSuchBucket)?;
+        let old = b.objects.get(key).ok_or(StoreError::NoSuchKey)?;
+        let mut obj = (**old).clone();
+        f(&mut obj.attrs);
+        let h = key_hash(key);
+        let path = self
+            .bucket_dir(bucket)
+            .join("o")
+            .join(&h[..2])
+            .join(format!("{h}.meta"));
+        let mut lines = read_meta_file(&path).ok_or_else(|| {
+            StoreError::Io(io::Error::other(format!(
+                "the metadata of {key:?} is unreadable"
+            )))
+        })?;
+        lines.retain(|(k, _)| !matches!(k.as_str(), "tag" | "acl" | "grant"));
+        lines.extend(obj.attrs.lines());
+        write_meta_file(&path, &self.tmp_dir(), &lines)?;
+        let obj = Arc::new(obj);
+        b.objects.insert(key.to_string(), obj.clone());
         Ok(obj)
     }
 
@@ -707,12 +790,19 @@ impl Store {
             discard();
             return Err(AppendError::Store(StoreError::NoSuchBucket));
         };
-        let (mut segments, base_crc, base_etag, meta) = match b.objects.get(key) {
+        // An append adds to the object: its tags and ACL stay.
+        let (mut segments, base_crc, base_etag, meta, attrs) = match b.objects.get(key) {
             None if position != 0 => {
                 discard();
                 return Err(AppendError::PositionMismatch { length: 0 });
             }
-            None => (Vec::new(), Some(0), String::new(), meta),
+            None => (
+                Vec::new(),
+                Some(0),
+                String::new(),
+                meta,
+                ObjectAttrs::default(),
+            ),
             Some(o) if !o.appendable => {
                 discard();
                 return Err(AppendError::NotAppendable);
@@ -729,6 +819,7 @@ impl Store {
                     headers: o.headers.clone(),
                     storage_class: o.storage_class.clone(),
                 },
+                o.attrs.clone(),
             ),
         };
         let size = position.saturating_add(chunk.len);
@@ -757,12 +848,12 @@ impl Store {
                 qcos::crc64::combine(c, chunk.crc64, chunk.len)
             }
         });
-        // One ETag per state of the object: MD5 over the previous ETag and this chunk's MD5.
+        // One ETag per state of the object: MD5 over the previous ETag and the chunk's.
         let etag = {
             use md5::{Digest, Md5};
             let mut m = Md5::new();
             m.update(base_etag.as_bytes());
-            m.update(chunk.md5);
+            m.update(chunk.etag.as_bytes());
             let d: [u8; 16] = m.finalize().into();
             format!("\"{}\"", crate::util::hex(&d))
         };
@@ -784,6 +875,7 @@ impl Store {
         }
         lines.push(("object_type".to_string(), "appendable".to_string()));
         lines.extend(meta_lines(&meta));
+        lines.extend(attrs.lines());
         if let Err(e) = write_meta_file(&dir.join(format!("{h}.meta")), &self.tmp_dir(), &lines) {
             let _ = fs::remove_file(&dest);
             return Err(e.into());
@@ -796,6 +888,7 @@ impl Store {
             last_modified: now,
             headers: meta.headers,
             storage_class: meta.storage_class,
+            attrs,
             segments,
             appendable: true,
         });

@@ -401,16 +401,27 @@ fn buckets_and_service() {
         (r.status, r.code().as_deref()),
         (501, Some("NotImplemented"))
     );
+    // Object tagging is implemented (ops/tagging_acl.rs): a bad document is refused as
+    // such; bucket tagging and ACL are not implemented.
     let r = env
         .req("PUT", "k")
         .bucket(Some("other-1250000000"))
         .flag("tagging")
         .body(b"<x/>")
         .send();
-    assert_eq!(
-        (r.status, r.code().as_deref()),
-        (501, Some("NotImplemented"))
-    );
+    assert_eq!((r.status, r.code().as_deref()), (400, Some("MalformedXML")));
+    for flag in ["tagging", "acl"] {
+        let r = env
+            .req("GET", "")
+            .bucket(Some("other-1250000000"))
+            .flag(flag)
+            .send();
+        assert_eq!(
+            (r.status, r.code().as_deref()),
+            (501, Some("NotImplemented")),
+            "bucket ?{flag}"
+        );
+    }
 }
 
 #[test]
@@ -907,4 +918,53 @@ fn large_object_streams() {
         .header("Range", "bytes=10000000-10999999")
         .send();
     assert!(g.body == body[10_000_000..11_000_000]);
+}
+
+#[test]
+fn benchmark_etag_mode_makes_etags_from_crc64_and_still_checks_content_md5() {
+    let env = start_with(|c| c.etag_from_crc64 = true);
+    let crc_etag = |b: &[u8]| format!("\"{:016x}{:016x}\"", crc64::checksum(b), b.len());
+    // Small and large (pipelined-size) bodies, without Content-MD5.
+    for (i, len) in [0usize, 5, 3 << 20].into_iter().enumerate() {
+        let body = data(len, i as u32);
+        let r = env.req("PUT", "bench/o").body(&body).send();
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.etag(), crc_etag(&body));
+        assert_eq!(r.crc(), Some(crc64::checksum(&body)));
+        let g = env.get("bench/o");
+        assert_eq!(g.body, body);
+        assert_eq!(g.etag(), crc_etag(&body));
+    }
+    // With Content-MD5 the MD5 is computed and checked (and becomes the ETag).
+    let body = data(70_000, 9);
+    let r = env
+        .req("PUT", "bench/m")
+        .header("Content-MD5", &md5_b64(&body))
+        .body(&body)
+        .send();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.etag(), format!("\"{}\"", md5_hex(&body)));
+    let r = env
+        .req("PUT", "bench/m")
+        .header("Content-MD5", &md5_b64(b"other bytes"))
+        .body(&body)
+        .send();
+    assert_eq!(r.status, 400);
+    assert_eq!(r.code().as_deref(), Some("BadDigest"));
+    // Parts get the same ETags, and Complete accepts them.
+    let id = initiate(&env, "bench/mp");
+    let p1 = data(1 << 20, 1);
+    let p2 = data(1000, 2);
+    let e1 = upload_part(&env, "bench/mp", &id, 1, &p1).etag();
+    let e2 = upload_part(&env, "bench/mp", &id, 2, &p2).etag();
+    assert_eq!(e1, crc_etag(&p1));
+    assert_eq!(e2, crc_etag(&p2));
+    let c = env
+        .req("POST", "bench/mp")
+        .query("uploadId", &id)
+        .body(complete_xml(&[(1, e1), (2, e2)]).as_bytes())
+        .send();
+    assert_eq!(c.status, 200, "{}", c.text());
+    let g = env.get("bench/mp");
+    assert_eq!(g.body, [p1, p2].concat());
 }

@@ -7,6 +7,9 @@ mod pool;
 mod sinks;
 mod types;
 
+mod tagging_acl;
+pub use tagging_acl::validate_tags;
+
 pub use pool::{MAX_WORKER_THREADS, worker_threads};
 pub use types::*;
 

@@ -200,6 +200,68 @@ pub struct CompleteOutput {
     pub request_id: String,
 }
 
+// ----------------------------------------------------------------------------------------
+// Object tagging and ACL (§6.18).
+
+pub use crate::xml::{AccessControlPolicy, Grant};
+
+/// Most tags one object can carry (COS: 10).
+pub const MAX_OBJECT_TAGS: usize = 10;
+/// Longest tag key, in characters (Unicode scalar values), COS accepts: 128.
+pub const MAX_TAG_KEY_CHARS: usize = 128;
+/// Longest tag value, in characters (Unicode scalar values), COS accepts: 256.
+pub const MAX_TAG_VALUE_CHARS: usize = 256;
+
+/// A canned ACL (`x-cos-acl`) of an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CannedAcl {
+    /// `default`: inherit the bucket's ACL.
+    Default,
+    /// `private`: only the owner (and grants) may access the object.
+    Private,
+    /// `public-read`: anyone may read the object.
+    PublicRead,
+}
+
+impl CannedAcl {
+    /// The header value: `default`, `private` or `public-read`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CannedAcl::Default => "default",
+            CannedAcl::Private => "private",
+            CannedAcl::PublicRead => "public-read",
+        }
+    }
+
+    /// Parse a header value (exactly `default`, `private` or `public-read`).
+    pub fn parse(s: &str) -> Option<CannedAcl> {
+        match s {
+            "default" => Some(CannedAcl::Default),
+            "private" => Some(CannedAcl::Private),
+            "public-read" => Some(CannedAcl::PublicRead),
+            _ => None,
+        }
+    }
+}
+
+/// What PUT Object ACL sets: a canned ACL and/or explicit grants, sent as headers
+/// (`x-cos-acl`, `x-cos-grant-*`). Each grant list holds grantee ids, e.g.
+/// `100000000001` or `qcs::cam::uin/100000000001:uin/100000000002`, written as
+/// `id="…"` separated by commas.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectAcl {
+    /// `x-cos-acl`; `None` sends no canned ACL.
+    pub canned: Option<CannedAcl>,
+    /// `x-cos-grant-read`: may read the object.
+    pub grant_read: Vec<String>,
+    /// `x-cos-grant-read-acp`: may read the object's ACL.
+    pub grant_read_acp: Vec<String>,
+    /// `x-cos-grant-write-acp`: may change the object's ACL.
+    pub grant_write_acp: Vec<String>,
+    /// `x-cos-grant-full-control`: all of the above.
+    pub grant_full_control: Vec<String>,
+}
+
 /// Answer of APPEND Object ([`Client::append_object`](crate::Client::append_object)).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppendObjectOutput {

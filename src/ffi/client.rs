@@ -25,7 +25,9 @@ use crate::error::{Error, Result, Status};
 /// `_get_object_to_file`, `_get_object_to_callback`, `_head_object`,
 /// `_delete_object`, `_delete_objects`, `_copy_object`, `_list_objects`,
 /// `_head_bucket`, `_create_bucket`, `_delete_bucket`, `_list_buckets`,
-/// `qcos_client_free`.
+/// `qcos_client_free`; tags and ACL (`ffi/tagging_acl.rs`):
+/// `qcos_client_put_object_tagging`, `_get_object_tagging`,
+/// `_delete_object_tagging`, `_put_object_acl`, `_get_object_acl`.
 ///
 /// Thread: immutable once built and thread-safe: any number of threads may call its
 /// functions (which take `const qcos_client *`) at once, sharing its connection

@@ -37,6 +37,8 @@ pub mod transfer;
 
 pub mod queue;
 
+pub mod tagging_acl;
+
 pub mod append;
 
 pub mod args;

@@ -469,6 +469,41 @@ static void test_buckets(const std::string &name) {
     CHECK(e.http_status() == 404);
 }
 
+static void test_tagging_acl(const qcos::Client &c) {
+    c.put_object("tags/obj", "hello");
+    CHECK(c.get_object_tagging("tags/obj").empty());
+    std::vector<std::pair<std::string, std::string>> tags = {{"project", "qcos"}, {"a&b", "<v>"}, {"empty", ""}};
+    c.put_object_tagging("tags/obj", tags);
+    CHECK(c.get_object_tagging("tags/obj") == tags);
+    CHECK(c.get_object_tagging("tags/obj", "null") == tags);
+    c.delete_object_tagging("tags/obj");
+    CHECK(c.get_object_tagging("tags/obj").empty());
+    qcos::Error e = expect_error([&] { c.put_object_tagging("tags/obj", {{"a", "1"}, {"a", "2"}}); });
+    CHECK(e.status() == qcos::Status::InvalidArgument && e.message().find("twice") != std::string::npos);
+    e = expect_error([&] { c.get_object_tagging("tags/missing"); });
+    CHECK(e.http_status() == 404 && e.code() == "NoSuchKey");
+
+    qcos::AccessControlPolicy p = c.get_object_acl("tags/obj");
+    CHECK(p.canned == std::optional<std::string>("default") && p.grants.size() == 1);
+    qcos::ObjectAcl acl;
+    acl.canned = "public-read";
+    acl.grant_read = {"100000000002"};
+    c.put_object_acl("tags/obj", acl);
+    p = c.get_object_acl("tags/obj");
+    CHECK(p.owner_id == "qcs::cam::uin/100000000001:uin/100000000001");
+    CHECK(p.canned == std::optional<std::string>("public-read"));
+    CHECK(p.grants.size() == 3);
+    if (p.grants.size() == 3) {
+        CHECK(p.grants[1].grantee_type == "Group" && !p.grants[1].id && p.grants[1].permission == "READ");
+        CHECK(p.grants[2].id == std::optional<std::string>("qcs::cam::uin/100000000002:uin/100000000002"));
+    }
+    acl.canned = "public-read-write";
+    e = expect_error([&] { c.put_object_acl("tags/obj", acl); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { c.get_object_acl("tags/missing"); });
+    CHECK(e.code() == "NoSuchKey");
+}
+
 static void test_append(const qcos::Client &c, const std::string &dir) {
     qcos::PutOptions o;
     o.content_type("text/plain");
@@ -513,6 +548,7 @@ int main() {
         test_objects(c, bucket, region);
         test_listing(c);
         test_errors(c);
+        test_tagging_acl(c);
         test_provider(bucket);
         test_signing(c, bucket);
         test_transfers(bucket, region);

@@ -34,6 +34,7 @@ from .client import (
     library_version,
 )
 from .transfer import Queue, QueueEvent, TaskInfo, TaskState, TransferResult
+from .tagging_acl import AccessControlPolicy, AclGrant
 from .errors import (
     AuthError,
     BufferTooSmallError,
@@ -56,6 +57,8 @@ from .errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccessControlPolicy",
+    "AclGrant",
     "AppendResult",
     "AuthError",
     "Bucket",

@@ -58,9 +58,9 @@ impl Cx<'_> {
         }
         let got = self.receive_checked(body)?;
         let chunk = AppendChunk {
+            etag: got.etag(),
             tmp: got.tmp,
             len: got.size,
-            md5: got.md5,
             crc64: got.crc,
         };
         let obj = self

@@ -44,8 +44,15 @@ pub fn config(dir: &std::path::Path) -> ServerConfig {
 
 /// A server with bucket [`BUCKET`] created.
 pub fn start() -> Env {
+    start_with(|_| {})
+}
+
+/// [`start`] with a configuration changed by `f`.
+pub fn start_with(f: impl FnOnce(&mut ServerConfig)) -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).unwrap();
+    let mut cfg = config(dir.path());
+    f(&mut cfg);
+    let server = Server::start(cfg).unwrap();
     let env = Env {
         server,
         dir,
