@@ -172,3 +172,22 @@ fn appendable_objects_survive_a_restart() {
     whole.extend_from_slice(b"more");
     assert_eq!(env.get("log").crc(), Some(crc64::checksum(&whole)));
 }
+
+#[test]
+fn an_append_keeps_the_objects_tags() {
+    let env = start();
+    assert_eq!(append(&env, "log", 0, b"one").status, 200);
+    let tagging = b"<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>";
+    let r = env.req("PUT", "log").flag("tagging").body(tagging).send();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(append(&env, "log", 3, b"two").status, 200);
+    let g = env.req("GET", "log").flag("tagging").send();
+    assert_eq!(g.status, 200, "{}", g.text());
+    assert_eq!(g.xml_all("Key"), ["k"]);
+    assert_eq!(env.get("log").body, b"onetwo");
+    // Tagging rewrote the metadata: the object is still appendable.
+    assert_eq!(
+        env.req("HEAD", "log").send().header("x-cos-object-type"),
+        Some("appendable")
+    );
+}
