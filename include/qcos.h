@@ -3658,6 +3658,97 @@ const char *qcos_acl_policy_grant_permission(const qcos_acl_policy *policy, size
  */
 void qcos_acl_policy_free(qcos_acl_policy *policy);
 
+/**
+ * Append `len` bytes from memory to object `key` at `position` (APPEND Object,
+ * `POST /{key}?append&position=N`).
+ *
+ * `client`: borrowed. `key`: the object key, NUL-terminated UTF-8 (copied).
+ * `position`: the object's current length; 0 creates an appendable object (a key
+ * holding nothing). `data`, `len`: the bytes, borrowed for the call; `(NULL, 0)`
+ * appends nothing. `opts`: PUT options, borrowed, or NULL: content type and metadata
+ * apply when the append creates the object, MD5 options to these bytes.
+ * `next_position_out`: required; on success receives the object's new length, the
+ * `position` of the next append. `result_out`: may be NULL; on success receives the
+ * ETag, the whole object's CRC-64 (when COS sends it) and the request id (release with
+ * `qcos_put_result_free`). Outputs are written only on success.
+ *
+ * An append is never sent twice blindly: when an attempt fails after its body may
+ * have reached COS (network error, timeout, 5xx), a HEAD of the object decides. If
+ * the object is `position + len` bytes long and its last `len` bytes are these
+ * (CRC-64), the call succeeds (its request id is then the HEAD's); if it is still
+ * `position` bytes long the append is sent again (up to the config's retries);
+ * otherwise the call fails with `QCOS_STATUS_INVALID_STATE`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad
+ * key, CR/LF in headers, past the 5 GB limit); `QCOS_STATUS_SERVICE` (COS refused: a
+ * wrong position is HTTP 409 with `qcos_last_error_code` "PositionNotEqualToLength"
+ * and the current length in `qcos_last_error_message`; a normal, not appendable,
+ * object is 409 "ObjectNotAppendable"); `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`
+ * (and nothing was appended); `QCOS_STATUS_INVALID_STATE` (the object changed under a
+ * failed attempt, or whether it was appended could not be learned);
+ * `QCOS_STATUS_INTEGRITY` (COS's answer contradicts the bytes sent);
+ * `QCOS_STATUS_PROTOCOL` (no valid `x-cos-next-append-position`); `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done. Appends to one key from several threads
+ * race for each position: at most one wins it, the others get the 409.
+ *
+ * ```c
+ * uint64_t next = 0;
+ * qcos_client_append_object(client, "app.log", 0, (const uint8_t *)"a\n", 2, NULL, &next, NULL);
+ * qcos_client_append_object(client, "app.log", next, (const uint8_t *)"b\n", 2, NULL, &next, NULL);
+ * ```
+ */
+qcos_status qcos_client_append_object(const qcos_client *client,
+                                      const char *key,
+                                      uint64_t position,
+                                      const uint8_t *data,
+                                      size_t len,
+                                      const qcos_put_options *opts,
+                                      uint64_t *next_position_out,
+                                      qcos_put_result **result_out);
+
+/**
+ * Append the whole local file `path` to object `key` at `position`.
+ *
+ * `path`: a UTF-8 file path (copied); the file is read during the call (again for a
+ * resend). Other parameters, outputs and the retry rule as for
+ * `qcos_client_append_object`.
+ *
+ * Statuses: as `qcos_client_append_object`, plus `QCOS_STATUS_IO` when the file
+ * cannot be read.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_append_object_from_file(const qcos_client *client,
+                                                const char *key,
+                                                uint64_t position,
+                                                const char *path,
+                                                const qcos_put_options *opts,
+                                                uint64_t *next_position_out,
+                                                qcos_put_result **result_out);
+
+/**
+ * `qcos_client_append_object` that also checks the whole object.
+ *
+ * `previous_crc64`: the CRC-64 (crc64ecma) of the object's first `position` bytes,
+ * e.g. `qcos_put_result_crc64` of the previous append's result (0 at position 0).
+ * When COS reports the whole object's CRC-64 it must equal the CRC-64 of those bytes
+ * followed by `data`, else `QCOS_STATUS_INTEGRITY` (the bytes are appended by then:
+ * the object is not what the caller believes). Other parameters, outputs, statuses
+ * and the retry rule as for `qcos_client_append_object`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_append_object_checked(const qcos_client *client,
+                                              const char *key,
+                                              uint64_t position,
+                                              uint64_t previous_crc64,
+                                              const uint8_t *data,
+                                              size_t len,
+                                              const qcos_put_options *opts,
+                                              uint64_t *next_position_out,
+                                              qcos_put_result **result_out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -19,6 +19,7 @@ pub mod queue;
 pub mod transfer;
 pub mod xml;
 
+pub use client::AppendObjectOutput;
 pub use client::{AccessControlPolicy, CannedAcl, Grant, ObjectAcl};
 pub use client::{
     Body, BucketInfo, BucketSummary, Client, CompleteOutput, CopyObjectOptions, CopyObjectOutput,

@@ -398,3 +398,51 @@ fn c_get_to_callback_resumes_a_cut_body() {
 fn c_get_to_callback_resumes_a_cut_body_under_valgrind() {
     get_resume_cases(true);
 }
+
+/// APPEND Object from C (tests/c/append_test.c): positions, the 409s, normal objects,
+/// the checked and file forms, and a lost response (the server carries out the first
+/// append to "c-lost" and drops its answer) appended exactly once.
+fn append_test(under_valgrind: bool) {
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_c(&manifest_dir().join("tests/c/append_test.c"), build.path());
+    let server = start_server(true);
+    server.server.faults().add(
+        qcos_server::FaultRule::new(qcos_server::FaultAction::ResetAfterBody)
+            .method("POST")
+            .path_contains("c-lost")
+            .query_contains("append"),
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    let mut env = c_env(&server, "cappend-1250000000");
+    env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
+    let cmd = if under_valgrind {
+        valgrind(&exe)
+    } else {
+        Command::new(&exe)
+    };
+    let out = run(cmd, &env);
+    assert_success("tests/c/append_test.c", &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert_eq!(
+        server.server.faults().fired(0),
+        1,
+        "the lost response happened"
+    );
+    assert_eq!(
+        server.server.stats().get("append_object"),
+        // c-log: 0, checked, wrong CRC, file, empty, wrong position, normal; c-lost: 1.
+        8,
+        "every append sent once"
+    );
+}
+
+#[test]
+fn c_append_end_to_end() {
+    append_test(false);
+}
+
+#[test]
+fn c_append_end_to_end_under_valgrind() {
+    append_test(true);
+}

@@ -290,6 +290,15 @@ struct PutResult {
     uint64_t crc64 = 0;
 };
 
+/** The answer to Client::append_object: where the next append goes, and the whole
+ *  object's ETag and CRC-64 (when COS sent it). */
+struct AppendResult {
+    uint64_t next_position = 0;
+    std::string etag, request_id;
+    bool has_crc64 = false;
+    uint64_t crc64 = 0;
+};
+
 struct DeleteError {
     std::string key, code, message;
 };
@@ -849,6 +858,20 @@ public:
 
     const qcos_client *get() const noexcept { return c_; }
 
+private:
+    static AppendResult appended(uint64_t next, const detail::PutOut &out) {
+        PutResult p = out.take();
+        AppendResult r;
+        r.next_position = next;
+        r.etag = std::move(p.etag);
+        r.request_id = std::move(p.request_id);
+        r.has_crc64 = p.has_crc64;
+        r.crc64 = p.crc64;
+        return r;
+    }
+
+public:
+
     // -- uploads ---------------------------------------------------------------
 
     /** Upload `len` bytes from memory as `key` (PUT Object). */
@@ -892,6 +915,46 @@ public:
                                                               &state, raw(opts), &out.h);
         finish(st, state);
         return out.take();
+    }
+
+    // -- appends (APPEND Object) ------------------------------------------------
+
+    /** Append `len` bytes at `position` of `key`, which must be the object's current
+     *  length (0 creates an appendable object). A wrong position throws Error with
+     *  http_status() 409 and code() "PositionNotEqualToLength"; a normal object 409
+     *  "ObjectNotAppendable". Never appended twice: see qcos_client_append_object. */
+    AppendResult append_object(std::string_view key, uint64_t position, const void *data, size_t len,
+                               const PutOptions *opts = nullptr) const {
+        detail::PutOut out;
+        uint64_t next = 0;
+        check(qcos_client_append_object(live(), detail::cstr(key, "key").c_str(), position,
+                                        static_cast<const uint8_t *>(data), len, raw(opts), &next, &out.h));
+        return appended(next, out);
+    }
+    AppendResult append_object(std::string_view key, uint64_t position, std::string_view body,
+                               const PutOptions *opts = nullptr) const {
+        return append_object(key, position, body.data(), body.size(), opts);
+    }
+    /** append_object that also checks the whole object's CRC-64 against
+     *  `previous_crc64` (the CRC-64 of the first `position` bytes) combined with the
+     *  body's; a mismatch throws Error with Status::Integrity. */
+    AppendResult append_object_checked(std::string_view key, uint64_t position, uint64_t previous_crc64,
+                                       std::string_view body, const PutOptions *opts = nullptr) const {
+        detail::PutOut out;
+        uint64_t next = 0;
+        check(qcos_client_append_object_checked(live(), detail::cstr(key, "key").c_str(), position, previous_crc64,
+                                                reinterpret_cast<const uint8_t *>(body.data()), body.size(), raw(opts),
+                                                &next, &out.h));
+        return appended(next, out);
+    }
+    /** Append the whole local file `path` at `position` of `key`. */
+    AppendResult append_object_from_file(std::string_view key, uint64_t position, const std::string &path,
+                                         const PutOptions *opts = nullptr) const {
+        detail::PutOut out;
+        uint64_t next = 0;
+        check(qcos_client_append_object_from_file(live(), detail::cstr(key, "key").c_str(), position,
+                                                  detail::cstr(path, "path").c_str(), raw(opts), &next, &out.h));
+        return appended(next, out);
     }
 
     // -- downloads -------------------------------------------------------------

@@ -38,6 +38,9 @@ pub enum FaultAction {
     /// only the first `n` bytes of the response body (all of it when shorter), and close
     /// the connection. With `FaultRule::times(k)`: a body cut after `n` bytes `k` times.
     ResetAfterBytes(u64),
+    /// Read the whole request body and carry out the request, then close the connection
+    /// without answering: the client cannot tell whether it happened (a lost response).
+    ResetAfterBody,
 }
 
 /// One scripted fault. A request matches when every given filter matches; the rule
@@ -243,6 +246,7 @@ pub struct Stats {
     /// `put_bucket`, `delete_bucket`, `list_buckets`, `initiate`, `upload_part`,
     /// `upload_part_copy`, `complete`, `abort`, `list_parts`, `list_uploads`,
     /// `put_tagging`, `get_tagging`, `delete_tagging`, `put_acl`, `get_acl`,
+    /// `append_object`,
     /// `not_implemented`. Every request routed to an operation counts, whatever its
     /// outcome (auth failures and injected faults included).
     pub ops: BTreeMap<String, u64>,

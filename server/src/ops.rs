@@ -18,6 +18,7 @@ use crate::http::{
 use crate::store::{NewMeta, ObjectMeta, Placement, Segment, StoreError, Upload};
 use crate::util::{hex, http_date, iso_date, parse_http_date, request_id, unhex, xml_escape};
 
+mod append;
 mod post_object;
 mod tagging_acl;
 
@@ -77,6 +78,8 @@ pub struct CosError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// Extra headers of the error response (e.g. `x-cos-next-append-position`).
+    pub headers: Vec<(String, String)>,
 }
 
 pub fn err(status: u16, code: &str, message: impl Into<String>) -> CosError {
@@ -84,6 +87,7 @@ pub fn err(status: u16, code: &str, message: impl Into<String>) -> CosError {
         status,
         code: code.to_string(),
         message: message.into(),
+        headers: Vec::new(),
     }
 }
 
@@ -190,7 +194,11 @@ fn error_response(_sh: &Shared, e: &CosError, resource: &str, rid: &str) -> Resp
         xml_escape(rid),
         xml_escape(&trace)
     );
-    Response::xml(e.status, body).header("x-cos-trace-id", trace)
+    let mut resp = Response::xml(e.status, body).header("x-cos-trace-id", trace);
+    for (k, v) in &e.headers {
+        resp.set_header(k, v.clone());
+    }
+    resp
 }
 
 /// Where a request is addressed.
@@ -279,6 +287,7 @@ enum Op {
     DeleteTagging,
     PutAcl,
     GetAcl,
+    AppendObject,
     NotImplemented,
 }
 
@@ -313,6 +322,7 @@ impl Op {
             Op::DeleteTagging => "delete_tagging",
             Op::PutAcl => "put_acl",
             Op::GetAcl => "get_acl",
+            Op::AppendObject => "append_object",
             Op::NotImplemented => "not_implemented",
         }
     }
@@ -348,6 +358,10 @@ fn classify(req: &Request, t: &Target) -> Op {
             (false, true, "GET", false) => Op::GetAcl,
             _ => Op::NotImplemented,
         };
+    }
+    // APPEND Object (`append` stays in UNSUPPORTED_SUBRESOURCES for every other use).
+    if m == "POST" && !t.key.is_empty() && req.has_param("append") {
+        return Op::AppendObject;
     }
     if unsupported {
         return Op::NotImplemented;
@@ -565,6 +579,11 @@ fn handle_request(
         }
         Err(Fail::Cos(e)) => error_response(sh, &e, &resource, &rid),
     };
+    if matches!(fault, Some(FaultAction::ResetAfterBody)) {
+        // The request was carried out; its answer is lost.
+        let _ = w.shutdown(Shutdown::Both);
+        return false;
+    }
     match &fault {
         Some(FaultAction::WrongCrc64) => corrupt_crc(&mut resp),
         Some(FaultAction::WrongEtag) => corrupt_etag(&mut resp),
@@ -1186,6 +1205,7 @@ impl Cx<'_> {
             Op::DeleteTagging => self.delete_tagging(),
             Op::PutAcl => self.put_acl(body),
             Op::GetAcl => self.get_acl(),
+            Op::AppendObject => self.append_object(body),
             Op::NotImplemented => unreachable!("handled above"),
         }
     }
@@ -1546,6 +1566,15 @@ impl Cx<'_> {
             resp.headers
                 .push(("x-cos-storage-class".into(), obj.storage_class.clone()));
         }
+        resp.headers.push((
+            "x-cos-object-type".into(),
+            if obj.appendable {
+                "appendable"
+            } else {
+                "normal"
+            }
+            .into(),
+        ));
     }
 
     fn get_object(&mut self, head: bool) -> HResult {

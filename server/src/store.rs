@@ -17,6 +17,8 @@
 //! files and unreferenced data files are removed. A multipart object keeps its parts as
 //! separate segment files (Complete links them into place instead of copying), and a
 //! copy hard-links the source's segments: data files are never modified once written.
+//! An appendable object (APPEND Object) gets one more segment file per append: its
+//! earlier segments stay as they are and only the metadata file is rewritten.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
@@ -44,8 +46,12 @@ pub struct ObjectMeta {
     pub storage_class: String,
     /// Tags and ACL (PUT `?tagging` / `?acl`); a new object starts without them.
     pub attrs: ObjectAttrs,
-    /// The data, in order: one file for simple objects, one per part for multipart ones.
+    /// The data, in order: one file for simple objects, one per part for multipart ones,
+    /// one per append for appendable ones.
     pub segments: Vec<Segment>,
+    /// Created by APPEND Object (`x-cos-object-type: appendable`); a PUT, Complete or
+    /// Copy over it makes a normal object again.
+    pub appendable: bool,
 }
 
 /// What PUT `?tagging` and PUT `?acl` set on an object, kept in its `.meta` file
@@ -168,6 +174,38 @@ impl From<io::Error> for StoreError {
 }
 
 pub type SResult<T> = Result<T, StoreError>;
+
+/// Why [`Store::append_object`] refused an append.
+#[derive(Debug)]
+pub enum AppendError {
+    Store(StoreError),
+    /// The key holds a normal (PUT, multipart or copied) object.
+    NotAppendable,
+    /// `position` is not the object's current length (0 for a missing key).
+    PositionMismatch {
+        length: u64,
+    },
+    /// The object would grow past the limit.
+    TooLarge {
+        length: u64,
+    },
+}
+
+impl From<io::Error> for AppendError {
+    fn from(e: io::Error) -> Self {
+        AppendError::Store(StoreError::Io(e))
+    }
+}
+
+/// The bytes of one append, already received into a temporary file.
+#[derive(Debug, Clone)]
+pub struct AppendChunk {
+    pub tmp: PathBuf,
+    pub len: u64,
+    /// The chunk's own ETag (its MD5, quoted).
+    pub etag: String,
+    pub crc64: u64,
+}
 
 pub struct Store {
     root: PathBuf,
@@ -447,6 +485,7 @@ impl Store {
             storage_class: nm.storage_class,
             attrs: ObjectAttrs::parse(&lines),
             segments,
+            appendable: field(&lines, "object_type") == Some("appendable"),
         })
     }
 
@@ -630,6 +669,7 @@ impl Store {
             storage_class: meta.storage_class.clone(),
             attrs: ObjectAttrs::default(),
             segments,
+            appendable: false,
         };
         lines.push(("size".to_string(), size.to_string()));
         lines.push(("etag".to_string(), obj.etag.clone()));
@@ -723,6 +763,137 @@ impl Store {
             let _ = fs::remove_file(&s.path);
         }
         Ok(true)
+    }
+
+    /// APPEND Object: add `chunk` (consumed, success or not) at `position` of `key`.
+    /// A missing key takes position 0 and becomes an appendable object with `meta`;
+    /// an appendable one must be exactly `position` bytes long, and keeps its metadata.
+    /// The chunk becomes one more segment file; the earlier ones are not touched. The
+    /// whole check-and-switch runs under the store lock, so concurrent appends to one
+    /// key are serialized and at most one of them wins a given position.
+    pub fn append_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        position: u64,
+        chunk: &AppendChunk,
+        meta: NewMeta,
+        max_size: u64,
+    ) -> Result<Arc<ObjectMeta>, AppendError> {
+        let discard = || {
+            let _ = fs::remove_file(&chunk.tmp);
+        };
+        let h = key_hash(key);
+        let dir = self.bucket_dir(bucket).join("o").join(&h[..2]);
+        let mut st = self.lock();
+        let Some(b) = st.buckets.get_mut(bucket) else {
+            discard();
+            return Err(AppendError::Store(StoreError::NoSuchBucket));
+        };
+        // An append adds to the object: its tags and ACL stay.
+        let (mut segments, base_crc, base_etag, meta, attrs) = match b.objects.get(key) {
+            None if position != 0 => {
+                discard();
+                return Err(AppendError::PositionMismatch { length: 0 });
+            }
+            None => (
+                Vec::new(),
+                Some(0),
+                String::new(),
+                meta,
+                ObjectAttrs::default(),
+            ),
+            Some(o) if !o.appendable => {
+                discard();
+                return Err(AppendError::NotAppendable);
+            }
+            Some(o) if o.size != position => {
+                discard();
+                return Err(AppendError::PositionMismatch { length: o.size });
+            }
+            Some(o) => (
+                o.segments.clone(),
+                o.crc64,
+                o.etag.clone(),
+                NewMeta {
+                    headers: o.headers.clone(),
+                    storage_class: o.storage_class.clone(),
+                },
+                o.attrs.clone(),
+            ),
+        };
+        let size = position.saturating_add(chunk.len);
+        if size > max_size {
+            discard();
+            return Err(AppendError::TooLarge { length: position });
+        }
+        if let Err(e) = fs::create_dir_all(&dir) {
+            discard();
+            return Err(e.into());
+        }
+        let name = format!("{h}.{}.data", unique());
+        let dest = dir.join(&name);
+        if let Err(e) = fs::rename(&chunk.tmp, &dest) {
+            discard();
+            return Err(e.into());
+        }
+        segments.push(Segment {
+            path: dest.clone(),
+            len: chunk.len,
+        });
+        let crc64 = base_crc.map(|c| {
+            if position == 0 {
+                chunk.crc64
+            } else {
+                qcos::crc64::combine(c, chunk.crc64, chunk.len)
+            }
+        });
+        // One ETag per state of the object: MD5 over the previous ETag and the chunk's.
+        let etag = {
+            use md5::{Digest, Md5};
+            let mut m = Md5::new();
+            m.update(base_etag.as_bytes());
+            m.update(chunk.etag.as_bytes());
+            let d: [u8; 16] = m.finalize().into();
+            format!("\"{}\"", crate::util::hex(&d))
+        };
+        let now = unix_now();
+        let mut lines = vec![("key".to_string(), key.to_string())];
+        for s in &segments {
+            let fname = s
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            lines.push(("seg".to_string(), format!("{fname}:{}", s.len)));
+        }
+        lines.push(("size".to_string(), size.to_string()));
+        lines.push(("etag".to_string(), etag.clone()));
+        lines.push(("last_modified".to_string(), now.to_string()));
+        if let Some(c) = crc64 {
+            lines.push(("crc64".into(), c.to_string()));
+        }
+        lines.push(("object_type".to_string(), "appendable".to_string()));
+        lines.extend(meta_lines(&meta));
+        lines.extend(attrs.lines());
+        if let Err(e) = write_meta_file(&dir.join(format!("{h}.meta")), &self.tmp_dir(), &lines) {
+            let _ = fs::remove_file(&dest);
+            return Err(e.into());
+        }
+        let obj = Arc::new(ObjectMeta {
+            key: key.to_string(),
+            size,
+            etag,
+            crc64,
+            last_modified: now,
+            headers: meta.headers,
+            storage_class: meta.storage_class,
+            attrs,
+            segments,
+            appendable: true,
+        });
+        b.objects.insert(key.to_string(), obj.clone());
+        Ok(obj)
     }
 
     // ---- multipart ----

@@ -2,6 +2,7 @@
 //! (`*_request` functions, unit-tested without a server), sends it through [`Http`], and
 //! parses the answer.
 
+mod append;
 mod pool;
 mod sinks;
 mod types;

@@ -261,3 +261,17 @@ pub struct ObjectAcl {
     /// `x-cos-grant-full-control`: all of the above.
     pub grant_full_control: Vec<String>,
 }
+
+/// Answer of APPEND Object ([`Client::append_object`](crate::Client::append_object)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppendObjectOutput {
+    /// `x-cos-next-append-position`: the object's length after this append, i.e. the
+    /// `position` of the next one.
+    pub next_position: u64,
+    pub etag: String,
+    /// `x-cos-hash-crc64ecma`: CRC-64 of the whole object after this append, when sent.
+    pub crc64: Option<u64>,
+    /// Of the APPEND request; of the HEAD that confirmed the append when its own answer
+    /// was lost (see [`Client::append_object`](crate::Client::append_object)).
+    pub request_id: String,
+}

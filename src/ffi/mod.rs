@@ -39,6 +39,8 @@ pub mod queue;
 
 pub mod tagging_acl;
 
+pub mod append;
+
 pub mod args;
 pub mod callbacks;
 pub mod entry;

@@ -504,6 +504,40 @@ static void test_tagging_acl(const qcos::Client &c) {
     CHECK(e.code() == "NoSuchKey");
 }
 
+static void test_append(const qcos::Client &c, const std::string &dir) {
+    qcos::PutOptions o;
+    o.content_type("text/plain");
+    qcos::AppendResult r = c.append_object("cpp-log", 0, std::string_view("one\n"), &o);
+    CHECK(r.next_position == 4 && r.has_crc64 && !r.etag.empty() && !r.request_id.empty());
+    r = c.append_object_checked("cpp-log", r.next_position, r.crc64, "two\n");
+    CHECK(r.next_position == 8);
+    const std::string path = dir + "/cpp-append.txt";
+    {
+        std::ofstream f(path, std::ios::binary);
+        f << "three\n";
+    }
+    r = c.append_object_from_file("cpp-log", r.next_position, path);
+    CHECK(r.next_position == 14);
+    qcos::ObjectInfo info;
+    qcos::Buffer b = c.get_object("cpp-log", nullptr, &info);
+    CHECK(std::string(reinterpret_cast<const char *>(b.data()), b.size()) == "one\ntwo\nthree\n");
+    CHECK(info.crc64 == r.crc64);
+
+    qcos::Error e = expect_error([&] { c.append_object("cpp-log", 3, std::string_view("x")); });
+    CHECK(e.status() == qcos::Status::Service && e.http_status() == 409);
+    CHECK(e.code() == "PositionNotEqualToLength");
+    CHECK(e.message().find("position 14") != std::string::npos);
+    e = expect_error([&] { c.append_object_checked("cpp-log", 14, r.crc64 ^ 1, "!"); });
+    CHECK(e.status() == qcos::Status::Integrity);
+    c.put_object("cpp-plain", "abc");
+    e = expect_error([&] { c.append_object("cpp-plain", 3, std::string_view("d")); });
+    CHECK(e.http_status() == 409 && e.code() == "ObjectNotAppendable");
+    e = expect_error([&] { c.append_object("", 0, std::string_view("x")); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    e = expect_error([&] { c.append_object_from_file("k", 0, dir + "/missing.txt"); });
+    CHECK(e.status() == qcos::Status::Io);
+}
+
 int main() {
     const std::string region = env("COS_REGION");
     const std::string bucket = "cpptest-1250000000";
@@ -519,6 +553,7 @@ int main() {
         test_signing(c, bucket);
         test_transfers(bucket, region);
         test_threads(c);
+        test_append(c, env("QCOS_TEST_DIR"));
         test_buckets("cppbuckets-1250000000");
     } catch (const std::exception &e) {
         failed++;

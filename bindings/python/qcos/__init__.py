@@ -18,6 +18,7 @@ system library path (see :mod:`qcos._lib`).
 
 from ._lib import library_path
 from .client import (
+    AppendResult,
     Bucket,
     Client,
     Credentials,
@@ -58,6 +59,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AccessControlPolicy",
     "AclGrant",
+    "AppendResult",
     "AuthError",
     "Bucket",
     "BufferTooSmallError",

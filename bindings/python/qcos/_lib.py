@@ -352,6 +352,9 @@ PROTOTYPES: Dict[str, Tuple[object, List[object]]] = {
     "qcos_acl_policy_grant_uri": (c_char_p, [c_void_p, c_size_t]),
     "qcos_acl_policy_grant_permission": (c_char_p, [c_void_p, c_size_t]),
     "qcos_acl_policy_free": (None, [c_void_p]),
+    "qcos_client_append_object": (c_int, [c_void_p, c_char_p, c_uint64, c_void_p, c_size_t, c_void_p, POINTER(c_uint64), POINTER(c_void_p)]),
+    "qcos_client_append_object_from_file": (c_int, [c_void_p, c_char_p, c_uint64, c_char_p, c_void_p, POINTER(c_uint64), POINTER(c_void_p)]),
+    "qcos_client_append_object_checked": (c_int, [c_void_p, c_char_p, c_uint64, c_uint64, c_void_p, c_size_t, c_void_p, POINTER(c_uint64), POINTER(c_void_p)]),
 }
 
 if sys.platform == "darwin":

@@ -167,6 +167,18 @@ class PutResult:
 
 
 @dataclass(frozen=True)
+class AppendResult:
+    """COS's answer to :meth:`Client.append_object`."""
+
+    #: The object's length after the append: the ``position`` of the next one.
+    next_position: int
+    etag: str
+    #: CRC-64 (crc64ecma) of the whole object after the append, when COS sent it.
+    crc64: Optional[int]
+    request_id: str
+
+
+@dataclass(frozen=True)
 class DeleteError:
     """One key that a multi-delete could not delete."""
 
@@ -288,6 +300,23 @@ def _take_put_result(handle: c_void_p) -> PutResult:
         )
     finally:
         lib.qcos_put_result_free(h)
+
+
+def _position(value: int, name: str = "position") -> int:
+    """A uint64 argument, refused with a clear message before reaching C."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        raise InvalidArgumentError(
+            Status.INVALID_ARGUMENT,
+            f"invalid {name}: {value!r} is not an integer in 0..2**64-1",
+        )
+    return value
+
+
+def _take_append_result(next_position: int, handle: c_void_p) -> AppendResult:
+    r = _take_put_result(handle)
+    return AppendResult(
+        next_position=next_position, etag=r.etag, crc64=r.crc64, request_id=r.request_id
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -848,6 +877,71 @@ class Client(_TransferMixin, _TaggingAclMixin):
             )
         self._check(st)
         return _take_put_result(out)
+
+    def append_object(
+        self,
+        key: str,
+        position: int,
+        body: Union[bytes, bytearray, memoryview, str],
+        *,
+        previous_crc64: Optional[int] = None,
+        **options: Any,
+    ) -> AppendResult:
+        """Append ``body`` to object ``key`` at ``position`` (APPEND Object).
+
+        ``position`` must be the object's current length; 0 creates an appendable
+        object. Use the returned ``next_position`` for the next append. With
+        ``previous_crc64`` (the CRC-64 of the object's first ``position`` bytes, e.g.
+        the previous result's ``crc64``) the whole object's CRC-64 COS reports is
+        checked too (:class:`IntegrityError` on mismatch; the bytes are appended by
+        then). Options as for :meth:`put_object` (content type and metadata apply
+        when the append creates the object).
+
+        A wrong position raises :class:`ServiceError` with ``http_status`` 409 and
+        code ``PositionNotEqualToLength`` (its message names the current length); a
+        normal (PUT) object raises 409 ``ObjectNotAppendable``. An append is never
+        sent twice blindly: after a failure the library looks at the object and
+        either reports success (the bytes arrived), sends again (nothing arrived) or
+        raises :class:`InvalidStateError` (someone else changed the object).
+        """
+        h = self._h()
+        k = _cstr(key, "key")
+        data = _bytes_of(body)
+        pos = _position(position)
+        nxt = ctypes.c_uint64()
+        out = c_void_p()
+        with _put_options(**options) as opts:
+            if previous_crc64 is None:
+                st = lib.qcos_client_append_object(h, k, pos, data, len(data), opts, byref(nxt), byref(out))
+            else:
+                prev = _position(previous_crc64, "previous_crc64")
+                st = lib.qcos_client_append_object_checked(
+                    h, k, pos, prev, data, len(data), opts, byref(nxt), byref(out)
+                )
+        self._check(st)
+        return _take_append_result(nxt.value, out)
+
+    def append_object_from_local_file(
+        self, key: str, position: int, local_file_path: PathLike, **options: Any
+    ) -> AppendResult:
+        """Append the whole local file ``local_file_path`` to object ``key`` at
+        ``position`` (as :meth:`append_object`). Raises :class:`LocalIOError` when
+        the file cannot be read."""
+        h = self._h()
+        nxt = ctypes.c_uint64()
+        out = c_void_p()
+        with _put_options(**options) as opts:
+            st = lib.qcos_client_append_object_from_file(
+                h,
+                _cstr(key, "key"),
+                _position(position),
+                _cpath(local_file_path, "local_file_path"),
+                opts,
+                byref(nxt),
+                byref(out),
+            )
+        self._check(st)
+        return _take_append_result(nxt.value, out)
 
     def get_object(self, key: str, **options: Any) -> bytes:
         """Download object ``key`` and return its bytes.
