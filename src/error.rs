@@ -168,6 +168,22 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A network error or timeout with `note` appended to its message (what the client
+    /// did or did not do about it); other errors unchanged.
+    pub(crate) fn with_note(self, note: &str) -> Error {
+        match self {
+            Error::Network { host, message } => Error::Network {
+                host,
+                message: format!("{message}; {note}"),
+            },
+            Error::Timeout { host, message } => Error::Timeout {
+                host,
+                message: format!("{message}; {note}"),
+            },
+            other => other,
+        }
+    }
+
     /// The only mapping from Rust errors to C status codes.
     pub fn status(&self) -> Status {
         match self {

@@ -983,10 +983,8 @@ impl Http {
                             None => match Resume::start(p) {
                                 Ok(r) => resume = Some(r),
                                 Err(why) => {
-                                    return Err(with_note(
-                                        error,
-                                        &format!("the body was not resumed: {why}"),
-                                    ));
+                                    return Err(error
+                                        .with_note(&format!("the body was not resumed: {why}")));
                                 }
                             },
                         }
@@ -1195,21 +1193,6 @@ impl Http {
             }
         }
         Attempt::Done(out)
-    }
-}
-
-/// `error` with a note appended to its message (network and timeout errors).
-fn with_note(error: Error, note: &str) -> Error {
-    match error {
-        Error::Network { host, message } => Error::Network {
-            host,
-            message: format!("{message}; {note}"),
-        },
-        Error::Timeout { host, message } => Error::Timeout {
-            host,
-            message: format!("{message}; {note}"),
-        },
-        other => other,
     }
 }
 

@@ -64,21 +64,6 @@ enum Outcome {
     NotApplied,
 }
 
-/// A note added to a network error or timeout that certainly appended nothing.
-fn with_note(e: Error, note: &str) -> Error {
-    match e {
-        Error::Network { host, message } => Error::Network {
-            host,
-            message: format!("{message} ({note})"),
-        },
-        Error::Timeout { host, message } => Error::Timeout {
-            host,
-            message: format!("{message} ({note})"),
-        },
-        other => other,
-    }
-}
-
 impl Client {
     /// APPEND Object request: a PUT Object request (same options, same validation, same
     /// MD5 handling) sent as `POST /{key}?append&position={position}`. Refuses an append
@@ -209,13 +194,12 @@ impl Client {
                 Ok(Outcome::Done(out)) => return Ok(out),
                 Ok(Outcome::NotApplied) => {
                     if !replayable {
-                        return Err(with_note(
-                            e,
-                            "nothing was appended; the reader cannot be sent again",
-                        ));
+                        return Err(
+                            e.with_note("nothing was appended; the reader cannot be sent again")
+                        );
                     }
                     if retries >= self.config().max_retries {
-                        return Err(with_note(e, "nothing was appended"));
+                        return Err(e.with_note("nothing was appended"));
                     }
                     retries += 1;
                     std::thread::sleep(crate::http::backoff_delay(
