@@ -701,6 +701,19 @@ mod driver {
         Ok(c.finish())
     }
 
+    /// Touch and free `bytes` + 64 MiB of memory right before a measurement, so that
+    /// every client's transfer (whose bytes land in tmpfs pages, on the client's side
+    /// for a download and the server's for an upload) starts with the same supply of
+    /// free pages the guest already holds. On this VM, freed pages are handed back to
+    /// the host after a while (virtio-balloon free page reporting) and the next first
+    /// touch of each is a host fault: without this, the same curl download varied from
+    /// 0.36 to 1.9 GB/s with the rounds' timing.
+    fn warm_free_memory(bytes: u64) {
+        let v = vec![1u8; bytes as usize + (64 << 20)];
+        std::hint::black_box(&v);
+        drop(v);
+    }
+
     fn median(v: &mut [f64]) -> f64 {
         v.sort_by(|a, b| a.total_cmp(b));
         let n = v.len();
@@ -816,6 +829,7 @@ mod driver {
                 Phase::Download => ("bench/download-source".to_string(), dl.clone()),
             };
             let _ = fs::remove_file(&dl);
+            warm_free_memory(self.s.size);
             let mut cmd = self.command(tool, phase, &key, &path)?;
             let errlog = self.s.dir.join(format!("{}-{phase}.stderr", tool.name()));
             let cpu0 = self.server.cpu();
