@@ -286,7 +286,9 @@ fn uploader_example_is_clean_under_valgrind() {
 fn put_copy_sources(r: &Run) -> (Vec<u8>, Vec<u8>) {
     let client = r.client();
     let _ = client.create_bucket();
-    let small: Vec<u8> = (0..100 * 1024).map(|i: usize| (i * 7 % 251) as u8).collect();
+    let small: Vec<u8> = (0..100 * 1024)
+        .map(|i: usize| (i * 7 % 251) as u8)
+        .collect();
     let big: Vec<u8> = (0..(20 << 20) + 321)
         .map(|i: usize| (i * 13 % 253) as u8 ^ (i >> 16) as u8)
         .collect();

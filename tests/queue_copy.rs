@@ -168,7 +168,11 @@ fn single_and_multipart_copies_end_with_the_source_bytes_and_crc() {
     put(&client, "src/big.bin", &big);
     let q = Queue::new(client.clone()).unwrap();
     let a = q
-        .copy("dst/small.bin", src("src/small.bin"), CopyOptions::default())
+        .copy(
+            "dst/small.bin",
+            src("src/small.bin"),
+            CopyOptions::default(),
+        )
         .unwrap();
     let b = q
         .copy("dst/big.bin", src("src/big.bin"), CopyOptions::default())
@@ -180,7 +184,10 @@ fn single_and_multipart_copies_end_with_the_source_bytes_and_crc() {
     assert!(info.path.as_os_str().is_empty());
     let evs = collect_until(&q, |e| all_final(e, &[a, b]));
     assert_legal_order(&evs);
-    assert!(progressed(&evs, b, PART), "no progress event of the multipart copy");
+    assert!(
+        progressed(&evs, b, PART),
+        "no progress event of the multipart copy"
+    );
     for (id, key, data) in [(a, "dst/small.bin", &small), (b, "dst/big.bin", &big)] {
         let info = q.info(id).unwrap();
         assert_eq!(info.state, TaskState::Succeeded, "{info:?}");
@@ -234,7 +241,10 @@ fn pause_then_resume_copies_each_part_once() {
     evs.extend(collect_until(&q, |e| reached(e, id, TaskState::Paused)));
     let paused = q.info(id).unwrap();
     assert_eq!(paused.state, TaskState::Paused);
-    assert!(paused.loaded >= 2 * PART && paused.loaded < BIG as u64, "{paused:?}");
+    assert!(
+        paused.loaded >= 2 * PART && paused.loaded < BIG as u64,
+        "{paused:?}"
+    );
     let copied = env.ops("upload_part_copy");
     assert!((2..BIG_PARTS).contains(&copied), "{copied} of {BIG_PARTS}");
     // Paused means stopped: nothing more is copied, the multipart upload is kept.
@@ -375,7 +385,10 @@ fn a_missing_source_fails_with_the_service_error() {
     let err = info.error.unwrap();
     assert_eq!(err.status, Status::Service, "{err:?}");
     assert_eq!(err.http_status, 404);
-    assert!(!err.code.is_empty() && !err.request_id.is_empty(), "{err:?}");
+    assert!(
+        !err.code.is_empty() && !err.request_id.is_empty(),
+        "{err:?}"
+    );
     // Failed, then cancelled: nothing to abort.
     q.cancel(id).unwrap();
     assert_eq!(q.info(id).unwrap().state, TaskState::Cancelled);
@@ -445,7 +458,10 @@ fn copies_never_run_more_than_file_parallel_limit_at_once() {
         }
         max_active = max_active.max(active.len());
     }
-    assert_eq!(max_active, 2, "at most (and, with 6 slow copies, exactly) 2");
+    assert_eq!(
+        max_active, 2,
+        "at most (and, with 6 slow copies, exactly) 2"
+    );
     let crc = qcos::crc64::checksum(&data);
     for (i, id) in ids.iter().enumerate() {
         let info = q.info(*id).unwrap();

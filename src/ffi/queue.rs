@@ -862,7 +862,9 @@ pub extern "C" fn qcos_task_info_source_region(info: *const qcos_task_info) -> *
 /// Thread: any.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_task_info_source_key(info: *const qcos_task_info) -> *const c_char {
-    entry_value(std::ptr::null(), || Ok(self::info(info)?.source_key.as_ptr()))
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.source_key.as_ptr())
+    })
 }
 
 /// A copy's source version id; "" for the current version, an upload or a download.

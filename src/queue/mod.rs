@@ -87,8 +87,8 @@ use crate::client::{Client, CopySource};
 use crate::encode::{validate_bucket, validate_key, validate_region};
 use crate::error::{Error, Result, Status};
 use crate::transfer::{
-    CopyOptions, CopyResume, DownloadOptions, Leftover, MultipartStore, Progress,
-    UploadOptions, UploadSource, download_file, slice_copy_resume, upload,
+    CopyOptions, CopyResume, DownloadOptions, Leftover, MultipartStore, Progress, UploadOptions,
+    UploadSource, download_file, slice_copy_resume, upload,
 };
 use store::TaskStore;
 

@@ -1092,8 +1092,13 @@ fn a_cancelled_multipart_copy_resumes_without_copying_parts_again() {
     assert_eq!(uploads.len(), 1, "the upload is kept");
     let uid = uploads[0].upload_id.clone();
     assert!(e.to_string().contains(&uid), "{e}");
-    let kept = MultipartStore::list_parts(&store, "dst", &uid).unwrap().len();
-    assert!((2..9).contains(&kept), "{kept} parts copied before the cancel");
+    let kept = MultipartStore::list_parts(&store, "dst", &uid)
+        .unwrap()
+        .len();
+    assert!(
+        (2..9).contains(&kept),
+        "{kept} parts copied before the cancel"
+    );
     store.reset_calls();
     let mut first_report = None;
     let mut cb = |p: &Progress| {
@@ -1141,8 +1146,15 @@ fn a_copy_resume_of_a_changed_source_or_a_gone_upload_starts_over() {
     store.insert("src", old.clone(), ObjectAttrs::default());
     let old_etag = MultipartStore::head(&store, "src").unwrap().etag;
     let uid = MultipartStore::initiate(&store, "dst", &ObjectAttrs::default()).unwrap();
-    MultipartStore::upload_part_copy(&store, "dst", &uid, 1, &copy_src("src"), (0, MIB as u64 - 1))
-        .unwrap();
+    MultipartStore::upload_part_copy(
+        &store,
+        "dst",
+        &uid,
+        1,
+        &copy_src("src"),
+        (0, MIB as u64 - 1),
+    )
+    .unwrap();
     let new = data(3 * MIB, 33);
     store.insert("src", new.clone(), ObjectAttrs::default());
     store.reset_calls();
@@ -1161,7 +1173,11 @@ fn a_copy_resume_of_a_changed_source_or_a_gone_upload_starts_over() {
     .unwrap();
     assert_eq!(out.resumed_parts, 0);
     assert_ne!(out.upload_id.as_deref(), Some(uid.as_str()));
-    assert_eq!(store.count(|o| *o == Op::Abort), 1, "the stale upload is aborted");
+    assert_eq!(
+        store.count(|o| *o == Op::Abort),
+        1,
+        "the stale upload is aborted"
+    );
     assert_eq!(store.count(|o| matches!(o, Op::PartCopy(_))), 3);
     assert_eq!(store.object("dst").unwrap(), new);
     assert_eq!(store.uploads(), 0);
