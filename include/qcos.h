@@ -462,17 +462,18 @@ typedef struct qcos_put_options qcos_put_options;
 typedef struct qcos_put_result qcos_put_result;
 
 /**
- * A queue of background uploads and downloads for one client: each queued transfer
- * gets a task id at once and runs on one of the queue's `file_parallel_limit` worker
- * threads (each transfer with its own `chunk_parallel_limit` parts). Tasks can be
+ * A queue of background uploads, downloads and server-side copies for one client:
+ * each queued transfer gets a task id at once and runs on one of the queue's
+ * `file_parallel_limit` worker threads (each transfer with its own
+ * `chunk_parallel_limit` parts, `copy_chunk_parallel_limit` for copies). Tasks can be
  * paused (at part boundaries; the multipart upload is kept), resumed (continuing from
- * the parts the service has: no byte it has is sent again) and cancelled (the
- * multipart upload is aborted). Every state change and progress tick is an event,
- * read with `qcos_queue_next_event` or delivered to a callback. The queue keeps at
- * most `upload_queue_size` tasks, dropping finished ones oldest first.
+ * the parts the service has: no byte it has is sent or copied again) and cancelled
+ * (the multipart upload is aborted). Every state change and progress tick is an
+ * event, read with `qcos_queue_next_event` or delivered to a callback. The queue keeps
+ * at most `upload_queue_size` tasks, dropping finished ones oldest first.
  *
- * Methods: `qcos_queue_new`, `qcos_queue_upload`, `_download`, `_pause`, `_resume`,
- * `_cancel`, `_next_event`, `_set_event_callback`, `_wait`, `_task_info`,
+ * Methods: `qcos_queue_new`, `qcos_queue_upload`, `_download`, `_copy`, `_pause`,
+ * `_resume`, `_cancel`, `_next_event`, `_set_event_callback`, `_wait`, `_task_info`,
  * `qcos_queue_free`.
  *
  * Lifetime: the queue belongs to the client it was made from. `qcos_client_free`
@@ -537,7 +538,8 @@ typedef struct qcos_tags qcos_tags;
  * A snapshot of one task: state, progress, and its error or result. Strings are owned
  * by the snapshot, valid until `qcos_task_info_free`, "" when absent.
  *
- * Methods: `qcos_task_info_id`, `_is_upload`, `_state`, `_key`, `_path`,
+ * Methods: `qcos_task_info_id`, `_is_upload`, `_is_copy`, `_state`, `_key`, `_path`,
+ * `_source_bucket`, `_source_region`, `_source_key`, `_source_version_id`,
  * `_loaded`, `_total`, `_total_known`, `_speed`, `_error_status`,
  * `_error_message`, `_error_http_status`, `_error_code`, `_error_request_id`,
  * `_etag`, `_crc64`, `_crc64_verified`, `_version_id`, `_size`,
@@ -3116,6 +3118,49 @@ qcos_status qcos_queue_download(const qcos_queue *queue,
                                 uint64_t *task_out);
 
 /**
+ * Queue the server-side copy of object `src_key` of bucket `src_bucket` in
+ * `src_region` (optionally version `src_version_id`) to `key` of the client's bucket:
+ * the seed SDK's `sliceCopyFile` as a task. One PUT Object - Copy up to
+ * `copy_slice_size`, otherwise a multipart copy of `copy_chunk_size` parts,
+ * `copy_chunk_parallel_limit` at once, checked against the source's CRC-64. The same
+ * arguments as `qcos_slice_copy`, without the progress callback (the queue's events
+ * report progress: bytes of parts copied). Returns at once; the task's total is known
+ * once it runs (`qcos_task_info_total_known`).
+ *
+ * A multipart copy pauses at part boundaries (parts being copied finish, no new one
+ * starts) and keeps its multipart upload; `qcos_queue_resume` continues that same
+ * upload and copies only the parts it lacks, provided the source's ETag has not
+ * changed (otherwise the stale upload is aborted and the copy starts over). A single
+ * PUT Object - Copy is one request: a pause takes effect after it. Cancel aborts the
+ * multipart upload; a failure keeps it so `qcos_queue_resume` can retry.
+ *
+ * `key`, `src_bucket`, `src_region`, `src_key`: required strings (copied);
+ * `src_version_id`: NULL for the current version. `replace_opts`: NULL copies the
+ * source's metadata; otherwise its content type, metadata and headers replace them
+ * (borrowed for the call). `opts`: transfer options (part size, parallelism,
+ * single-copy threshold), or NULL; its on-cancel and on-error choices are the
+ * queue's, as for `qcos_queue_upload`. `task_out`: receives the task id (never 0).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, invalid UTF-8, a
+ * bad key, source bucket, region or key: the message names it);
+ * `QCOS_STATUS_INVALID_STATE` (the queue holds `upload_queue_size` unfinished tasks,
+ * or its client was freed). A source that does not exist is found when the task
+ * runs: the task fails and its info carries the service's error (HTTP 404 from the
+ * source's HEAD, with its RequestId).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_copy(const qcos_queue *queue,
+                            const char *key,
+                            const char *src_bucket,
+                            const char *src_region,
+                            const char *src_key,
+                            const char *src_version_id,
+                            const qcos_put_options *replace_opts,
+                            const qcos_transfer_options *opts,
+                            uint64_t *task_out);
+
+/**
  * Pause a task: a waiting one at once; a checking or running one at its next part
  * boundary (the PAUSED event follows; its multipart upload is kept). Pausing a paused
  * task does nothing.
@@ -3246,7 +3291,7 @@ qcos_status qcos_queue_task_info(const qcos_queue *queue, uint64_t task, qcos_ta
 uint64_t qcos_task_info_id(const qcos_task_info *info);
 
 /**
- * True for an upload, false for a download (or when `info` is NULL).
+ * True for an upload, false for a download or a copy (or when `info` is NULL).
  *
  * Thread: any.
  */
@@ -3268,7 +3313,7 @@ qcos_task_state qcos_task_info_state(const qcos_task_info *info);
 const char *qcos_task_info_key(const qcos_task_info *info);
 
 /**
- * The local file path. Owned by `info`; NULL only when `info` is NULL.
+ * The local file path ("" for a copy). Owned by `info`; NULL only when `info` is NULL.
  *
  * Thread: any.
  */
@@ -3289,7 +3334,8 @@ uint64_t qcos_task_info_loaded(const qcos_task_info *info);
 uint64_t qcos_task_info_total(const qcos_task_info *info);
 
 /**
- * Whether the total is known (uploads: always; downloads: once the transfer started).
+ * Whether the total is known (uploads: always; downloads and copies: once the transfer
+ * started).
  *
  * Thread: any.
  */
@@ -3349,14 +3395,16 @@ const char *qcos_task_info_error_request_id(const qcos_task_info *info);
 const char *qcos_task_info_etag(const qcos_task_info *info);
 
 /**
- * A succeeded task's CRC-64/ECMA (of the bytes read or received); 0 otherwise.
+ * A succeeded task's CRC-64/ECMA (of the bytes read or received; for a copy, the
+ * service's value for the new object); 0 otherwise.
  *
  * Thread: any.
  */
 uint64_t qcos_task_info_crc64(const qcos_task_info *info);
 
 /**
- * Whether a succeeded task's CRC-64 was checked against the service's.
+ * Whether a succeeded task's CRC-64 was checked against the service's (for a copy: the
+ * source's against the new object's).
  *
  * Thread: any.
  */
@@ -3376,6 +3424,46 @@ const char *qcos_task_info_version_id(const qcos_task_info *info);
  * Thread: any.
  */
 uint64_t qcos_task_info_size(const qcos_task_info *info);
+
+/**
+ * True for a copy (`qcos_queue_copy`), false for an upload or a download (or when
+ * `info` is NULL).
+ *
+ * Thread: any.
+ */
+bool qcos_task_info_is_copy(const qcos_task_info *info);
+
+/**
+ * A copy's source bucket; "" for an upload or a download. Owned by `info`; NULL only
+ * when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_source_bucket(const qcos_task_info *info);
+
+/**
+ * A copy's source region; "" for an upload or a download. Owned by `info`; NULL only
+ * when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_source_region(const qcos_task_info *info);
+
+/**
+ * A copy's source key; "" for an upload or a download. Owned by `info`; NULL only when
+ * `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_source_key(const qcos_task_info *info);
+
+/**
+ * A copy's source version id; "" for the current version, an upload or a download.
+ * Owned by `info`; NULL only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_source_version_id(const qcos_task_info *info);
 
 /**
  * Release a task snapshot. NULL does nothing.

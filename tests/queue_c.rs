@@ -281,3 +281,92 @@ fn uploader_example_uploads_every_file() {
 fn uploader_example_is_clean_under_valgrind() {
     uploader(true);
 }
+
+/// The sources of `tests/c/queue_copy.c` (the sizes it expects).
+fn put_copy_sources(r: &Run) -> (Vec<u8>, Vec<u8>) {
+    let client = r.client();
+    let _ = client.create_bucket();
+    let small: Vec<u8> = (0..100 * 1024)
+        .map(|i: usize| (i * 7 % 251) as u8)
+        .collect();
+    let big: Vec<u8> = (0..(20 << 20) + 321)
+        .map(|i: usize| (i * 13 % 253) as u8 ^ (i >> 16) as u8)
+        .collect();
+    for (key, data) in [("src/small.bin", &small), ("src/big.bin", &big)] {
+        client
+            .put_object(key, qcos::Body::Bytes(data), &Default::default())
+            .unwrap();
+    }
+    (small, big)
+}
+
+/// Every Upload Part - Copy to a key containing `key` waits `ms` first.
+fn slow_part_copies(r: &Run, key: &str, ms: u64) {
+    let mut rule = FaultRule::new(FaultAction::Stall(Duration::from_millis(ms)))
+        .method("PUT")
+        .path_contains(key)
+        .query_contains("partNumber");
+    rule.times = 0;
+    r.server.faults().add(rule);
+}
+
+fn copy_run(under_valgrind: bool) {
+    let r = Run::start();
+    let (small, big) = put_copy_sources(&r);
+    slow_part_copies(&r, "cp/cancel", 100);
+    let out = r.run("tests/c/queue_copy.c", &["all"], under_valgrind);
+    assert_all_passed(&out);
+    let client = r.client();
+    for (key, data) in [("cp/small.bin", &small), ("cp/big.bin", &big)] {
+        let mut got = Vec::new();
+        client
+            .get_object(key, &Default::default(), &mut got)
+            .unwrap();
+        assert!(got == *data, "{key} differs from its source");
+    }
+    // Both cancelled copies aborted their multipart uploads; nothing was completed.
+    let left = client.list_multipart_uploads("cp/").unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    let stats = r.server.stats();
+    assert!(stats.get("abort") >= 2, "{stats:?}");
+    assert_eq!(stats.get("copy_object"), 1, "{stats:?}");
+    for key in ["cp/cancel.bin", "cp/cancel2.bin", "cp/missing.bin"] {
+        let e = client.head_object(key, &Default::default()).unwrap_err();
+        assert_eq!(e.service().map(|s| s.http_status), Some(404), "{key}");
+    }
+}
+
+/// Queued copies from C: single and multipart copies, task info, events, cancel of a
+/// running and of a paused copy (aborted), a missing source, bad arguments.
+#[test]
+fn c_queue_copy() {
+    copy_run(false);
+}
+
+/// The same under valgrind.
+#[test]
+fn c_queue_copy_is_clean_under_valgrind() {
+    copy_run(true);
+}
+
+/// A multipart copy paused and resumed from C: each part is copied exactly once.
+#[test]
+fn c_queue_copy_pause_resume_copies_each_part_once() {
+    let r = Run::start();
+    put_copy_sources(&r);
+    slow_part_copies(&r, "pz/", 80);
+    let out = r.run("tests/c/queue_copy.c", &["pause"], false);
+    assert_all_passed(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let parts: u64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("parts "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no parts line: {stdout}"));
+    assert_eq!(parts, 11);
+    let stats = r.server.stats();
+    assert_eq!(stats.get("upload_part_copy"), parts, "{stats:?}");
+    assert_eq!(stats.get("initiate"), 1, "{stats:?}");
+    assert_eq!(stats.get("complete"), 1, "{stats:?}");
+    assert!(r.client().list_multipart_uploads("pz/").unwrap().is_empty());
+}

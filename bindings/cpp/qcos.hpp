@@ -652,6 +652,8 @@ struct TaskInfo {
     std::string etag, version_id;
     uint64_t crc64 = 0, size = 0;
     bool crc64_verified = false;
+    bool is_copy = false;  ///< a Queue::copy task: path is "", source_* name the source
+    std::string source_bucket, source_region, source_key, source_version_id;
 };
 
 /** Client settings, consumed by the Client constructor. Move-only; setters chain. */
@@ -1363,6 +1365,20 @@ public:
                                           raw(opts), &task));
         return task;
     }
+    /** Queue a server-side copy of any size (Client::slice_copy as a task); pause keeps,
+     *  resume continues and cancel aborts its multipart copy. */
+    uint64_t copy(std::string_view key, std::string_view src_bucket, std::string_view src_region,
+                  std::string_view src_key, std::string_view src_version_id = {}, const PutOptions *replace = nullptr,
+                  const TransferOptions *opts = nullptr) const {
+        uint64_t task = 0;
+        std::string version = detail::cstr(src_version_id, "src_version_id");
+        detail::check(qcos_queue_copy(live(), detail::cstr(key, "key").c_str(),
+                                      detail::cstr(src_bucket, "src_bucket").c_str(),
+                                      detail::cstr(src_region, "src_region").c_str(),
+                                      detail::cstr(src_key, "src_key").c_str(),
+                                      version.empty() ? nullptr : version.c_str(), raw(replace), raw(opts), &task));
+        return task;
+    }
     void pause(uint64_t task) const { detail::check(qcos_queue_pause(live(), task)); }
     void resume(uint64_t task) const { detail::check(qcos_queue_resume(live(), task)); }
     void cancel(uint64_t task) const { detail::check(qcos_queue_cancel(live(), task)); }
@@ -1429,6 +1445,11 @@ public:
         i.crc64_verified = qcos_task_info_crc64_verified(h);
         i.version_id = detail::str(qcos_task_info_version_id(h));
         i.size = qcos_task_info_size(h);
+        i.is_copy = qcos_task_info_is_copy(h);
+        i.source_bucket = detail::str(qcos_task_info_source_bucket(h));
+        i.source_region = detail::str(qcos_task_info_source_region(h));
+        i.source_key = detail::str(qcos_task_info_source_key(h));
+        i.source_version_id = detail::str(qcos_task_info_source_version_id(h));
         return i;
     }
     static const char *state_str(qcos_task_state s) noexcept { return qcos_task_state_str(static_cast<uint32_t>(s)); }

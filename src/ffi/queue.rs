@@ -1,5 +1,5 @@
-//! `qcos_queue`: background uploads and downloads with pause, resume, cancel and events
-//! (the C face of [`crate::queue`]).
+//! `qcos_queue`: background uploads, downloads and copies with pause, resume, cancel and
+//! events (the C face of [`crate::queue`]).
 //!
 //! The event callback is called here, on the queue's event thread only.
 
@@ -7,15 +7,21 @@ use std::ffi::{CString, c_char, c_void};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use super::args::{arg_opt_out, arg_out, arg_path, arg_ref, arg_str, free_box, into_box};
+use super::args::{
+    arg_opt_out, arg_opt_ref, arg_opt_str, arg_out, arg_path, arg_ref, arg_str, free_box, into_box,
+};
 use super::callbacks::UserData;
 use super::client::qcos_client;
 use super::entry::{entry, entry_value};
 use super::last_error::c_string;
 use super::options::{put_options, qcos_put_options};
-use super::transfer::{download_options, qcos_transfer_options, transfer_settings, upload_options};
+use super::transfer::{
+    attrs_of, download_options, qcos_transfer_options, transfer_settings, upload_options,
+};
+use crate::client::CopySource;
 use crate::error::{Result, Status};
 use crate::queue::{Event, EventKind, Queue, TaskInfo, TaskKind, TaskState};
+use crate::transfer::CopyOptions;
 
 /// The state of a queued task. Numbers are part of the ABI.
 ///
@@ -118,17 +124,18 @@ impl From<&Event> for qcos_queue_event {
 pub type qcos_queue_event_cb =
     Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const qcos_queue_event)>;
 
-/// A queue of background uploads and downloads for one client: each queued transfer
-/// gets a task id at once and runs on one of the queue's `file_parallel_limit` worker
-/// threads (each transfer with its own `chunk_parallel_limit` parts). Tasks can be
+/// A queue of background uploads, downloads and server-side copies for one client:
+/// each queued transfer gets a task id at once and runs on one of the queue's
+/// `file_parallel_limit` worker threads (each transfer with its own
+/// `chunk_parallel_limit` parts, `copy_chunk_parallel_limit` for copies). Tasks can be
 /// paused (at part boundaries; the multipart upload is kept), resumed (continuing from
-/// the parts the service has: no byte it has is sent again) and cancelled (the
-/// multipart upload is aborted). Every state change and progress tick is an event,
-/// read with `qcos_queue_next_event` or delivered to a callback. The queue keeps at
-/// most `upload_queue_size` tasks, dropping finished ones oldest first.
+/// the parts the service has: no byte it has is sent or copied again) and cancelled
+/// (the multipart upload is aborted). Every state change and progress tick is an
+/// event, read with `qcos_queue_next_event` or delivered to a callback. The queue keeps
+/// at most `upload_queue_size` tasks, dropping finished ones oldest first.
 ///
-/// Methods: `qcos_queue_new`, `qcos_queue_upload`, `_download`, `_pause`, `_resume`,
-/// `_cancel`, `_next_event`, `_set_event_callback`, `_wait`, `_task_info`,
+/// Methods: `qcos_queue_new`, `qcos_queue_upload`, `_download`, `_copy`, `_pause`,
+/// `_resume`, `_cancel`, `_next_event`, `_set_event_callback`, `_wait`, `_task_info`,
 /// `qcos_queue_free`.
 ///
 /// Lifetime: the queue belongs to the client it was made from. `qcos_client_free`
@@ -300,6 +307,77 @@ pub extern "C" fn qcos_queue_download(
         let d = download_options(&transfer_settings(opts)?);
         let out = arg_out(task_out, "task_out")?;
         out.write(q.download(key, path, d)?);
+        Ok(())
+    })
+}
+
+/// Queue the server-side copy of object `src_key` of bucket `src_bucket` in
+/// `src_region` (optionally version `src_version_id`) to `key` of the client's bucket:
+/// the seed SDK's `sliceCopyFile` as a task. One PUT Object - Copy up to
+/// `copy_slice_size`, otherwise a multipart copy of `copy_chunk_size` parts,
+/// `copy_chunk_parallel_limit` at once, checked against the source's CRC-64. The same
+/// arguments as `qcos_slice_copy`, without the progress callback (the queue's events
+/// report progress: bytes of parts copied). Returns at once; the task's total is known
+/// once it runs (`qcos_task_info_total_known`).
+///
+/// A multipart copy pauses at part boundaries (parts being copied finish, no new one
+/// starts) and keeps its multipart upload; `qcos_queue_resume` continues that same
+/// upload and copies only the parts it lacks, provided the source's ETag has not
+/// changed (otherwise the stale upload is aborted and the copy starts over). A single
+/// PUT Object - Copy is one request: a pause takes effect after it. Cancel aborts the
+/// multipart upload; a failure keeps it so `qcos_queue_resume` can retry.
+///
+/// `key`, `src_bucket`, `src_region`, `src_key`: required strings (copied);
+/// `src_version_id`: NULL for the current version. `replace_opts`: NULL copies the
+/// source's metadata; otherwise its content type, metadata and headers replace them
+/// (borrowed for the call). `opts`: transfer options (part size, parallelism,
+/// single-copy threshold), or NULL; its on-cancel and on-error choices are the
+/// queue's, as for `qcos_queue_upload`. `task_out`: receives the task id (never 0).
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, invalid UTF-8, a
+/// bad key, source bucket, region or key: the message names it);
+/// `QCOS_STATUS_INVALID_STATE` (the queue holds `upload_queue_size` unfinished tasks,
+/// or its client was freed). A source that does not exist is found when the task
+/// runs: the task fails and its info carries the service's error (HTTP 404 from the
+/// source's HEAD, with its RequestId).
+///
+/// Thread: any thread.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn qcos_queue_copy(
+    queue: *const qcos_queue,
+    key: *const c_char,
+    src_bucket: *const c_char,
+    src_region: *const c_char,
+    src_key: *const c_char,
+    src_version_id: *const c_char,
+    replace_opts: *const qcos_put_options,
+    opts: *const qcos_transfer_options,
+    task_out: *mut u64,
+) -> Status {
+    entry(|| {
+        let q = self::queue(queue)?;
+        let key = arg_str(key, "key")?;
+        let src = CopySource {
+            bucket: arg_str(src_bucket, "src_bucket")?.to_string(),
+            region: arg_str(src_region, "src_region")?.to_string(),
+            key: arg_str(src_key, "src_key")?.to_string(),
+            version_id: arg_opt_str(src_version_id, "src_version_id")?.map(str::to_string),
+        };
+        let replace = match arg_opt_ref(replace_opts) {
+            None => None,
+            Some(_) => Some(attrs_of(&put_options(replace_opts)?)),
+        };
+        let t = transfer_settings(opts)?;
+        let co = CopyOptions {
+            replace_attrs: replace,
+            on_error: t.on_error,
+            copy_slice_size: t.slice_size,
+            copy_chunk_size: t.part_size,
+            parallel: t.parallel,
+        };
+        let out = arg_out(task_out, "task_out")?;
+        out.write(q.copy(key, src, co)?);
         Ok(())
     })
 }
@@ -476,7 +554,8 @@ pub extern "C" fn qcos_queue_wait(
 /// A snapshot of one task: state, progress, and its error or result. Strings are owned
 /// by the snapshot, valid until `qcos_task_info_free`, "" when absent.
 ///
-/// Methods: `qcos_task_info_id`, `_is_upload`, `_state`, `_key`, `_path`,
+/// Methods: `qcos_task_info_id`, `_is_upload`, `_is_copy`, `_state`, `_key`, `_path`,
+/// `_source_bucket`, `_source_region`, `_source_key`, `_source_version_id`,
 /// `_loaded`, `_total`, `_total_known`, `_speed`, `_error_status`,
 /// `_error_message`, `_error_http_status`, `_error_code`, `_error_request_id`,
 /// `_etag`, `_crc64`, `_crc64_verified`, `_version_id`, `_size`,
@@ -492,12 +571,17 @@ pub struct qcos_task_info {
     error_request_id: CString,
     etag: CString,
     version_id: CString,
+    source_bucket: CString,
+    source_region: CString,
+    source_key: CString,
+    source_version_id: CString,
 }
 
 impl From<TaskInfo> for qcos_task_info {
     fn from(info: TaskInfo) -> Self {
         let e = info.error.as_ref();
         let r = info.result.as_ref();
+        let s = info.source.as_ref();
         qcos_task_info {
             key: c_string(&info.key),
             path: c_string(&info.path.to_string_lossy()),
@@ -506,6 +590,10 @@ impl From<TaskInfo> for qcos_task_info {
             error_request_id: c_string(e.map_or("", |e| &e.request_id)),
             etag: c_string(r.map_or("", |r| &r.etag)),
             version_id: c_string(r.and_then(|r| r.version_id.as_deref()).unwrap_or("")),
+            source_bucket: c_string(s.map_or("", |s| &s.bucket)),
+            source_region: c_string(s.map_or("", |s| &s.region)),
+            source_key: c_string(s.map_or("", |s| &s.key)),
+            source_version_id: c_string(s.and_then(|s| s.version_id.as_deref()).unwrap_or("")),
             info,
         }
     }
@@ -545,7 +633,7 @@ pub extern "C" fn qcos_task_info_id(info: *const qcos_task_info) -> u64 {
     entry_value(0, || Ok(self::info(info)?.info.id))
 }
 
-/// True for an upload, false for a download (or when `info` is NULL).
+/// True for an upload, false for a download or a copy (or when `info` is NULL).
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
@@ -575,7 +663,7 @@ pub extern "C" fn qcos_task_info_key(info: *const qcos_task_info) -> *const c_ch
     entry_value(std::ptr::null(), || Ok(self::info(info)?.key.as_ptr()))
 }
 
-/// The local file path. Owned by `info`; NULL only when `info` is NULL.
+/// The local file path ("" for a copy). Owned by `info`; NULL only when `info` is NULL.
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
@@ -599,7 +687,8 @@ pub extern "C" fn qcos_task_info_total(info: *const qcos_task_info) -> u64 {
     entry_value(0, || Ok(self::info(info)?.info.total.unwrap_or(0)))
 }
 
-/// Whether the total is known (uploads: always; downloads: once the transfer started).
+/// Whether the total is known (uploads: always; downloads and copies: once the transfer
+/// started).
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
@@ -685,7 +774,8 @@ pub extern "C" fn qcos_task_info_etag(info: *const qcos_task_info) -> *const c_c
     entry_value(std::ptr::null(), || Ok(self::info(info)?.etag.as_ptr()))
 }
 
-/// A succeeded task's CRC-64/ECMA (of the bytes read or received); 0 otherwise.
+/// A succeeded task's CRC-64/ECMA (of the bytes read or received; for a copy, the
+/// service's value for the new object); 0 otherwise.
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
@@ -699,7 +789,8 @@ pub extern "C" fn qcos_task_info_crc64(info: *const qcos_task_info) -> u64 {
     })
 }
 
-/// Whether a succeeded task's CRC-64 was checked against the service's.
+/// Whether a succeeded task's CRC-64 was checked against the service's (for a copy: the
+/// source's against the new object's).
 ///
 /// Thread: any.
 #[unsafe(no_mangle)]
@@ -731,6 +822,59 @@ pub extern "C" fn qcos_task_info_version_id(info: *const qcos_task_info) -> *con
 pub extern "C" fn qcos_task_info_size(info: *const qcos_task_info) -> u64 {
     entry_value(0, || {
         Ok(self::info(info)?.info.result.as_ref().map_or(0, |r| r.size))
+    })
+}
+
+/// True for a copy (`qcos_queue_copy`), false for an upload or a download (or when
+/// `info` is NULL).
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_is_copy(info: *const qcos_task_info) -> bool {
+    entry_value(false, || Ok(self::info(info)?.info.kind == TaskKind::Copy))
+}
+
+/// A copy's source bucket; "" for an upload or a download. Owned by `info`; NULL only
+/// when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_source_bucket(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.source_bucket.as_ptr())
+    })
+}
+
+/// A copy's source region; "" for an upload or a download. Owned by `info`; NULL only
+/// when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_source_region(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.source_region.as_ptr())
+    })
+}
+
+/// A copy's source key; "" for an upload or a download. Owned by `info`; NULL only when
+/// `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_source_key(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.source_key.as_ptr())
+    })
+}
+
+/// A copy's source version id; "" for the current version, an upload or a download.
+/// Owned by `info`; NULL only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_source_version_id(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.source_version_id.as_ptr())
     })
 }
 
@@ -807,6 +951,23 @@ mod tests {
             Status::InvalidArgument
         );
         assert!(super::super::last_error::message().contains("queue"));
+        assert_eq!(
+            qcos_queue_copy(
+                std::ptr::null(),
+                c"k".as_ptr(),
+                c"b-1250000000".as_ptr(),
+                c"ap-guangzhou".as_ptr(),
+                c"s".as_ptr(),
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+                &mut t
+            ),
+            Status::InvalidArgument
+        );
+        assert!(super::super::last_error::message().contains("queue"));
+        assert!(qcos_task_info_source_key(std::ptr::null()).is_null());
+        assert!(!qcos_task_info_is_copy(std::ptr::null()));
         assert_eq!(
             qcos_queue_new(std::ptr::null(), std::ptr::null_mut()),
             Status::InvalidArgument

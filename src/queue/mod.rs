@@ -1,8 +1,8 @@
-//! The transfer queue: background uploads and downloads with pause, resume, cancel and
-//! events (the seed SDK's task list, in a sync-first shape).
+//! The transfer queue: background uploads, downloads and server-side copies with pause,
+//! resume, cancel and events (the seed SDK's task list, in a sync-first shape).
 //!
-//! A [`Queue`] belongs to one [`Client`]. [`Queue::upload`] and [`Queue::download`]
-//! return a [`TaskId`] at once; the transfer runs on one of the queue's
+//! A [`Queue`] belongs to one [`Client`]. [`Queue::upload`], [`Queue::download`] and
+//! [`Queue::copy`] return a [`TaskId`] at once; the transfer runs on one of the queue's
 //! `file_parallel_limit` worker threads, so at most that many run at a time, each with
 //! its own `chunk_parallel_limit` parts (the transfer engine's parallelism).
 //!
@@ -29,6 +29,15 @@
 //!   removed). A waiting, paused or failed task is cancelled at once (by the calling
 //!   thread, which sends the Abort for a paused or failed upload).
 //!
+//! A copy (the seed SDK's `sliceCopyFile` as a task) runs [`slice_copy_resume`]: one PUT
+//! Object - Copy up to `copy_slice_size` (nothing to pause in the middle of), otherwise a
+//! multipart copy whose Upload Part - Copy requests are the parts above, at most
+//! `copy_chunk_parallel_limit` at once. A paused (or failed) copy keeps its multipart
+//! upload; resume continues that same upload (found by its UploadId, which the task
+//! keeps), and the parts the service lists are not copied again, provided the source's
+//! ETag is still the one it had when the copy began (otherwise the stale upload is
+//! aborted and the copy starts over). Cancel aborts it, as for uploads.
+//!
 //! All three may be called from any thread, on a task in any state; where the request
 //! makes no sense (resuming a task that succeeded, pausing a cancelled one) the answer is
 //! [`Error::InvalidState`], and an unknown id is [`Error::NotFound`].
@@ -53,9 +62,11 @@
 //! The queue holds its own clone of the client: dropping the caller's `Client` does not
 //! disturb it. [`Queue::shutdown`] stops it for good: it first stops the callback (no
 //! callback runs once it returns), then cancels every waiting and running task (running
-//! uploads abort their multipart upload) and joins every thread the queue started.
-//! Paused tasks are left as they are: their multipart uploads stay on the service, and a
-//! later upload of the same file to the same key resumes them. A shut-down queue refuses
+//! uploads and copies abort their multipart upload) and joins every thread the queue
+//! started. Paused tasks are left as they are: their multipart uploads stay on the
+//! service, and a later upload of the same file to the same key resumes them (a paused
+//! copy's upload is only found again through its UploadId: abort it, or let the
+//! bucket's lifecycle rules clean it up). A shut-down queue refuses
 //! new work and task controls (`InvalidState`) but still answers `info`, `tasks`,
 //! `next_event` and `wait`. Dropping the queue shuts it down (if it was not already).
 //! In C, `qcos_client_free` shuts down every queue made from the client, so no queue
@@ -72,12 +83,12 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use crate::client::Client;
-use crate::encode::validate_key;
+use crate::client::{Client, CopySource};
+use crate::encode::{validate_bucket, validate_key, validate_region};
 use crate::error::{Error, Result, Status};
 use crate::transfer::{
-    DownloadOptions, Leftover, MultipartStore, Progress, UploadOptions, UploadSource,
-    download_file, upload,
+    CopyOptions, CopyResume, DownloadOptions, Leftover, MultipartStore, Progress, UploadOptions,
+    UploadSource, download_file, slice_copy_resume, upload,
 };
 use store::TaskStore;
 
@@ -147,11 +158,13 @@ pub fn legal_transition(from: TaskState, to: TaskState) -> bool {
     )
 }
 
-/// Upload or download.
+/// Upload, download or server-side copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskKind {
     Upload,
     Download,
+    /// A server-side copy ([`Queue::copy`]); [`TaskInfo::source`] names its source.
+    Copy,
 }
 
 /// Why a task failed.
@@ -198,7 +211,10 @@ pub struct TaskInfo {
     pub id: TaskId,
     pub kind: TaskKind,
     pub key: String,
+    /// The local file (empty for a copy).
     pub path: PathBuf,
+    /// The source of a copy (`None` for uploads and downloads).
+    pub source: Option<CopySource>,
     pub state: TaskState,
     pub loaded: u64,
     /// `None` until the size is known (before the first progress report of a download).
@@ -244,6 +260,10 @@ enum Spec {
         path: PathBuf,
         opts: DownloadOptions,
     },
+    Copy {
+        src: CopySource,
+        opts: CopyOptions,
+    },
 }
 
 pub(crate) const RUN: u8 = 0;
@@ -262,21 +282,25 @@ struct Task {
     result: Option<TaskResult>,
     /// What the worker running it should do at the next part boundary.
     control: Arc<AtomicU8>,
-    /// The multipart upload a stopped upload left on the service.
+    /// The multipart upload a stopped upload (or copy) left on the service.
     upload_id: Option<String>,
+    /// A copy's source ETag when its multipart upload began (a resume checks it).
+    source_etag: Option<String>,
 }
 
 impl Task {
     fn info(&self) -> TaskInfo {
-        let (kind, path) = match &*self.spec {
-            Spec::Upload { path, .. } => (TaskKind::Upload, path.clone()),
-            Spec::Download { path, .. } => (TaskKind::Download, path.clone()),
+        let (kind, path, source) = match &*self.spec {
+            Spec::Upload { path, .. } => (TaskKind::Upload, path.clone(), None),
+            Spec::Download { path, .. } => (TaskKind::Download, path.clone(), None),
+            Spec::Copy { src, .. } => (TaskKind::Copy, PathBuf::new(), Some(src.clone())),
         };
         TaskInfo {
             id: self.id,
             kind,
             key: self.key.clone(),
             path,
+            source,
             state: self.state,
             loaded: self.loaded,
             total: self.total,
@@ -544,6 +568,36 @@ impl Queue {
         )
     }
 
+    /// Queue the server-side copy of `src` to `key` of the client's bucket (the seed SDK's
+    /// `sliceCopyFile` as a task): one PUT Object - Copy up to `copy_slice_size`,
+    /// otherwise a multipart copy of `copy_chunk_size` parts (the options' values when
+    /// set), checked against the source's CRC-64. Returns at once with the task id; the
+    /// task's size is known once it runs (the source's HEAD).
+    ///
+    /// `opts.on_error` is ignored: pause keeps the multipart upload, cancel aborts it,
+    /// and a failure keeps it so `resume` continues the same upload without copying its
+    /// parts again (see the module documentation).
+    ///
+    /// Errors: `InvalidArgument` (bad key, or a bad source bucket, region or key, named
+    /// `src_bucket`, `src_region`, `src_key`), `InvalidState` (queue full, or shut down).
+    /// A source that does not exist is not checked here: the task fails with the
+    /// service's error (HTTP 404) in its [`TaskInfo::error`].
+    pub fn copy(&self, key: &str, src: CopySource, opts: CopyOptions) -> Result<TaskId> {
+        validate_key(key)?;
+        let named = |r: Result<()>, what: &'static str| {
+            r.map_err(|e| match e {
+                Error::InvalidArgument { why, .. } => Error::invalid(what, why),
+                e => e,
+            })
+        };
+        named(validate_bucket(&src.bucket), "src_bucket")?;
+        named(validate_region(&src.region), "src_region")?;
+        named(validate_key(&src.key), "src_key")?;
+        let mut opts = opts;
+        opts.on_error = Leftover::KeepForResume;
+        self.add(key, Spec::Copy { src, opts }, None)
+    }
+
     fn add(&self, key: &str, spec: Spec, total: Option<u64>) -> Result<TaskId> {
         let inner = &*self.inner;
         let mut st = inner.lock();
@@ -579,6 +633,7 @@ impl Queue {
             result: None,
             control: Arc::new(AtomicU8::new(RUN)),
             upload_id: None,
+            source_etag: None,
         };
         inner.emit(task.event(EventKind::State));
         st.tasks.insert(id, task);
@@ -953,7 +1008,7 @@ fn join_all(handles: &Mutex<Vec<JoinHandle<()>>>) {
 /// Best effort for downloads; an Abort that fails is reported.
 fn cleanup(client: &Client, key: &str, spec: &Spec, upload_id: Option<&str>) -> Result<()> {
     match spec {
-        Spec::Upload { .. } => match upload_id {
+        Spec::Upload { .. } | Spec::Copy { .. } => match upload_id {
             Some(uid) => match MultipartStore::abort(client, key, uid) {
                 Ok(()) => Ok(()),
                 Err(e) if e.service().is_some_and(|s| s.code == "NoSuchUpload") => Ok(()),
@@ -979,7 +1034,7 @@ fn cleanup(client: &Client, key: &str, spec: &Spec, upload_id: Option<&str>) -> 
 /// A worker: take the next waiting task, run it, record how it ended; until shutdown.
 fn worker(inner: &Inner) {
     loop {
-        let (id, key, spec, control) = {
+        let (id, key, spec, control, resume) = {
             let mut st = inner.lock();
             loop {
                 if st.shutdown {
@@ -991,11 +1046,21 @@ fn worker(inner: &Inner) {
                         if task.state == TaskState::Waiting {
                             task.control.store(RUN, Ordering::SeqCst);
                             inner.set_state(task, TaskState::Checking);
+                            // A copy continues the multipart upload it left (uploads
+                            // find theirs by listing).
+                            let resume = match (&task.upload_id, &task.source_etag) {
+                                (Some(u), Some(e)) => Some(CopyResume {
+                                    upload_id: u.clone(),
+                                    source_etag: e.clone(),
+                                }),
+                                _ => None,
+                            };
                             break (
                                 id,
                                 task.key.clone(),
                                 task.spec.clone(),
                                 task.control.clone(),
+                                resume,
                             );
                         }
                     }
@@ -1004,7 +1069,7 @@ fn worker(inner: &Inner) {
                 st = inner.work.wait(st).unwrap_or_else(|p| p.into_inner());
             }
         };
-        run_task(inner, id, &key, &spec, &control);
+        run_task(inner, id, &key, &spec, &control, resume.as_ref());
     }
 }
 
@@ -1014,7 +1079,14 @@ enum Outcome {
     Failed(Error),
 }
 
-fn run_task(inner: &Inner, id: TaskId, key: &str, spec: &Spec, control: &AtomicU8) {
+fn run_task(
+    inner: &Inner,
+    id: TaskId,
+    key: &str,
+    spec: &Spec,
+    control: &AtomicU8,
+    resume: Option<&CopyResume>,
+) {
     let pool = inner.pool.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let store = TaskStore::new(&inner.client, pool.as_deref(), control);
     let mut started = false;
@@ -1091,8 +1163,32 @@ fn run_task(inner: &Inner, id: TaskId, key: &str, spec: &Spec, control: &AtomicU
                 Err(e) => Outcome::Failed(e),
             }
         }
+        Spec::Copy { src, opts } => {
+            match slice_copy_resume(&store, key, src, opts, resume, Some(&mut progress)) {
+                Ok(o) => Outcome::Done(TaskResult {
+                    etag: o.etag,
+                    crc64: o.crc64.unwrap_or(0),
+                    crc64_verified: o.crc64_verified,
+                    version_id: o.version_id,
+                    size: o.size,
+                }),
+                Err(Error::Cancelled(_)) => Outcome::Stopped,
+                Err(e) => Outcome::Failed(e),
+            }
+        }
     };
-    let upload_id = store.upload_id();
+    // The multipart upload in use; for a copy that did not get as far as naming one this
+    // time (its source's HEAD failed), the one it was to continue.
+    let upload_id = store
+        .upload_id()
+        .or_else(|| resume.map(|r| r.upload_id.clone()));
+    // The source as that multipart copy saw it (uploads and downloads: none).
+    let source_etag = match spec {
+        Spec::Copy { .. } if upload_id.is_some() => store
+            .source_etag()
+            .or_else(|| resume.map(|r| r.source_etag.clone())),
+        _ => None,
+    };
     // A cancel requested meanwhile wins over any other outcome but success.
     let wanted = control.load(Ordering::SeqCst);
     if wanted == CANCEL && !matches!(outcome, Outcome::Done(_)) {
@@ -1101,6 +1197,7 @@ fn run_task(inner: &Inner, id: TaskId, key: &str, spec: &Spec, control: &AtomicU
         let mut st = inner.lock();
         if let Some(task) = st.tasks.get_mut(&id) {
             task.upload_id = None;
+            task.source_etag = None;
             inner.set_state(task, TaskState::Cancelled);
             if let Err(e) = r {
                 // The task is cancelled either way; the Abort's failure stays readable
@@ -1115,11 +1212,13 @@ fn run_task(inner: &Inner, id: TaskId, key: &str, spec: &Spec, control: &AtomicU
     let Some(task) = st.tasks.get_mut(&id) else {
         return;
     };
+    task.source_etag = source_etag;
     match outcome {
         Outcome::Done(r) => {
             task.loaded = r.size;
             task.total = Some(r.size);
             task.upload_id = None;
+            task.source_etag = None;
             task.result = Some(r);
             inner.set_state(task, TaskState::Succeeded);
         }

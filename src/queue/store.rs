@@ -13,6 +13,10 @@
 //!   The parts held back then return `Cancelled` without having sent a byte.
 //! - It remembers the UploadId the engine works on (from Initiate, List Parts or Upload
 //!   Part), so a cancelled task's multipart upload can be aborted.
+//! - Copies: Upload Part - Copy requests go through the same gate as Upload Part (a
+//!   pause lets the parts being copied finish and holds back the next ones), and the
+//!   source's ETag (from its HEAD) is remembered, so a resumed copy continues the same
+//!   multipart upload only while the source is unchanged.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -36,9 +40,11 @@ pub(crate) struct TaskStore<'a> {
     pool: Option<&'a rayon::ThreadPool>,
     /// The multipart upload in use, last seen.
     pub(crate) upload_id: Mutex<Option<String>>,
+    /// The ETag of a copy's source, from its HEAD.
+    source_etag: Mutex<Option<String>>,
     /// The task's control word (run, pause, cancel).
     control: &'a AtomicU8,
-    /// Upload Part requests under way.
+    /// Upload Part (and Upload Part - Copy) requests under way.
     sending: AtomicUsize,
     /// Set by the progress closure when it told the engine to stop.
     stopping: AtomicBool,
@@ -54,6 +60,7 @@ impl<'a> TaskStore<'a> {
             client,
             pool,
             upload_id: Mutex::new(None),
+            source_etag: Mutex::new(None),
             control,
             sending: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
@@ -100,6 +107,14 @@ impl<'a> TaskStore<'a> {
 
     pub(crate) fn upload_id(&self) -> Option<String> {
         self.upload_id
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The ETag of the copy source, as its last HEAD gave it.
+    pub(crate) fn source_etag(&self) -> Option<String> {
+        self.source_etag
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
@@ -201,7 +216,9 @@ impl MultipartStore for TaskStore<'_> {
     }
 
     fn head_source(&self, src: &CopySource) -> Result<RemoteObject> {
-        MultipartStore::head_source(self.client, src)
+        let head = MultipartStore::head_source(self.client, src)?;
+        *self.source_etag.lock().unwrap_or_else(|p| p.into_inner()) = Some(head.etag.clone());
+        Ok(head)
     }
 
     fn copy_object(
@@ -223,5 +240,25 @@ impl MultipartStore for TaskStore<'_> {
     ) -> Result<PartWritten> {
         self.note(upload_id);
         MultipartStore::upload_part_copy(self.client, key, upload_id, number, src, range)
+    }
+
+    fn upload_part_copy_watched(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        src: &CopySource,
+        range: (u64, u64),
+        watch: &PartWatch<'_>,
+    ) -> Result<PartWritten> {
+        self.note(upload_id);
+        if !self.enter(watch) {
+            return Err(Error::Cancelled(format!(
+                "part {number} of the copy to {key} not started: the task is stopping"
+            )));
+        }
+        let r = MultipartStore::upload_part_copy(self.client, key, upload_id, number, src, range);
+        self.sending.fetch_sub(1, Ordering::SeqCst);
+        r
     }
 }

@@ -5,12 +5,18 @@
 //! metadata...) is carried to the new object unless replacement attributes are given. When
 //! the source has a CRC-64, the copy's CRC-64 (from Complete, or the part values combined)
 //! must equal it.
+//!
+//! Resume ([`slice_copy_resume`]): a multipart copy stopped earlier (cancelled, failed, or
+//! paused by the queue) is continued from its UploadId: List Parts says which parts the
+//! service has, and those whose size fits the plan are not copied again. The caller also
+//! gives the source's ETag as it was when the copy began; a source that changed since
+//! (or an upload that is gone) makes the copy start over, aborting the stale upload.
 
-use std::collections::VecDeque;
-use std::sync::atomic::AtomicBool;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64};
 
-use super::run::{Dispatch, ProgressFn, Reporter, RunEnd, run, with_retries};
-use super::store::{CopySource, MultipartStore, ObjectAttrs};
+use super::run::{Dispatch, ProgressFn, Reporter, RunEnd, normalize_etag, run, with_retries};
+use super::store::{CopySource, MultipartStore, ObjectAttrs, PartWatch, RemotePart};
 use super::upload::{Leftover, plan_part_size};
 use crate::crc64;
 use crate::{Error, Result};
@@ -38,6 +44,22 @@ pub struct CopyOutput {
     /// `None` for a single PUT Object - Copy.
     pub upload_id: Option<String>,
     pub parts: u32,
+    /// Parts found already copied (resume) and not copied again.
+    pub resumed_parts: u32,
+    /// Whether the source's CRC-64 and the copy's were both known (and so compared: they
+    /// are equal, or the copy failed with `Integrity`).
+    pub crc64_verified: bool,
+}
+
+/// A multipart copy to continue (see [`slice_copy_resume`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyResume {
+    /// The UploadId of the multipart copy begun earlier (named in the `Cancelled` error
+    /// of a copy whose multipart upload was kept).
+    pub upload_id: String,
+    /// The source's ETag when that copy began. When the source's ETag differs now, its
+    /// parts are stale: the upload is aborted and the copy starts over.
+    pub source_etag: String,
 }
 
 struct CopyJob {
@@ -80,14 +102,31 @@ pub fn slice_copy<S: MultipartStore + ?Sized>(
     opts: &CopyOptions,
     progress: Option<ProgressFn<'_>>,
 ) -> Result<CopyOutput> {
+    slice_copy_resume(store, key, src, opts, None, progress)
+}
+
+/// [`slice_copy`], continuing the multipart copy `resume` names when there is one: the
+/// parts the service already has (List Parts) with the planned sizes are kept and not
+/// copied again (they count as done in the progress from the start). The plan must be
+/// the one of the first call (same `copy_slice_size`, `copy_chunk_size`), or the listed
+/// parts do not fit and are copied again.
+///
+/// `resume` is set aside, and the copy starts over (aborting that upload first, best
+/// effort), when the source's ETag is no longer `resume.source_etag` or the source now
+/// fits one PUT Object - Copy; an upload the service no longer has (`NoSuchUpload`) is
+/// simply replaced by a new one.
+pub fn slice_copy_resume<S: MultipartStore + ?Sized>(
+    store: &S,
+    key: &str,
+    src: &CopySource,
+    opts: &CopyOptions,
+    resume: Option<&CopyResume>,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<CopyOutput> {
     let cfg = store.transfer_config();
     let slice = opts.copy_slice_size.unwrap_or(cfg.copy_slice_size);
     let head = store.head_source(src)?;
     let size = head.size;
-    let mut rep = Reporter::new(progress, cfg.progress_interval_ms, Some(size));
-    if !rep.tick(false) {
-        return Err(Error::Cancelled(format!("copy to {key} cancelled")));
-    }
     let check = |what: &str, got: Option<u64>| -> Result<()> {
         match (head.crc64, got) {
             (Some(a), Some(b)) if a != b => Err(Error::Integrity(format!(
@@ -96,7 +135,18 @@ pub fn slice_copy<S: MultipartStore + ?Sized>(
             _ => Ok(()),
         }
     };
+    // Best effort: the copy goes on without that upload either way.
+    let set_aside = |r: &CopyResume| {
+        let _ = store.abort(key, &r.upload_id);
+    };
     if size <= slice {
+        if let Some(r) = resume {
+            set_aside(r);
+        }
+        let mut rep = Reporter::new(progress, cfg.progress_interval_ms, Some(size));
+        if !rep.tick(false) {
+            return Err(Error::Cancelled(format!("copy to {key} cancelled")));
+        }
         let cancel = AtomicBool::new(false);
         let w = with_retries(
             cfg.chunk_retry_times,
@@ -109,31 +159,83 @@ pub fn slice_copy<S: MultipartStore + ?Sized>(
         rep.tick(true);
         return Ok(CopyOutput {
             etag: w.etag,
+            crc64_verified: head.crc64.is_some() && w.crc64.is_some(),
             crc64: w.crc64,
             version_id: w.version_id,
             size,
             upload_id: None,
             parts: 0,
+            resumed_parts: 0,
         });
     }
     let part = plan_part_size(size, opts.copy_chunk_size.unwrap_or(cfg.copy_chunk_size));
     let count = size.div_ceil(part);
-    let attrs = opts
-        .replace_attrs
-        .clone()
-        .unwrap_or_else(|| head.attrs.clone());
-    let upload_id = store.initiate(key, &attrs)?;
+    let planned = |n: u32| -> Option<u64> {
+        let n = n as u64;
+        (n >= 1 && n <= count).then(|| part.min(size - (n - 1) * part))
+    };
+    let found: Option<(String, HashMap<u32, RemotePart>)> = match resume {
+        Some(r) if normalize_etag(&r.source_etag) == normalize_etag(&head.etag) => {
+            match store.list_parts(key, &r.upload_id) {
+                Ok(parts) => Some((
+                    r.upload_id.clone(),
+                    parts
+                        .into_iter()
+                        .filter(|p| planned(p.number) == Some(p.size))
+                        .map(|p| (p.number, p))
+                        .collect(),
+                )),
+                Err(e) if e.service().is_some_and(|s| s.code == "NoSuchUpload") => None,
+                Err(e) => return Err(e),
+            }
+        }
+        Some(r) => {
+            // The source changed: the parts copied so far are of other bytes.
+            set_aside(r);
+            None
+        }
+        None => None,
+    };
+    let mut rep = Reporter::new(progress, cfg.progress_interval_ms, Some(size));
+    let remote = found.as_ref().map(|f| &f.1);
+    let resumed: u64 = remote.map_or(0, |m| m.values().map(|p| p.size).sum());
+    rep.add(resumed);
+    if !rep.tick(false) {
+        let kept = match &found {
+            Some((uid, _)) => format!(" (upload id {uid} is kept)"),
+            None => String::new(),
+        };
+        return Err(Error::Cancelled(format!("copy to {key} cancelled{kept}")));
+    }
+    let (upload_id, remote) = match found {
+        Some((uid, m)) => (uid, m),
+        None => {
+            let attrs = opts
+                .replace_attrs
+                .clone()
+                .unwrap_or_else(|| head.attrs.clone());
+            (store.initiate(key, &attrs)?, HashMap::new())
+        }
+    };
     let uid = upload_id.as_str();
     let mut d = CopyDispatch {
         jobs: (0..count)
+            .filter(|i| !remote.contains_key(&(*i as u32 + 1)))
             .map(|i| CopyJob {
                 number: i as u32 + 1,
                 first: i * part,
                 len: part.min(size - i * part),
             })
             .collect(),
-        done: vec![None; count as usize],
+        done: (0..count)
+            .map(|i| {
+                remote
+                    .get(&(i as u32 + 1))
+                    .map(|p| (p.etag.clone(), None, p.size))
+            })
+            .collect(),
     };
+    let resumed_parts = remote.len() as u32;
     let retries = cfg.chunk_retry_times;
     let work = |job: CopyJob, cancel: &AtomicBool| CopyOut {
         number: job.number,
@@ -143,13 +245,17 @@ pub fn slice_copy<S: MultipartStore + ?Sized>(
             cancel,
             &|| format!("part {} of the copy to {key}", job.number),
             || {
+                // A copied part has no body to count: the watch only says when to stop.
+                let unused = AtomicU64::new(0);
+                let watch = PartWatch::new(cancel, &unused);
                 store
-                    .upload_part_copy(
+                    .upload_part_copy_watched(
                         key,
                         uid,
                         job.number,
                         src,
                         (job.first, job.first + job.len - 1),
+                        &watch,
                     )
                     .map(|w| (w.etag, w.crc64))
             },
@@ -199,10 +305,12 @@ pub fn slice_copy<S: MultipartStore + ?Sized>(
     rep.tick(true);
     Ok(CopyOutput {
         etag: w.etag,
+        crc64_verified: head.crc64.is_some() && (w.crc64.is_some() || combined.is_some()),
         crc64: w.crc64.or(combined),
         version_id: w.version_id,
         size,
         upload_id: Some(upload_id.clone()),
         parts: count as u32,
+        resumed_parts,
     })
 }

@@ -5,7 +5,8 @@
 //!   end to end with CRC-64, resumable, cancellable.
 //! - [`download_file`] / [`download_to_buffer`]: parallel ranged GETs verified with
 //!   CRC-64; a file appears at its path only when complete and verified.
-//! - [`slice_copy`]: server-side copy, multipart above `copy_slice_size`.
+//! - [`slice_copy`]: server-side copy, multipart above `copy_slice_size`;
+//!   [`slice_copy_resume`] continues a multipart copy from its UploadId.
 //!
 //! The engine talks to the service only through the [`MultipartStore`] trait (implemented
 //! by [`crate::client::Client`]), so it is unit-tested against an in-memory fake.
@@ -70,7 +71,7 @@ mod fake;
 #[cfg(test)]
 mod tests;
 
-pub use copy::{CopyOptions, CopyOutput, slice_copy};
+pub use copy::{CopyOptions, CopyOutput, CopyResume, slice_copy, slice_copy_resume};
 pub use download::{
     DownloadOptions, DownloadOutput, MIN_RANGE_SIZE, download_file, download_to_buffer,
 };

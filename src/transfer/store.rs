@@ -297,4 +297,21 @@ pub trait MultipartStore: Sync {
         src: &CopySource,
         range: (u64, u64),
     ) -> Result<PartWritten>;
+
+    /// [`MultipartStore::upload_part_copy`] with the transfer's [`PartWatch`]: the engine
+    /// calls this one. A copied part has no body to report, so the watch only tells a
+    /// store that holds parts back (the queue's, while a pause is pending) when the
+    /// transfer is stopping. The default ignores it.
+    fn upload_part_copy_watched(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        src: &CopySource,
+        range: (u64, u64),
+        watch: &PartWatch<'_>,
+    ) -> Result<PartWritten> {
+        let _ = watch;
+        self.upload_part_copy(key, upload_id, number, src, range)
+    }
 }

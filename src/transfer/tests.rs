@@ -1054,3 +1054,151 @@ fn a_client_runs_parts_on_its_own_named_pool() {
     let again = MultipartStore::pool(&clone).unwrap();
     assert!(std::ptr::eq(pool, again));
 }
+
+fn copy_src(k: &str) -> CopySource {
+    CopySource {
+        bucket: "b-1250000000".into(),
+        region: "ap-guangzhou".into(),
+        key: k.into(),
+        version_id: None,
+    }
+}
+
+/// A multipart copy cancelled midway keeps its upload; `slice_copy_resume` continues it
+/// without copying the parts the service has again.
+#[test]
+fn a_cancelled_multipart_copy_resumes_without_copying_parts_again() {
+    let mut store = Fake::new(TransferConfig {
+        copy_slice_size: MIB as u64,
+        copy_chunk_size: MIB as u64,
+        copy_chunk_parallel_limit: 2,
+        ..cfg()
+    });
+    store.part_delay = Duration::from_millis(10);
+    let bytes = data(8 * MIB + 99, 31);
+    store.insert("src", bytes.clone(), ObjectAttrs::default());
+    let etag = MultipartStore::head(&store, "src").unwrap().etag;
+    let mut cb = |p: &Progress| p.loaded < 2 * MIB as u64;
+    let e = slice_copy(
+        &store,
+        "dst",
+        &copy_src("src"),
+        &CopyOptions::default(),
+        Some(&mut cb),
+    )
+    .unwrap_err();
+    assert_eq!(e.status(), crate::Status::Cancelled, "{e}");
+    let uploads = MultipartStore::list_uploads(&store, "dst").unwrap();
+    assert_eq!(uploads.len(), 1, "the upload is kept");
+    let uid = uploads[0].upload_id.clone();
+    assert!(e.to_string().contains(&uid), "{e}");
+    let kept = MultipartStore::list_parts(&store, "dst", &uid)
+        .unwrap()
+        .len();
+    assert!(
+        (2..9).contains(&kept),
+        "{kept} parts copied before the cancel"
+    );
+    store.reset_calls();
+    let mut first_report = None;
+    let mut cb = |p: &Progress| {
+        first_report.get_or_insert(p.loaded);
+        true
+    };
+    let resume = CopyResume {
+        upload_id: uid.clone(),
+        source_etag: etag,
+    };
+    let out = slice_copy_resume(
+        &store,
+        "dst",
+        &copy_src("src"),
+        &CopyOptions::default(),
+        Some(&resume),
+        Some(&mut cb),
+    )
+    .unwrap();
+    assert_eq!(out.upload_id.as_deref(), Some(uid.as_str()));
+    assert_eq!((out.parts, out.resumed_parts), (9, kept as u32));
+    assert_eq!(
+        store.count(|o| matches!(o, Op::PartCopy(_))),
+        9 - kept,
+        "parts the service had were copied again"
+    );
+    assert_eq!(store.count(|o| *o == Op::Initiate), 0);
+    // The kept parts count as done from the first report.
+    assert_eq!(first_report, Some(kept as u64 * MIB as u64));
+    assert_eq!(store.object("dst").unwrap(), bytes);
+    assert_eq!(out.crc64, Some(crate::crc64::checksum(&bytes)));
+    assert_eq!(store.uploads(), 0);
+}
+
+/// A resume whose source changed (another ETag) aborts the stale upload and copies
+/// everything again; one whose upload is gone starts a new one.
+#[test]
+fn a_copy_resume_of_a_changed_source_or_a_gone_upload_starts_over() {
+    let store = Fake::new(TransferConfig {
+        copy_slice_size: MIB as u64,
+        copy_chunk_size: MIB as u64,
+        ..cfg()
+    });
+    let old = data(3 * MIB, 32);
+    store.insert("src", old.clone(), ObjectAttrs::default());
+    let old_etag = MultipartStore::head(&store, "src").unwrap().etag;
+    let uid = MultipartStore::initiate(&store, "dst", &ObjectAttrs::default()).unwrap();
+    MultipartStore::upload_part_copy(
+        &store,
+        "dst",
+        &uid,
+        1,
+        &copy_src("src"),
+        (0, MIB as u64 - 1),
+    )
+    .unwrap();
+    let new = data(3 * MIB, 33);
+    store.insert("src", new.clone(), ObjectAttrs::default());
+    store.reset_calls();
+    let resume = CopyResume {
+        upload_id: uid.clone(),
+        source_etag: old_etag,
+    };
+    let out = slice_copy_resume(
+        &store,
+        "dst",
+        &copy_src("src"),
+        &CopyOptions::default(),
+        Some(&resume),
+        None,
+    )
+    .unwrap();
+    assert_eq!(out.resumed_parts, 0);
+    assert_ne!(out.upload_id.as_deref(), Some(uid.as_str()));
+    assert_eq!(
+        store.count(|o| *o == Op::Abort),
+        1,
+        "the stale upload is aborted"
+    );
+    assert_eq!(store.count(|o| matches!(o, Op::PartCopy(_))), 3);
+    assert_eq!(store.object("dst").unwrap(), new);
+    assert_eq!(store.uploads(), 0);
+    // An upload the service no longer has: a new one, nothing aborted.
+    store.reset_calls();
+    let etag = MultipartStore::head(&store, "src").unwrap().etag;
+    let gone = CopyResume {
+        upload_id: "no-such-upload".into(),
+        source_etag: etag,
+    };
+    let out = slice_copy_resume(
+        &store,
+        "dst2",
+        &copy_src("src"),
+        &CopyOptions::default(),
+        Some(&gone),
+        None,
+    )
+    .unwrap();
+    assert_eq!((out.parts, out.resumed_parts), (3, 0));
+    assert_eq!(store.count(|o| *o == Op::Initiate), 1);
+    assert_eq!(store.count(|o| *o == Op::Abort), 0);
+    assert_eq!(store.object("dst2").unwrap(), new);
+}

@@ -412,6 +412,19 @@ static void test_transfers(const std::string &bucket, const std::string &region)
     CHECK(q.wait(missing) == QCOS_TASK_STATE_FAILED);
     qcos::TaskInfo mi = q.task_info(missing);
     CHECK(mi.error_status == qcos::Status::Service && mi.error_http_status == 404 && !mi.error_message.empty());
+    // A queued copy (multipart: the client's copy parts are 1 MiB), and one whose source is missing.
+    uint64_t qc = q.copy("qcopied", bucket, region, "big");
+    CHECK(q.wait(qc, 120000) == QCOS_TASK_STATE_SUCCEEDED);
+    qcos::TaskInfo ci = q.task_info(qc);
+    CHECK(ci.is_copy && !ci.is_upload && ci.key == "qcopied" && ci.path.empty());
+    CHECK(ci.source_bucket == bucket && ci.source_region == region && ci.source_key == "big" && ci.source_version_id.empty());
+    CHECK(ci.size == data.size() && ci.crc64_verified && ci.crc64 == cp.crc64);
+    CHECK(c.get_object("qcopied").view() == data);
+    uint64_t qm = q.copy("qcopied2", bucket, region, "no-such-source");
+    CHECK(q.wait(qm) == QCOS_TASK_STATE_FAILED);
+    CHECK(q.task_info(qm).error_http_status == 404);
+    e = expect_error([&] { q.copy("qcopied3", "Bad_Bucket", region, "big"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
     e = expect_error([&] { q.pause(up); });
     CHECK(e.status() == qcos::Status::InvalidState);
     e = expect_error([&] { q.cancel(999999); });

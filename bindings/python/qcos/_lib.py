@@ -355,6 +355,12 @@ PROTOTYPES: Dict[str, Tuple[object, List[object]]] = {
     "qcos_client_append_object": (c_int, [c_void_p, c_char_p, c_uint64, c_void_p, c_size_t, c_void_p, POINTER(c_uint64), POINTER(c_void_p)]),
     "qcos_client_append_object_from_file": (c_int, [c_void_p, c_char_p, c_uint64, c_char_p, c_void_p, POINTER(c_uint64), POINTER(c_void_p)]),
     "qcos_client_append_object_checked": (c_int, [c_void_p, c_char_p, c_uint64, c_uint64, c_void_p, c_size_t, c_void_p, POINTER(c_uint64), POINTER(c_void_p)]),
+    "qcos_queue_copy": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_void_p, c_void_p, POINTER(c_uint64)]),
+    "qcos_task_info_is_copy": (c_bool, [c_void_p]),
+    "qcos_task_info_source_bucket": (c_char_p, [c_void_p]),
+    "qcos_task_info_source_region": (c_char_p, [c_void_p]),
+    "qcos_task_info_source_key": (c_char_p, [c_void_p]),
+    "qcos_task_info_source_version_id": (c_char_p, [c_void_p]),
 }
 
 if sys.platform == "darwin":

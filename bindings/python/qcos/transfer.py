@@ -81,6 +81,13 @@ class TaskInfo:
     crc64_verified: bool
     version_id: str
     size: int
+    #: A server-side copy (:meth:`Queue.copy`); ``path`` is then "" and the
+    #: ``source_*`` fields name the source.
+    is_copy: bool = False
+    source_bucket: str = ""
+    source_region: str = ""
+    source_key: str = ""
+    source_version_id: str = ""
 
 
 def _text(p: Optional[bytes]) -> str:
@@ -391,10 +398,11 @@ def _event(ev: QueueEventStruct) -> QueueEvent:
 
 
 class Queue:
-    """Background transfers: ``file_parallel_limit`` files at once (a client
-    option), each with its own parts in parallel; pause, resume, cancel, wait, and
-    a stream of events. Use it as a context manager; :meth:`close` cancels what is
-    still waiting or running (paused uploads stay resumable on the service).
+    """Background transfers (uploads, downloads and server-side copies):
+    ``file_parallel_limit`` at once (a client option), each with its own parts in
+    parallel; pause, resume, cancel, wait, and a stream of events. Use it as a
+    context manager; :meth:`close` cancels what is still waiting or running (paused
+    uploads stay resumable on the service).
 
     Events come from :meth:`next_event` / :meth:`events`, or, after
     :meth:`set_event_callback`, to a Python callable on the queue's own event thread.
@@ -465,6 +473,53 @@ class Queue:
             )
         return task.value
 
+    def copy(
+        self,
+        key: str,
+        source_key: str,
+        *,
+        source_bucket: Optional[str] = None,
+        source_region: Optional[str] = None,
+        source_version_id: Optional[str] = None,
+        metadata_directive: str = "Copy",
+        **options: Any,
+    ) -> int:
+        """Queue a server-side copy of any size (the official SDK's copy as a task);
+        returns the task id at once. Arguments as for :meth:`Client.copy`, without
+        ``progress`` (the queue's events report it). A multipart copy pauses at part
+        boundaries and resumes the same multipart upload without copying its parts
+        again; :meth:`cancel` aborts it. A missing source makes the task fail with
+        the service's error (see :meth:`task_info`)."""
+        from .client import _cstr, _opt_cstr, _put_options
+
+        if metadata_directive not in ("Copy", "Replaced"):
+            raise InvalidArgumentError(
+                Status.INVALID_ARGUMENT,
+                f"metadata_directive must be 'Copy' or 'Replaced', not {metadata_directive!r}",
+            )
+        t = _split(options)
+        if metadata_directive == "Copy" and options:
+            raise InvalidArgumentError(
+                Status.INVALID_ARGUMENT, "upload options apply only with metadata_directive='Replaced'"
+            )
+        client: Any = self._client
+        task = c_uint64()
+        with _put_options(force=metadata_directive == "Replaced", **options) as po, _TransferOptions(**t) as to:
+            check(
+                lib.qcos_queue_copy(
+                    self._q(),
+                    _cstr(key, "key"),
+                    _cstr(source_bucket if source_bucket is not None else client.bucket, "source_bucket"),
+                    _cstr(source_region if source_region is not None else client.region, "source_region"),
+                    _cstr(source_key, "source_key"),
+                    _opt_cstr(source_version_id, "source_version_id"),
+                    po,
+                    to,
+                    byref(task),
+                )
+            )
+        return task.value
+
     def pause(self, task: int) -> None:
         """Pause a task (at its next part boundary); its multipart upload is kept."""
         check(lib.qcos_queue_pause(self._q(), task))
@@ -519,6 +574,11 @@ class Queue:
                 crc64_verified=bool(lib.qcos_task_info_crc64_verified(i)),
                 version_id=_text(lib.qcos_task_info_version_id(i)),
                 size=lib.qcos_task_info_size(i),
+                is_copy=bool(lib.qcos_task_info_is_copy(i)),
+                source_bucket=_text(lib.qcos_task_info_source_bucket(i)),
+                source_region=_text(lib.qcos_task_info_source_region(i)),
+                source_key=_text(lib.qcos_task_info_source_key(i)),
+                source_version_id=_text(lib.qcos_task_info_source_version_id(i)),
             )
         finally:
             lib.qcos_task_info_free(i)

@@ -168,3 +168,60 @@ def test_queue_event_callback(small_parts: qcos.Client, tmp_path: Path) -> None:
     assert q.callback_errors and isinstance(q.callback_errors[0], RuntimeError)
     with pytest.raises(ValueError, match="closed"):
         q.upload("x", p)
+
+
+def _until_state(q: qcos.Queue, task: int, wanted: set) -> qcos.TaskState:
+    """Read events until ``task`` enters one of ``wanted``; return that state."""
+    for e in q.events(timeout=60):
+        if e.task == task and e.kind == "state" and e.state in wanted:
+            return e.state
+    raise AssertionError(f"task {task} never reached {wanted}")
+
+
+def test_queue_copy(small_parts: qcos.Client) -> None:
+    small_parts.put_object("csrc", DATA)
+    small_parts.put_object("csmall", b"x" * 1000, metadata={"k": "v"})
+    with qcos.Queue(small_parts) as q:
+        # Multipart (1 MiB parts) and single copies, as tasks.
+        big = q.copy("cdst", "csrc")
+        small = q.copy("cdst-small", "csmall", metadata_directive="Replaced", metadata={"k": "new"})
+        assert q.wait(big, timeout=120) == qcos.TaskState.SUCCEEDED
+        assert q.wait(small, timeout=120) == qcos.TaskState.SUCCEEDED
+        info = q.task_info(big)
+        assert info.is_copy and not info.is_upload and info.path == ""
+        assert (info.source_key, info.source_bucket) == ("csrc", small_parts.bucket)
+        assert info.source_region == small_parts.region and info.source_version_id == ""
+        assert info.size == len(DATA) and info.crc64_verified and info.error is None
+        assert info.crc64 == small_parts.head_object("csrc").crc64
+        assert small_parts.get_object("cdst") == DATA
+        assert small_parts.head_object("cdst-small").metadata == {"k": "new"}
+        assert q.task_info(small).is_copy and q.task_info(small).size == 1000
+
+        # Pause then resume: the copy ends with the source's bytes. (On loopback it may
+        # finish before the pause lands; then pausing is refused.)
+        t = q.copy("cpaused", "csrc", part_size=MiB, parallel=1)
+        try:
+            q.pause(t)
+        except qcos.InvalidStateError:
+            pass
+        if _until_state(q, t, {qcos.TaskState.PAUSED, qcos.TaskState.SUCCEEDED}) == qcos.TaskState.PAUSED:
+            assert q.task_info(t).state == qcos.TaskState.PAUSED
+            q.resume(t)
+        assert q.wait(t, timeout=120) == qcos.TaskState.SUCCEEDED
+        assert small_parts.get_object("cpaused") == DATA
+
+        # A missing source: the task fails with the service's error.
+        missing = q.copy("cmissing", "no-such-source")
+        assert q.wait(missing, timeout=120) == qcos.TaskState.FAILED
+        err = q.task_info(missing).error
+        assert isinstance(err, qcos.ServiceError) and err.http_status == 404
+        q.cancel(missing)  # nothing to abort
+        assert q.task_info(missing).state == qcos.TaskState.CANCELLED
+
+        # Bad arguments are refused at once, naming what is wrong.
+        with pytest.raises(qcos.InvalidArgumentError):
+            q.copy("", "csrc")
+        with pytest.raises(qcos.InvalidArgumentError, match="src_bucket"):
+            q.copy("cx", "csrc", source_bucket="Bad_Bucket")
+        with pytest.raises(qcos.InvalidArgumentError):
+            q.copy("cx", "csrc", metadata_directive="Sometimes")
