@@ -14,7 +14,7 @@ use qcos_server::{FaultAction, FaultRule, SeenRequest};
 const PRIMARY: &str = ".cos.ap-guangzhou.myqcloud.com";
 const BACKUP: &str = ".cos.ap-guangzhou.tencentcos.cn";
 
-/// The requests of operation `op` the server saw since `skip` requests ago.
+/// The requests of operation `op` the server saw from `Stats::recent[since]` on.
 fn seen(env: &Env, op: &str, since: usize) -> Vec<SeenRequest> {
     env.server.stats().recent[since..]
         .iter()
@@ -396,6 +396,8 @@ fn bad_service_domains_are_refused_naming_the_problem() {
     }
     let mut cfg = env.config("");
     cfg.service_domain = Some("{AppId}.cos.example.com".into());
-    let e = Client::new(cfg).err().expect("no bucket for {AppId}");
+    let Err(e) = Client::new(cfg) else {
+        panic!("{{AppId}} without a bucket was accepted");
+    };
     assert!(e.to_string().contains("AppId"), "{e}");
 }
