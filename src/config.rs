@@ -94,8 +94,10 @@ pub struct Config {
     /// The switch is per request, as in the official SDKs: once a request switched, its
     /// remaining attempts stay on the backup host, and the client's next request starts
     /// on the primary host again (a flapping network path should not pin a long-lived
-    /// client to the backup domain). Only requests the HTTP layer retries can switch
-    /// (bodies it can replay: memory and file bodies, not one-shot readers).
+    /// client to the backup domain). A request with a one-shot body (Upload Part, APPEND)
+    /// is not sent again by the HTTP layer; when it fails that way, the same request's
+    /// next send by its caller (the transfer engine's part retry) starts on the backup
+    /// host instead.
     ///
     /// Default **true**, as in the seed SDK (cos-js-sdk-v5 `AutoSwitchHost`, §10.1),
     /// whose defaults this config follows; the Python and Go SDKs default to false. It

@@ -829,7 +829,15 @@ pub struct Http {
     skew: AtomicI64,
     creds: CredentialCache,
     clock: fn() -> i64,
+    /// Requests (`METHOD url` on the primary host) with a one-shot body whose last
+    /// attempt failed without an answer from COS: the HTTP layer cannot send them again,
+    /// the caller (the transfer engine, APPEND) does, and that next send starts on the
+    /// backup host. At most [`SWITCH_HINTS`], oldest dropped.
+    switch_hints: Mutex<Vec<String>>,
 }
+
+/// How many one-shot requests [`Http`] remembers to send to the backup host next time.
+const SWITCH_HINTS: usize = 64;
 
 impl std::fmt::Debug for Http {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -880,6 +888,7 @@ impl Http {
             },
             cfg: cfg.clone(),
             clock: system_now,
+            switch_hints: Mutex::new(Vec::new()),
         })
     }
 
@@ -968,6 +977,16 @@ impl Http {
         // The backup-domain address, once this request switched to it (per request:
         // the next request starts on the primary host again).
         let mut backup: Option<Address> = None;
+        // A one-shot request that failed without an answer from COS before is sent
+        // again by its caller: this send is its retry, on the backup host.
+        let hint = (!replayable && self.cfg.auto_switch_host)
+            .then(|| format!("{} {}", req.method.as_str(), primary.url));
+        let mut marked_retry = false;
+        if let Some(h) = &hint
+            && self.take_switch_hint(h)
+        {
+            marked_retry = self.switch_host(&req.target, &primary, &mut backup);
+        }
         let mut retries = 0u32;
         let mut skew_retried = false;
         let mut token_refreshed = false;
@@ -977,7 +996,8 @@ impl Http {
             let addr = backup.as_ref().unwrap_or(&primary);
             let creds = self.credentials()?;
             let key_time = key_time_for(self.now(), self.cfg.sign_expires_secs, &creds);
-            let headers = signed_headers(&req, addr, &creds, key_time, attempt_no > 0);
+            let headers =
+                signed_headers(&req, addr, &creds, key_time, attempt_no > 0 || marked_retry);
             drop(creds);
             attempt_no += 1;
             let offset_before = self.clock_offset();
@@ -1048,6 +1068,9 @@ impl Http {
                         std::thread::sleep(backoff_delay(self.cfg.retry_base_delay_ms, retries));
                         continue;
                     }
+                    if !replayable && not_from_cos(&err) {
+                        self.remember_switch(hint.as_deref(), &req.target, &primary);
+                    }
                     if let Some(b) = &backup {
                         err.message = format!(
                             "{} (after switching to the backup host {})",
@@ -1062,6 +1085,11 @@ impl Http {
                     partial,
                 } => {
                     if !error.is_retryable() || !replayable || retries >= self.cfg.max_retries {
+                        if !replayable
+                            && matches!(error, Error::Network { .. } | Error::Timeout { .. })
+                        {
+                            self.remember_switch(hint.as_deref(), &req.target, &primary);
+                        }
                         return Err(match &backup {
                             Some(b) => error.with_note(&format!(
                                 "after switching to the backup host {}",
@@ -1123,6 +1151,38 @@ impl Http {
         }
         *backup = backup_address(&self.cfg, self.endpoint.as_ref(), target, primary);
         backup.is_some()
+    }
+
+    /// Remember that the one-shot request `hint` failed without an answer from COS, so
+    /// that its next send (by the caller) goes to the backup host, when switching is
+    /// allowed for it.
+    fn remember_switch(&self, hint: Option<&str>, target: &Target, primary: &Address) {
+        let Some(h) = hint else { return };
+        if backup_address(&self.cfg, self.endpoint.as_ref(), target, primary).is_none() {
+            return;
+        }
+        if let Ok(mut hints) = self.switch_hints.lock() {
+            if !hints.iter().any(|x| x == h) {
+                if hints.len() >= SWITCH_HINTS {
+                    hints.remove(0);
+                }
+                hints.push(h.to_string());
+            }
+        }
+    }
+
+    /// Take (and forget) the hint left by [`Http::remember_switch`] for `hint`.
+    fn take_switch_hint(&self, hint: &str) -> bool {
+        match self.switch_hints.lock() {
+            Ok(mut hints) => match hints.iter().position(|x| x == hint) {
+                Some(i) => {
+                    hints.remove(i);
+                    true
+                }
+                None => false,
+            },
+            Err(_) => false,
+        }
     }
 
     fn net_error(&self, e: ureq::Error, addr: &Address) -> Error {

@@ -401,3 +401,45 @@ fn bad_service_domains_are_refused_naming_the_problem() {
     };
     assert!(e.to_string().contains("AppId"), "{e}");
 }
+
+#[test]
+fn a_multipart_part_retried_by_the_engine_goes_to_the_backup_host() {
+    // Upload Part bodies are one-shot readers the HTTP layer does not replay; the
+    // transfer engine sends the part again, and that send goes to the backup host.
+    let env = start();
+    let bucket = "parts-1250000000";
+    let mut cfg = env.config(bucket);
+    cfg.chunk_size = 1 << 20;
+    cfg.slice_size = 1 << 20;
+    cfg.chunk_parallel_limit = 2;
+    cfg.chunk_retry_times = 2;
+    let c = Client::new(cfg).unwrap();
+    c.create_bucket().unwrap();
+    let data: Vec<u8> = (0..(3u32 << 20) + 1234)
+        .map(|i| (i * 31 + i / 4099) as u8)
+        .collect();
+    let path = env.dir.path().join("parts.bin");
+    std::fs::write(&path, &data).unwrap();
+    env.server.faults().add(
+        FaultRule::new(FaultAction::ResetBeforeBody)
+            .method("PUT")
+            .query_contains("partNumber=2")
+            .host_contains(".myqcloud.com")
+            .times(0),
+    );
+    let m = mark(&env);
+    c.upload_file(
+        "parts.bin",
+        qcos::transfer::UploadSource::File(&path),
+        &qcos::transfer::UploadOptions::default(),
+        None,
+    )
+    .expect("part 2 goes through the backup host");
+    let parts: Vec<SeenRequest> = seen(&env, "upload_part", m);
+    assert_eq!(parts.len(), 5, "{parts:?}");
+    let backup: Vec<&SeenRequest> = parts.iter().filter(|r| r.host.ends_with(BACKUP)).collect();
+    assert_eq!(backup.len(), 1, "only part 2's second send: {parts:?}");
+    assert!(backup[0].sdk_retry);
+    env.server.faults().clear();
+    assert_eq!(get(&c, "parts.bin").unwrap(), data);
+}
