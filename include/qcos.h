@@ -1214,6 +1214,48 @@ qcos_status qcos_config_set_upload_check_content_md5(qcos_config *cfg, bool valu
 qcos_status qcos_config_set_upload_add_meta_md5(qcos_config *cfg, bool value);
 
 /**
+ * Backup-domain switching (on by default, as in the seed SDK cos-js-sdk-v5): when a
+ * request to the default host "{Bucket}.cos.{Region}.myqcloud.com" fails in a way
+ * that did not come from COS (a network error or timeout, or a 5xx or 301/302/307
+ * answer without an x-cos-request-id), its retry goes to
+ * "{Bucket}.cos.{Region}.tencentcos.cn" instead, re-signed for that Host. Per request:
+ * the next request starts on the primary host again. Never with a domain template,
+ * acceleration, path style or for GET Service; with an endpoint only the Host header
+ * changes (the connection still goes to the endpoint). Presigned URLs are not
+ * affected. `value`: true (the default) to switch, false to always retry the same host.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+ * the value is out of range (the config is then unchanged).
+ * Thread: one thread at a time per config.
+ *
+ * ```c
+ * qcos_config_set_auto_switch_host(cfg, false);  // always retry the primary host
+ * ```
+ */
+qcos_status qcos_config_set_auto_switch_host(qcos_config *cfg, bool value);
+
+/**
+ * Set the host for GET Service (qcos_client_list_buckets) instead of
+ * "service.cos.myqcloud.com", e.g. "service.cos.tencentcos.cn" or
+ * "cos.{Region}.myqcloud.com". A "host[:port]" template: {Region} and {AppId}
+ * (case-insensitive, single or double braces) become the region and the APPID suffix
+ * of the bucket ({AppId} needs a bucket). It is the signed Host; with an endpoint the
+ * connection still goes to the endpoint. Default: none. NULL removes it.
+ *
+ * `service_domain`: copied. Statuses: `QCOS_STATUS_OK`;
+ * `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL, the text is not UTF-8, or it is
+ * not a host[:port] template: empty, a scheme ("https://..."), a path, query or user
+ * info, CR/LF or another control character, a placeholder other than {Region} and
+ * {AppId}, {AppId} without a bucket, a bad port (the last error names the problem;
+ * the config is then unchanged). Thread: one thread at a time per config.
+ *
+ * ```c
+ * qcos_config_set_service_domain(cfg, "cos.{Region}.tencentcos.cn");
+ * ```
+ */
+qcos_status qcos_config_set_service_domain(qcos_config *cfg, const char *service_domain);
+
+/**
  * Build a client from a configuration.
  *
  * `cfg`: consumed, success or not: do not use or free it after this call.

@@ -80,6 +80,40 @@ pub struct Config {
     pub path_style: bool,
     /// Use the global acceleration host `{Bucket}.cos.accelerate.myqcloud.com`. Default false.
     pub use_accelerate: bool,
+    /// Backup-domain switching (cos-protocol.md §7.3): when a request to the default
+    /// host `{Bucket}.cos.{Region}.myqcloud.com` fails in a way that did not come from
+    /// COS (a network error or timeout, or a 5xx or 301/302/307 answer without an
+    /// `x-cos-request-id`), its next attempt goes to the backup host
+    /// `{Bucket}.cos.{Region}.tencentcos.cn` instead: same path and query, re-signed for
+    /// the new `Host`, with `x-cos-sdk-retry: true` as every retry. Only the default host
+    /// form switches: not a `domain` template, not `use_accelerate`, not `path_style`,
+    /// not GET Service. With an `endpoint` the connection still goes to the endpoint;
+    /// only the `Host` header (and so the signature) changes. Presigned URLs are never
+    /// affected.
+    ///
+    /// The switch is per request, as in the official SDKs: once a request switched, its
+    /// remaining attempts stay on the backup host, and the client's next request starts
+    /// on the primary host again (a flapping network path should not pin a long-lived
+    /// client to the backup domain). A request with a one-shot body (Upload Part, APPEND)
+    /// is not sent again by the HTTP layer; when it fails that way, the same request's
+    /// next send by its caller (the transfer engine's part retry) starts on the backup
+    /// host instead.
+    ///
+    /// Default **true**, as in the seed SDK (cos-js-sdk-v5 `AutoSwitchHost`, §10.1),
+    /// whose defaults this config follows; the Python and Go SDKs default to false. It
+    /// only changes attempts that are retries of failures COS never answered, so it
+    /// cannot turn a COS answer into something else, and the backup domain serves the
+    /// same buckets with the same keys.
+    pub auto_switch_host: bool,
+    /// Host for GET Service (list buckets) instead of `service.cos.myqcloud.com`, e.g.
+    /// `service.cos.tencentcos.cn` or `cos.{Region}.myqcloud.com` (§1.1). A `host[:port]`
+    /// template: `{Region}` and `{AppId}` (case-insensitive, `{x}` or `{{x}}`, the JS
+    /// SDK's `ServiceDomain` placeholders) become the region and the APPID suffix of
+    /// `bucket` (`{AppId}` needs a bucket). No scheme (it comes from `protocol` or the
+    /// `endpoint`), path, query, user info, other placeholders, CR/LF or control
+    /// characters. It is the signed `Host`; with an `endpoint` the connection still goes
+    /// to the endpoint. Default: none.
+    pub service_domain: Option<String>,
     /// Whole-request timeout in milliseconds (connect, send, receive the whole body);
     /// 0 = none. Default 0, as in the seed SDK: large transfers must not be cut off by a
     /// fixed budget; stalls are caught by `io_timeout_ms`.
@@ -158,6 +192,8 @@ impl Config {
             endpoint: None,
             path_style: false,
             use_accelerate: false,
+            auto_switch_host: true,
+            service_domain: None,
             timeout_ms: 0,
             connect_timeout_ms: 10_000,
             io_timeout_ms: 60_000,
@@ -258,6 +294,9 @@ impl Config {
                 )
             })?;
         }
+        if let Some(sd) = &self.service_domain {
+            service_host(sd, &self.bucket, &self.region)?;
+        }
         if self.sign_expires_secs <= 0 {
             return Err(Error::invalid(
                 "sign_expires_secs",
@@ -316,6 +355,8 @@ impl fmt::Debug for Config {
             .field("endpoint", &self.endpoint)
             .field("path_style", &self.path_style)
             .field("use_accelerate", &self.use_accelerate)
+            .field("auto_switch_host", &self.auto_switch_host)
+            .field("service_domain", &self.service_domain)
             .field("timeout_ms", &self.timeout_ms)
             .field("connect_timeout_ms", &self.connect_timeout_ms)
             .field("io_timeout_ms", &self.io_timeout_ms)
@@ -477,6 +518,74 @@ pub fn expand_domain(template: &str, bucket: &str, region: &str) -> String {
     out
 }
 
+/// The host for GET Service from a `service_domain` template: `{Region}` and `{AppId}`
+/// (case-insensitive, single or double braces) replaced, the result checked as
+/// `host[:port]`. The error names the problem (scheme, path, control character,
+/// unknown placeholder, `{AppId}` without a bucket, bad host or port).
+pub fn service_host(template: &str, bucket: &str, region: &str) -> Result<String> {
+    let bad = |why: String| Error::invalid("service_domain", format!("{template:?}: {why}"));
+    if template.is_empty() {
+        return Err(bad(
+            "is empty (give a host such as service.cos.myqcloud.com, or no service_domain)".into(),
+        ));
+    }
+    if let Some(c) = template.chars().find(|c| c.is_control()) {
+        return Err(bad(format!(
+            "contains {c:?} (CR, LF and other control characters are not allowed)"
+        )));
+    }
+    if template.contains("://") {
+        return Err(bad(
+            "must be a host[:port] without a scheme (the scheme comes from protocol or endpoint)"
+                .into(),
+        ));
+    }
+    if let Some(c) = template
+        .chars()
+        .find(|c| matches!(c, '/' | '?' | '#' | '@' | ' '))
+    {
+        return Err(bad(format!(
+            "contains {c:?}: a path, query, user info or space is not allowed (only host[:port])"
+        )));
+    }
+    let appid = bucket.rsplit_once('-').map(|(_, a)| a).unwrap_or("");
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        if after.starts_with('}') {
+            return Err(bad("has a '}' without a matching '{'".into()));
+        }
+        let double = after.starts_with("{{");
+        let (inner_start, close) = if double { (2, "}}") } else { (1, "}") };
+        let Some(end) = after[inner_start..].find(close) else {
+            return Err(bad("has a '{' without a matching '}'".into()));
+        };
+        let key = &after[inner_start..inner_start + end];
+        match key.to_ascii_lowercase().as_str() {
+            "region" => out.push_str(region),
+            "appid" if appid.is_empty() => {
+                return Err(bad(
+                    "uses {AppId} but no bucket \"name-APPID\" is configured to take it from"
+                        .into(),
+                ));
+            }
+            "appid" => out.push_str(appid),
+            _ => {
+                return Err(bad(format!(
+                    "unknown placeholder {{{key}}} (only {{Region}} and {{AppId}} are defined)"
+                )));
+            }
+        }
+        rest = &after[inner_start + end + close.len()..];
+    }
+    out.push_str(rest);
+    validate_host_port(&out)
+        .map_err(|why| bad(format!("does not expand to a host[:port]: {why}")))?;
+    Ok(out)
+}
+
 /// Split an expanded domain into an optional scheme override and the host.
 pub fn domain_host(expanded: &str) -> (Option<Protocol>, String) {
     let (p, h) = split_scheme(expanded);
@@ -568,6 +677,72 @@ mod tests {
         );
         assert_eq!(expand_domain("plain.com", b, "r"), "plain.com");
         assert_eq!(expand_domain("broken{x", b, "r"), "broken{x");
+    }
+
+    #[test]
+    fn backup_switching_is_on_by_default_and_service_domain_off() {
+        let c = Config::new("ap-guangzhou", "b-1250000000");
+        assert!(c.auto_switch_host);
+        assert_eq!(c.service_domain, None);
+        let d = format!("{c:?}");
+        assert!(d.contains("auto_switch_host: true"), "{d}");
+    }
+
+    #[test]
+    fn service_domain_templates() {
+        let b = "examplebucket-1250000000";
+        assert_eq!(
+            service_host("service.cos.tencentcos.cn", b, "ap-beijing").unwrap(),
+            "service.cos.tencentcos.cn"
+        );
+        assert_eq!(
+            service_host("cos.{Region}.myqcloud.com", b, "ap-beijing").unwrap(),
+            "cos.ap-beijing.myqcloud.com"
+        );
+        assert_eq!(
+            service_host("{{appid}}.svc.{{REGION}}.example.com:8443", b, "r-1").unwrap(),
+            "1250000000.svc.r-1.example.com:8443"
+        );
+        assert_eq!(
+            service_host("cos.{Region}.myqcloud.com", "", "ap-beijing").unwrap(),
+            "cos.ap-beijing.myqcloud.com",
+            "{{Region}} needs no bucket"
+        );
+        for (bad, why) in [
+            ("", "empty"),
+            ("https://service.cos.myqcloud.com", "scheme"),
+            ("service.cos.myqcloud.com/x", "path"),
+            ("service.cos.myqcloud.com?x", "query"),
+            ("u@service.cos.myqcloud.com", "user info"),
+            ("service.cos.myqcloud.com\r\nX-Evil: 1", "control"),
+            ("service.cos.myqcloud.com\n", "control"),
+            ("{Bucket}.cos.myqcloud.com", "unknown placeholder {Bucket}"),
+            ("cos.{Region.myqcloud.com", "without a matching '}'"),
+            ("cos.Region}.myqcloud.com", "without a matching '{'"),
+            ("service.cos.myqcloud.com:99999", "port"),
+            ("bad_host!.com", "host"),
+        ] {
+            let e = service_host(bad, b, "ap-beijing").unwrap_err();
+            assert_eq!(e.status(), crate::Status::InvalidArgument, "{bad:?}");
+            let msg = e.to_string();
+            assert!(
+                msg.contains("service_domain") && msg.contains(why),
+                "{bad:?}: {msg}"
+            );
+        }
+        let e = service_host("{AppId}.cos.myqcloud.com", "", "r").unwrap_err();
+        assert!(e.to_string().contains("no bucket"), "{e}");
+        // Config::validate checks it.
+        let mut c = Config::new("ap-beijing", "");
+        c.service_domain = Some("svc.{AppId}.example.com".into());
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("service_domain")
+        );
+        c.bucket = b.into();
+        assert!(c.validate().is_ok());
     }
 
     #[test]

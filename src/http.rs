@@ -10,7 +10,10 @@
 //! answer updates the offset from the response `Date` and the request is re-signed and
 //! sent once more. A GET body streamed into a sink that breaks midway is continued with
 //! a `Range` for the rest, pinned by `If-Match` to the first answer's ETag
-//! ([`Http::send_to`]).
+//! ([`Http::send_to`]). With `Config::auto_switch_host`, a retry after a failure that
+//! did not come from COS (network error, timeout, 5xx/301/302/307 without a request
+//! id) goes to the backup domain `{Bucket}.cos.{Region}.tencentcos.cn`
+//! ([`backup_address`]); the switch lasts for the rest of that request only.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -22,7 +25,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::auth::{self, CredentialProvider, Credentials, KeyTime};
-use crate::config::{Config, Endpoint, Protocol, domain_host, expand_domain, parse_endpoint};
+use crate::config::{
+    Config, Endpoint, Protocol, domain_host, expand_domain, parse_endpoint, service_host,
+};
 use crate::crc64::Crc64;
 use crate::encode::{key_to_path, query_string};
 use crate::error::{Error, Result, ServiceError};
@@ -269,6 +274,24 @@ pub fn resolve(
             "no bucket is configured; set Config::bucket for bucket and object operations",
         ));
     }
+    if let (Target::Service, Some(sd)) = (target, &cfg.service_domain) {
+        // The configured GET Service host, in either addressing style.
+        let host = service_host(sd, bucket, &cfg.region)?;
+        let base = match endpoint {
+            Some(ep) => ep.base_url(),
+            None => format!("{}://{host}", cfg.protocol.scheme()),
+        };
+        let url = if query.is_empty() {
+            format!("{base}/")
+        } else {
+            format!("{base}/?{query}")
+        };
+        return Ok(Address {
+            url,
+            host,
+            sign_path: "/".into(),
+        });
+    }
     let (path, sign_path, host, base) = if cfg.path_style {
         let (host, base) = match endpoint {
             Some(ep) => (ep.authority(), ep.base_url()),
@@ -312,6 +335,57 @@ pub fn resolve(
         host,
         sign_path,
     })
+}
+
+/// The backup-domain address of `target` (cos-protocol.md §7.3): `None` unless
+/// `auto_switch_host` is on and the request goes to the default virtual-hosted host
+/// `{Bucket}.cos.{Region}.myqcloud.com` (no `domain` template, no acceleration, no path
+/// style, not GET Service). Otherwise `primary` with the `Host` (and, without an
+/// endpoint, the URL's host) replaced by `{Bucket}.cos.{Region}.tencentcos.cn`; the
+/// path, query and signed path stay the same, and an endpoint stays the connection
+/// target.
+pub fn backup_address(
+    cfg: &Config,
+    endpoint: Option<&Endpoint>,
+    target: &Target,
+    primary: &Address,
+) -> Option<Address> {
+    if !cfg.auto_switch_host
+        || cfg.path_style
+        || cfg.domain.is_some()
+        || cfg.use_accelerate
+        || cfg.bucket.is_empty()
+        || matches!(target, Target::Service)
+    {
+        return None;
+    }
+    let default_host = format!("{}.cos.{}.myqcloud.com", cfg.bucket, cfg.region);
+    if primary.host != default_host {
+        return None;
+    }
+    let host = format!("{}.cos.{}.tencentcos.cn", cfg.bucket, cfg.region);
+    let url = match endpoint {
+        Some(_) => primary.url.clone(),
+        None => {
+            let scheme = cfg.protocol.scheme();
+            let rest = primary
+                .url
+                .strip_prefix(&format!("{scheme}://{default_host}"))?;
+            format!("{scheme}://{host}{rest}")
+        }
+    };
+    Some(Address {
+        url,
+        host,
+        sign_path: primary.sign_path.clone(),
+    })
+}
+
+/// Did a non-2xx answer come from somewhere other than COS (cos-protocol.md §7.3: a
+/// 5xx or 301/302/307 without a request id), so that a retry may switch hosts?
+fn not_from_cos(err: &ServiceError) -> bool {
+    err.request_id.is_empty()
+        && (err.http_status >= 500 || matches!(err.http_status, 301 | 302 | 307))
 }
 
 /// The headers of one attempt, `Authorization` included (pure: credentials and the
@@ -755,7 +829,15 @@ pub struct Http {
     skew: AtomicI64,
     creds: CredentialCache,
     clock: fn() -> i64,
+    /// Requests (`METHOD url` on the primary host) with a one-shot body whose last
+    /// attempt failed without an answer from COS: the HTTP layer cannot send them again,
+    /// the caller (the transfer engine, APPEND) does, and that next send starts on the
+    /// backup host. At most [`SWITCH_HINTS`], oldest dropped.
+    switch_hints: Mutex<Vec<String>>,
 }
+
+/// How many one-shot requests [`Http`] remembers to send to the backup host next time.
+const SWITCH_HINTS: usize = 64;
 
 impl std::fmt::Debug for Http {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -806,6 +888,7 @@ impl Http {
             },
             cfg: cfg.clone(),
             clock: system_now,
+            switch_hints: Mutex::new(Vec::new()),
         })
     }
 
@@ -890,22 +973,37 @@ impl Http {
     ) -> Result<Response> {
         let replayable = req.body.is_replayable();
         let query = query_string(&req.query);
-        let addr = self.address(&req.target, &query)?;
+        let primary = self.address(&req.target, &query)?;
+        // The backup-domain address, once this request switched to it (per request:
+        // the next request starts on the primary host again).
+        let mut backup: Option<Address> = None;
+        // A one-shot request that failed without an answer from COS before is sent
+        // again by its caller: this send is its retry, on the backup host.
+        let hint = (!replayable && self.cfg.auto_switch_host)
+            .then(|| format!("{} {}", req.method.as_str(), primary.url));
+        let mut marked_retry = false;
+        if let Some(h) = &hint
+            && self.take_switch_hint(h)
+        {
+            marked_retry = self.switch_host(&req.target, &primary, &mut backup);
+        }
         let mut retries = 0u32;
         let mut skew_retried = false;
         let mut token_refreshed = false;
         let mut attempt_no = 0u32;
         let mut resume: Option<Resume> = None;
         loop {
+            let addr = backup.as_ref().unwrap_or(&primary);
             let creds = self.credentials()?;
             let key_time = key_time_for(self.now(), self.cfg.sign_expires_secs, &creds);
-            let headers = signed_headers(&req, &addr, &creds, key_time, attempt_no > 0);
+            let headers =
+                signed_headers(&req, addr, &creds, key_time, attempt_no > 0 || marked_retry);
             drop(creds);
             attempt_no += 1;
             let offset_before = self.clock_offset();
             let outcome = self.attempt(
                 &mut req,
-                &addr,
+                addr,
                 headers,
                 match &mut sink {
                     Some(s) => Some(&mut **s),
@@ -932,7 +1030,7 @@ impl Http {
                     }
                     return Err(Error::Service(err));
                 }
-                Attempt::Failed(err, date) => {
+                Attempt::Failed(mut err, date) => {
                     // A HEAD answer has no body to name the skew: a 403 whose `Date`
                     // moved the learned offset is treated the same way.
                     let skewed = err.is_clock_skew()
@@ -956,10 +1054,28 @@ impl Http {
                         token_refreshed = true;
                         continue;
                     }
-                    if err.is_retryable() && replayable && retries < self.cfg.max_retries {
+                    // An answer that did not come from COS (no request id: a proxy or
+                    // gateway on the way) sends the retry to the backup domain. A
+                    // 301/302/307 is retried only together with that switch.
+                    let switched = replayable
+                        && retries < self.cfg.max_retries
+                        && not_from_cos(&err)
+                        && self.switch_host(&req.target, &primary, &mut backup);
+                    if switched
+                        || (err.is_retryable() && replayable && retries < self.cfg.max_retries)
+                    {
                         retries += 1;
                         std::thread::sleep(backoff_delay(self.cfg.retry_base_delay_ms, retries));
                         continue;
+                    }
+                    if !replayable && not_from_cos(&err) {
+                        self.remember_switch(hint.as_deref(), &req.target, &primary);
+                    }
+                    if let Some(b) = &backup {
+                        err.message = format!(
+                            "{} (after switching to the backup host {})",
+                            err.message, b.host
+                        );
                     }
                     return Err(Error::Service(err));
                 }
@@ -969,7 +1085,18 @@ impl Http {
                     partial,
                 } => {
                     if !error.is_retryable() || !replayable || retries >= self.cfg.max_retries {
-                        return Err(error);
+                        if !replayable
+                            && matches!(error, Error::Network { .. } | Error::Timeout { .. })
+                        {
+                            self.remember_switch(hint.as_deref(), &req.target, &primary);
+                        }
+                        return Err(match &backup {
+                            Some(b) => error.with_note(&format!(
+                                "after switching to the backup host {}",
+                                b.host
+                            )),
+                            None => error,
+                        });
                     }
                     if sink_touched {
                         // Bytes already reached the sink: only a GET whose body broke on
@@ -996,11 +1123,65 @@ impl Http {
                             r.apply(&mut req);
                         }
                     }
+                    if matches!(error, Error::Network { .. } | Error::Timeout { .. }) {
+                        // A network error or timeout (before an answer, or in the
+                        // middle of a body): the retry goes to the backup domain when
+                        // that is allowed, a resumed GET included.
+                        self.switch_host(&req.target, &primary, &mut backup);
+                    }
                     retries += 1;
                     std::thread::sleep(backoff_delay(self.cfg.retry_base_delay_ms, retries));
                     continue;
                 }
             }
+        }
+    }
+
+    /// Point the rest of this request's attempts at the backup domain, when
+    /// `auto_switch_host` allows it for this request and it has not switched yet.
+    /// Returns true when it switched now.
+    fn switch_host(
+        &self,
+        target: &Target,
+        primary: &Address,
+        backup: &mut Option<Address>,
+    ) -> bool {
+        if backup.is_some() {
+            return false;
+        }
+        *backup = backup_address(&self.cfg, self.endpoint.as_ref(), target, primary);
+        backup.is_some()
+    }
+
+    /// Remember that the one-shot request `hint` failed without an answer from COS, so
+    /// that its next send (by the caller) goes to the backup host, when switching is
+    /// allowed for it.
+    fn remember_switch(&self, hint: Option<&str>, target: &Target, primary: &Address) {
+        let Some(h) = hint else { return };
+        if backup_address(&self.cfg, self.endpoint.as_ref(), target, primary).is_none() {
+            return;
+        }
+        if let Ok(mut hints) = self.switch_hints.lock() {
+            if !hints.iter().any(|x| x == h) {
+                if hints.len() >= SWITCH_HINTS {
+                    hints.remove(0);
+                }
+                hints.push(h.to_string());
+            }
+        }
+    }
+
+    /// Take (and forget) the hint left by [`Http::remember_switch`] for `hint`.
+    fn take_switch_hint(&self, hint: &str) -> bool {
+        match self.switch_hints.lock() {
+            Ok(mut hints) => match hints.iter().position(|x| x == hint) {
+                Some(i) => {
+                    hints.remove(i);
+                    true
+                }
+                None => false,
+            },
+            Err(_) => false,
         }
     }
 
@@ -1346,6 +1527,111 @@ mod tests {
         let nob = Config::new("ap-guangzhou", "");
         assert!(resolve(&nob, None, &Target::Bucket, "").is_err());
         assert!(resolve(&nob, None, &Target::Service, "").is_ok());
+    }
+
+    #[test]
+    fn backup_domain_only_for_the_default_host() {
+        let c = cfg();
+        let obj = Target::Object("dir/a b.txt".into());
+        let q = "versionId=x";
+        let p = resolve(&c, None, &obj, q).unwrap();
+        let b = backup_address(&c, None, &obj, &p).unwrap();
+        assert_eq!(
+            b.url,
+            "https://examplebucket-1250000000.cos.ap-guangzhou.tencentcos.cn/dir/a%20b.txt?versionId=x"
+        );
+        assert_eq!(
+            b.host,
+            "examplebucket-1250000000.cos.ap-guangzhou.tencentcos.cn"
+        );
+        assert_eq!(b.sign_path, p.sign_path);
+        let bb = backup_address(
+            &c,
+            None,
+            &Target::Bucket,
+            &resolve(&c, None, &Target::Bucket, "").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            bb.url,
+            "https://examplebucket-1250000000.cos.ap-guangzhou.tencentcos.cn/"
+        );
+
+        // With an endpoint only the Host changes; the connection stays the endpoint.
+        let ep = parse_endpoint("http://127.0.0.1:9000").unwrap();
+        let p = resolve(&c, Some(&ep), &obj, q).unwrap();
+        let b = backup_address(&c, Some(&ep), &obj, &p).unwrap();
+        assert_eq!(b.url, p.url);
+        assert_eq!(b.authority(), "127.0.0.1:9000");
+        assert!(b.host.ends_with(".tencentcos.cn"));
+
+        // Never for other host forms, GET Service, or with the option off.
+        let mut off = c.clone();
+        off.auto_switch_host = false;
+        let mut dom = c.clone();
+        dom.domain = Some("{Bucket}.cos.{Region}.myqcloud.com".into());
+        let mut dom2 = c.clone();
+        dom2.domain = Some("files.example.com".into());
+        let mut acc = c.clone();
+        acc.use_accelerate = true;
+        let mut ps = c.clone();
+        ps.path_style = true;
+        for (name, k) in [
+            ("off", &off),
+            ("domain template (even one equal to the default)", &dom),
+            ("custom domain", &dom2),
+            ("accelerate", &acc),
+            ("path style", &ps),
+        ] {
+            let p = resolve(k, None, &obj, q).unwrap();
+            assert_eq!(backup_address(k, None, &obj, &p), None, "{name}");
+            let p = resolve(k, Some(&ep), &obj, q).unwrap();
+            assert_eq!(
+                backup_address(k, Some(&ep), &obj, &p),
+                None,
+                "{name} + endpoint"
+            );
+        }
+        let p = resolve(&c, None, &Target::Service, "").unwrap();
+        assert_eq!(backup_address(&c, None, &Target::Service, &p), None);
+    }
+
+    #[test]
+    fn service_domain_addresses_get_service() {
+        let mut c = cfg();
+        c.service_domain = Some("cos.{Region}.tencentcos.cn".into());
+        let a = resolve(&c, None, &Target::Service, "max-keys=5").unwrap();
+        assert_eq!(a.url, "https://cos.ap-guangzhou.tencentcos.cn/?max-keys=5");
+        assert_eq!(a.host, "cos.ap-guangzhou.tencentcos.cn");
+        assert_eq!(a.sign_path, "/");
+        let ep = parse_endpoint("http://127.0.0.1:9000").unwrap();
+        let a = resolve(&c, Some(&ep), &Target::Service, "").unwrap();
+        assert_eq!(a.url, "http://127.0.0.1:9000/");
+        assert_eq!(a.host, "cos.ap-guangzhou.tencentcos.cn");
+        c.path_style = true;
+        let a = resolve(&c, Some(&ep), &Target::Service, "").unwrap();
+        assert_eq!(a.host, "cos.ap-guangzhou.tencentcos.cn");
+        // Bucket and object requests are not affected.
+        let a = resolve(&c, Some(&ep), &Target::Bucket, "").unwrap();
+        assert_eq!(a.host, "127.0.0.1:9000");
+        c.service_domain = Some("http://x".into());
+        assert!(resolve(&c, None, &Target::Service, "").is_err());
+    }
+
+    #[test]
+    fn only_answers_without_a_request_id_are_foreign() {
+        let e = |status: u16, rid: &str| ServiceError {
+            http_status: status,
+            request_id: rid.into(),
+            ..Default::default()
+        };
+        for s in [500, 502, 503, 504, 301, 302, 307] {
+            assert!(not_from_cos(&e(s, "")), "{s}");
+            assert!(!not_from_cos(&e(s, "RID")), "{s} with a request id");
+        }
+        for s in [304, 400, 403, 404, 412] {
+            assert!(!not_from_cos(&e(s, "")), "{s}");
+        }
     }
 
     #[test]

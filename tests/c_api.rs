@@ -446,3 +446,92 @@ fn c_append_end_to_end() {
 fn c_append_end_to_end_under_valgrind() {
     append_test(true);
 }
+
+/// tests/c/domains.c in `mode` ("switch" or "noswitch") against a server that resets
+/// every GET whose Host is the primary domain. Returns the server's record of the GET
+/// Object and GET Service requests of the run.
+fn domains_run(under_valgrind: bool, mode: &str) -> Vec<qcos_server::SeenRequest> {
+    const BUCKET: &str = "cdomains-1250000000";
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_c(&manifest_dir().join("tests/c/domains.c"), build.path());
+    let server = start_server(true);
+    let mut cfg = qcos::config::Config::new(REGION, BUCKET);
+    cfg.endpoint = Some(server.server.endpoint());
+    cfg.credentials = Some(qcos::auth::Credentials::new(
+        TEST_SECRET_ID,
+        TEST_SECRET_KEY,
+    ));
+    let client = qcos::client::Client::new(cfg).expect("client");
+    client
+        .put_object(
+            "domains/obj",
+            qcos::Body::Bytes(b"hello from the backup host"),
+            &qcos::PutObjectOptions::default(),
+        )
+        .expect("store the object");
+    server.faults().add(
+        qcos_server::FaultRule::new(qcos_server::FaultAction::ResetBeforeBody)
+            .method("GET")
+            .host_contains(".myqcloud.com")
+            .times(0),
+    );
+    let before = server.stats().recent.len();
+    let mut cmd = if under_valgrind {
+        valgrind(&exe)
+    } else {
+        Command::new(&exe)
+    };
+    cmd.arg(mode);
+    let out = run(cmd, &c_env(&server, BUCKET));
+    assert_success(&format!("tests/c/domains.c {mode}"), &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(
+        out.stderr.is_empty(),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.stats().recent[before..]
+        .iter()
+        .filter(|r| r.op == "get_object" || r.op == "list_buckets")
+        .cloned()
+        .collect()
+}
+
+fn domains_cases(under_valgrind: bool) {
+    let primary = "cdomains-1250000000.cos.ap-guangzhou.myqcloud.com";
+    let backup = "cdomains-1250000000.cos.ap-guangzhou.tencentcos.cn";
+    let seen = domains_run(under_valgrind, "switch");
+    let got: Vec<(&str, &str, bool)> = seen
+        .iter()
+        .map(|r| (r.op.as_str(), r.host.as_str(), r.sdk_retry))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("get_object", primary, false),
+            ("get_object", backup, true),
+            ("list_buckets", "cos.ap-guangzhou.tencentcos.cn", false),
+        ]
+    );
+    let seen = domains_run(under_valgrind, "noswitch");
+    let got: Vec<(&str, bool)> = seen
+        .iter()
+        .map(|r| (r.host.as_str(), r.sdk_retry))
+        .collect();
+    assert_eq!(got, [(primary, false), (primary, true)]);
+}
+
+/// Backup-domain switching and the service domain from C (tests/c/domains.c): the
+/// setters with NULL and bad input, a GET whose primary host fails retried on the
+/// backup host, list_buckets on the configured service host, and switching off.
+#[test]
+fn c_domains_switch_and_service_domain() {
+    domains_cases(false);
+}
+
+/// The same under valgrind.
+#[test]
+fn c_domains_switch_and_service_domain_under_valgrind() {
+    domains_cases(true);
+}

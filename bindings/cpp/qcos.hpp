@@ -733,6 +733,10 @@ public:
     Config &upload_queue_size(size_t v) { return set(qcos_config_set_upload_queue_size, v); }
     Config &upload_check_content_md5(bool v) { return set(qcos_config_set_upload_check_content_md5, v); }
     Config &upload_add_meta_md5(bool v) { return set(qcos_config_set_upload_add_meta_md5, v); }
+    /** Backup-domain switching to {Bucket}.cos.{Region}.tencentcos.cn on retries (default true). */
+    Config &auto_switch_host(bool v) { return set(qcos_config_set_auto_switch_host, v); }
+    /** Host (template with {Region}, {AppId}) for list_buckets instead of service.cos.myqcloud.com. */
+    Config &service_domain(std::string_view v) { return set_str(qcos_config_set_service_domain, v); }
 
 private:
     friend class Client;

@@ -41,6 +41,11 @@ pub enum FaultAction {
     /// Read the whole request body and carry out the request, then close the connection
     /// without answering: the client cannot tell whether it happened (a lost response).
     ResetAfterBody,
+    /// Answer with this status and a short HTML page, as a proxy or gateway in front of
+    /// COS would: no `x-cos-request-id`, no `x-cos-trace-id`, no COS error document (a
+    /// 3xx gets a `Location` naming the same path). The request is not carried out and
+    /// the connection is closed after the answer.
+    ForeignStatus(u16),
 }
 
 /// One scripted fault. A request matches when every given filter matches; the rule
@@ -53,6 +58,9 @@ pub struct FaultRule {
     pub path_contains: Option<String>,
     /// Substring of the query string (matched against the raw and the decoded query).
     pub query_contains: Option<String>,
+    /// Substring of the `Host` header, compared case-insensitively (e.g.
+    /// `".myqcloud.com"` to fail only the primary COS domain).
+    pub host_contains: Option<String>,
     /// 1 = the first matching request (0 is treated as 1).
     pub nth: u32,
     /// How many consecutive matches fire (0 = every match from `nth` on).
@@ -67,6 +75,7 @@ impl FaultRule {
             method: None,
             path_contains: None,
             query_contains: None,
+            host_contains: None,
             nth: 1,
             times: 1,
             action,
@@ -82,6 +91,10 @@ impl FaultRule {
     }
     pub fn query_contains(mut self, s: &str) -> Self {
         self.query_contains = Some(s.to_string());
+        self
+    }
+    pub fn host_contains(mut self, s: &str) -> Self {
+        self.host_contains = Some(s.to_string());
         self
     }
     pub fn nth(mut self, n: u32) -> Self {
@@ -136,6 +149,8 @@ pub(crate) struct FaultProbe<'a> {
     pub path: &'a str,
     pub raw_query: &'a str,
     pub query: &'a str,
+    /// The `Host` header as sent ("" when missing).
+    pub host: &'a str,
 }
 
 impl Faults {
@@ -211,6 +226,14 @@ impl Faults {
             {
                 continue;
             }
+            if let Some(s) = &r.host_contains
+                && !p
+                    .host
+                    .to_ascii_lowercase()
+                    .contains(&s.to_ascii_lowercase())
+            {
+                continue;
+            }
             st.matched += 1;
             let first = r.nth.max(1) as u64;
             let fires =
@@ -260,6 +283,26 @@ pub struct Stats {
     pub bytes_in: u64,
     /// Response body bytes written.
     pub bytes_out: u64,
+    /// The last [`RECENT_REQUESTS`] requests parsed, oldest first: what each asked for
+    /// and with which `Host` (e.g. to see a client switch to a backup domain).
+    pub recent: Vec<SeenRequest>,
+}
+
+/// How many requests [`Stats::recent`] keeps.
+pub const RECENT_REQUESTS: usize = 256;
+
+/// One request as the server saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeenRequest {
+    pub method: String,
+    /// The `Host` header as sent (with its port, if any); "" when missing.
+    pub host: String,
+    /// The raw (still percent-encoded) path.
+    pub path: String,
+    /// The operation it was routed to (as in [`Stats::ops`]).
+    pub op: String,
+    /// It carried `x-cos-sdk-retry: true` (a client's retry).
+    pub sdk_retry: bool,
 }
 
 impl Stats {
@@ -281,6 +324,14 @@ impl StatsCell {
         s.requests += 1;
         *s.ops.entry(name.to_string()).or_insert(0) += 1;
     }
+    /// Remember one request in [`Stats::recent`].
+    pub fn seen(&self, req: SeenRequest) {
+        let mut s = lock(&self.0);
+        if s.recent.len() >= RECENT_REQUESTS {
+            s.recent.remove(0);
+        }
+        s.recent.push(req);
+    }
     pub fn snapshot(&self) -> Stats {
         lock(&self.0).clone()
     }
@@ -297,6 +348,7 @@ mod tests {
             path,
             raw_query: query,
             query,
+            host: "b-1250000000.cos.ap-guangzhou.myqcloud.com",
         }
     }
 
@@ -356,6 +408,41 @@ mod tests {
         );
         f.set_random(1, 0.0, vec![FaultAction::WrongCrc64]);
         assert_eq!(f.check(&probe("GET", "/", "")), None);
+    }
+
+    #[test]
+    fn host_filter() {
+        let f = Faults::default();
+        f.add(
+            FaultRule::new(FaultAction::ForeignStatus(502))
+                .host_contains(".MYQCLOUD.com")
+                .times(0),
+        );
+        let mut p = probe("GET", "/k", "");
+        assert_eq!(f.check(&p), Some(FaultAction::ForeignStatus(502)));
+        p.host = "b-1250000000.cos.ap-guangzhou.tencentcos.cn";
+        assert_eq!(f.check(&p), None);
+        p.host = "";
+        assert_eq!(f.check(&p), None);
+        assert_eq!(f.fired(0), 1);
+    }
+
+    #[test]
+    fn recent_requests_are_bounded() {
+        let st = StatsCell::default();
+        for i in 0..RECENT_REQUESTS + 5 {
+            st.seen(SeenRequest {
+                path: format!("/{i}"),
+                ..Default::default()
+            });
+        }
+        let s = st.snapshot();
+        assert_eq!(s.recent.len(), RECENT_REQUESTS);
+        assert_eq!(s.recent[0].path, "/5");
+        assert_eq!(
+            s.recent.last().unwrap().path,
+            format!("/{}", RECENT_REQUESTS + 4)
+        );
     }
 
     #[test]

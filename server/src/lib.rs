@@ -42,6 +42,11 @@
 //!   object is written again (`ops/tagging_acl.rs`).
 //! - **Not implemented** (answered `501 NotImplemented`): bucket ACL and tagging, APPEND,
 //!   versioning, lifecycle and the other bucket configurations.
+//! - **Faults and records.** [`FaultRule`]s match on method, path, query and `Host`
+//!   (`host_contains`: fail only `*.myqcloud.com` and let a client's switch to the
+//!   backup domain `*.tencentcos.cn` through); [`FaultAction::ForeignStatus`] answers
+//!   as a gateway would (no `x-cos-request-id`). [`Stats::recent`] keeps the last
+//!   [`RECENT_REQUESTS`] requests with their Host and `x-cos-sdk-retry` marker.
 //! - Set `QCOS_SERVER_LOG=1` to log every request to stderr.
 //!
 //! ```no_run
@@ -69,7 +74,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-pub use faults::{FaultAction, FaultRule, Faults, Stats};
+pub use faults::{FaultAction, FaultRule, Faults, RECENT_REQUESTS, SeenRequest, Stats};
 
 /// The SecretId that [`ServerConfig::new`] accepts.
 pub const TEST_SECRET_ID: &str = "AKIDqcosTEST";

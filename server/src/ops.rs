@@ -434,6 +434,45 @@ fn classify(req: &Request, t: &Target) -> Op {
     }
 }
 
+/// The `ForeignStatus` fault: a proxy's or gateway's answer, without any of COS's
+/// headers or error document; the request body is skipped (up to 1 MiB) so the client
+/// reads the answer, then the connection is closed.
+fn foreign_answer(
+    sh: &Shared,
+    req: &Request,
+    body: &mut Body<'_>,
+    w: &mut TcpStream,
+    status: u16,
+) -> bool {
+    if !body.is_done() && !body.continue_pending() {
+        let _ = body.drain(1024 * 1024);
+    }
+    let page = format!(
+        "<html><head><title>{status} {}</title></head><body><center><h1>{status} {}</h1></center><hr><center>gateway</center></body></html>\r\n",
+        http::reason(status),
+        http::reason(status)
+    );
+    let mut resp = Response::new(status).header("Content-Type", "text/html");
+    if (300..400).contains(&status) {
+        resp.set_header("Location", req.raw_path.clone());
+    }
+    resp.set_header("Server", "gateway");
+    resp.body = http::ResponseBody::Bytes(page.into_bytes());
+    let consumed = body.consumed();
+    let written = http::write_response(w, resp, req.method == "HEAD", false, None);
+    sh.stats.update(|s| {
+        s.bytes_in += consumed;
+        if status >= 400 {
+            s.errors += 1;
+        }
+        if let Ok(n) = &written {
+            s.bytes_out += n;
+        }
+    });
+    let _ = w.shutdown(Shutdown::Both);
+    false
+}
+
 /// Handle one request on the connection. Returns whether to keep the connection.
 fn handle_request(
     sh: &Arc<Shared>,
@@ -464,6 +503,15 @@ fn handle_request(
         Err(_) => Op::NotImplemented,
     };
     sh.stats.op(op.name());
+    sh.stats.seen(crate::faults::SeenRequest {
+        method: req.method.clone(),
+        host: req.header("host").unwrap_or("").to_string(),
+        path: req.raw_path.clone(),
+        op: op.name().to_string(),
+        sdk_retry: req
+            .header("x-cos-sdk-retry")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+    });
 
     let decoded_query = req
         .query
@@ -485,6 +533,7 @@ fn handle_request(
         path: &decoded_path,
         raw_query: &req.raw_query,
         query: &decoded_query,
+        host: req.header("host").unwrap_or(""),
     });
     if fault.is_some() {
         sh.stats.update(|s| s.faults_fired += 1);
@@ -517,6 +566,9 @@ fn handle_request(
         }
         Some(FaultAction::TruncatedBody) => body_limit = Some(0.5),
         Some(FaultAction::ResetAfterBytes(n)) => byte_limit = Some(*n),
+        Some(FaultAction::ForeignStatus(status)) => {
+            return foreign_answer(sh, &req, &mut body, w, *status);
+        }
         _ => {}
     }
 

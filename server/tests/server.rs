@@ -112,6 +112,7 @@ fn fault_status_and_counting() {
         method: Some("PUT".into()),
         path_contains: Some("flaky".into()),
         query_contains: None,
+        host_contains: None,
         nth: 2,
         times: 2,
         action: FaultAction::Status {

@@ -807,6 +807,66 @@ pub extern "C" fn qcos_config_set_upload_add_meta_md5(
     })
 }
 
+/// Backup-domain switching (on by default, as in the seed SDK cos-js-sdk-v5): when a
+/// request to the default host "{Bucket}.cos.{Region}.myqcloud.com" fails in a way
+/// that did not come from COS (a network error or timeout, or a 5xx or 301/302/307
+/// answer without an x-cos-request-id), its retry goes to
+/// "{Bucket}.cos.{Region}.tencentcos.cn" instead, re-signed for that Host. Per request:
+/// the next request starts on the primary host again. Never with a domain template,
+/// acceleration, path style or for GET Service; with an endpoint only the Host header
+/// changes (the connection still goes to the endpoint). Presigned URLs are not
+/// affected. `value`: true (the default) to switch, false to always retry the same host.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL or
+/// the value is out of range (the config is then unchanged).
+/// Thread: one thread at a time per config.
+///
+/// ```c
+/// qcos_config_set_auto_switch_host(cfg, false);  // always retry the primary host
+/// ```
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_config_set_auto_switch_host(cfg: *mut qcos_config, value: bool) -> Status {
+    entry(|| {
+        arg_mut(cfg, "cfg")?;
+        update(cfg, |c| {
+            c.auto_switch_host = value;
+            Ok(())
+        })
+    })
+}
+
+/// Set the host for GET Service (qcos_client_list_buckets) instead of
+/// "service.cos.myqcloud.com", e.g. "service.cos.tencentcos.cn" or
+/// "cos.{Region}.myqcloud.com". A "host[:port]" template: {Region} and {AppId}
+/// (case-insensitive, single or double braces) become the region and the APPID suffix
+/// of the bucket ({AppId} needs a bucket). It is the signed Host; with an endpoint the
+/// connection still goes to the endpoint. Default: none. NULL removes it.
+///
+/// `service_domain`: copied. Statuses: `QCOS_STATUS_OK`;
+/// `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL, the text is not UTF-8, or it is
+/// not a host[:port] template: empty, a scheme ("https://..."), a path, query or user
+/// info, CR/LF or another control character, a placeholder other than {Region} and
+/// {AppId}, {AppId} without a bucket, a bad port (the last error names the problem;
+/// the config is then unchanged). Thread: one thread at a time per config.
+///
+/// ```c
+/// qcos_config_set_service_domain(cfg, "cos.{Region}.tencentcos.cn");
+/// ```
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_config_set_service_domain(
+    cfg: *mut qcos_config,
+    service_domain: *const c_char,
+) -> Status {
+    entry(|| {
+        arg_mut(cfg, "cfg")?;
+        let d = arg_opt_str(service_domain, "service_domain")?;
+        update(cfg, |c| {
+            c.service_domain = d.map(str::to_string);
+            Ok(())
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -887,6 +947,55 @@ mod tests {
             ),
             Status::InvalidArgument
         );
+        qcos_config_free(p);
+    }
+
+    #[test]
+    fn domain_switch_and_service_domain_setters() {
+        let p = new_cfg();
+        let get = |p: *mut qcos_config| arg_mut(p, "cfg").unwrap().inner.get().unwrap().clone();
+        assert!(get(p).auto_switch_host, "on by default");
+        assert_eq!(qcos_config_set_auto_switch_host(p, false), Status::Ok);
+        assert!(!get(p).auto_switch_host);
+        assert_eq!(
+            qcos_config_set_auto_switch_host(std::ptr::null_mut(), true),
+            Status::InvalidArgument
+        );
+        assert_eq!(
+            qcos_config_set_service_domain(p, c"cos.{Region}.tencentcos.cn".as_ptr()),
+            Status::Ok
+        );
+        assert_eq!(
+            get(p).service_domain.as_deref(),
+            Some("cos.{Region}.tencentcos.cn")
+        );
+        for bad in [
+            c"https://service.cos.myqcloud.com",
+            c"service.cos.myqcloud.com/x",
+            c"service.cos.myqcloud.com\r\nX: y",
+            c"{Bucket}.example.com",
+            c"",
+        ] {
+            assert_eq!(
+                qcos_config_set_service_domain(p, bad.as_ptr()),
+                Status::InvalidArgument,
+                "{bad:?}"
+            );
+            assert!(
+                super::super::last_error::message().contains("service_domain"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            get(p).service_domain.as_deref(),
+            Some("cos.{Region}.tencentcos.cn"),
+            "a refused value leaves the config unchanged"
+        );
+        assert_eq!(
+            qcos_config_set_service_domain(p, std::ptr::null()),
+            Status::Ok
+        );
+        assert_eq!(get(p).service_domain, None);
         qcos_config_free(p);
     }
 

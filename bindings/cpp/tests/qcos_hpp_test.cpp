@@ -482,6 +482,21 @@ static void test_buckets(const std::string &name) {
     CHECK(e.http_status() == 404);
 }
 
+static void test_domains(const std::string &bucket) {
+    // A service domain is the Host of list_buckets; the connection stays the endpoint.
+    qcos::Config cfg = config(bucket);
+    cfg.service_domain("cos.{Region}.tencentcos.cn").auto_switch_host(false).auto_switch_host(true);
+    qcos::Client c(std::move(cfg));
+    bool found = false;
+    for (auto &b : c.list_buckets()) found |= b.name == bucket;
+    CHECK(found);
+    qcos::Error e = expect_error([&] { config(bucket).service_domain("https://service.cos.myqcloud.com"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    CHECK(e.message().find("service_domain") != std::string::npos);
+    e = expect_error([&] { config("").service_domain("{AppId}.cos.example.com"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument && e.message().find("AppId") != std::string::npos);
+}
+
 static void test_tagging_acl(const qcos::Client &c) {
     c.put_object("tags/obj", "hello");
     CHECK(c.get_object_tagging("tags/obj").empty());
@@ -568,6 +583,7 @@ int main() {
         test_threads(c);
         test_append(c, env("QCOS_TEST_DIR"));
         test_buckets("cppbuckets-1250000000");
+        test_domains(bucket);
     } catch (const std::exception &e) {
         failed++;
         std::cerr << "unexpected exception: " << e.what() << "\n";

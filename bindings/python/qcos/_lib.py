@@ -137,6 +137,8 @@ PROTOTYPES: Dict[str, Tuple[object, List[object]]] = {
     "qcos_config_set_upload_queue_size": (c_int, [c_void_p, c_size_t]),
     "qcos_config_set_upload_check_content_md5": (c_int, [c_void_p, c_bool]),
     "qcos_config_set_upload_add_meta_md5": (c_int, [c_void_p, c_bool]),
+    "qcos_config_set_auto_switch_host": (c_int, [c_void_p, c_bool]),
+    "qcos_config_set_service_domain": (c_int, [c_void_p, c_char_p]),
     "qcos_client_new": (c_int, [c_void_p, POINTER(c_void_p)]),
     "qcos_client_free": (None, [c_void_p]),
     "qcos_client_put_object": (c_int, [c_void_p, c_char_p, c_void_p, c_size_t, c_void_p, POINTER(c_void_p)]),

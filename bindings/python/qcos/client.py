@@ -550,7 +550,12 @@ class Client(_TransferMixin, _TaggingAclMixin):
         path_style: put the bucket in the path rather than the host.
         timeout, connect_timeout, io_timeout: seconds (``0`` = none).
         **options: any other ``qcos_config_set_<name>`` setter by name, e.g.
-            ``max_retries=5``, ``chunk_size=16 << 20``, ``user_agent="tool/1"``.
+            ``max_retries=5``, ``chunk_size=16 << 20``, ``user_agent="tool/1"``,
+            ``auto_switch_host=False`` (default ``True``: a retry after a network
+            error, or a 5xx/3xx without a COS request id, goes to the backup host
+            ``{Bucket}.cos.{Region}.tencentcos.cn``), ``service_domain=
+            "cos.{Region}.tencentcos.cn"`` (the host of :meth:`list_buckets`;
+            ``{Region}`` and ``{AppId}`` placeholders).
 
     Thread safety: one client may be used by many threads at once (calls release
     the GIL while the library works). :meth:`close` must not race with calls.
