@@ -837,14 +837,14 @@ pub extern "C" fn qcos_config_set_auto_switch_host(cfg: *mut qcos_config, value:
 
 /// Set the host for GET Service (qcos_client_list_buckets) instead of
 /// "service.cos.myqcloud.com", e.g. "service.cos.tencentcos.cn" or
-/// "cos.{Region}.myqcloud.com". A "host[:port]" template: {Region} and {AppId}
+/// "cos.{Region}.myqcloud.com". A `host[:port]` template: {Region} and {AppId}
 /// (case-insensitive, single or double braces) become the region and the APPID suffix
 /// of the bucket ({AppId} needs a bucket). It is the signed Host; with an endpoint the
 /// connection still goes to the endpoint. Default: none. NULL removes it.
 ///
 /// `service_domain`: copied. Statuses: `QCOS_STATUS_OK`;
 /// `QCOS_STATUS_INVALID_ARGUMENT` when `cfg` is NULL, the text is not UTF-8, or it is
-/// not a host[:port] template: empty, a scheme ("https://..."), a path, query or user
+/// not a `host[:port]` template: empty, a scheme ("https://..."), a path, query or user
 /// info, CR/LF or another control character, a placeholder other than {Region} and
 /// {AppId}, {AppId} without a bucket, a bad port (the last error names the problem;
 /// the config is then unchanged). Thread: one thread at a time per config.

@@ -539,7 +539,7 @@ pub extern "C" fn qcos_acl_policy_grant_id(
 }
 
 /// The grantee URI of grant `index` (groups, e.g.
-/// "http://cam.qcloud.com/groups/global/AllUsers"); NULL for an account grantee,
+/// `http://cam.qcloud.com/groups/global/AllUsers`); NULL for an account grantee,
 /// when `policy` is NULL or `index` is out of range. Owned by `policy`.
 ///
 /// Thread: any.
