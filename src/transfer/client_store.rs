@@ -363,10 +363,7 @@ impl MultipartStore for Client {
         let crc64 = info.received_crc64.ok_or_else(|| {
             Error::Internal(format!("GET {key}: the HTTP layer computed no CRC-64"))
         })?;
-        Ok(Got {
-            len: info.content_length,
-            crc64,
-        })
+        Ok(Got { crc64 })
     }
 
     fn head_source(&self, src: &CopySource) -> Result<RemoteObject> {

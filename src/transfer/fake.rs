@@ -517,7 +517,6 @@ impl MultipartStore for Fake {
                     .map_err(|e| Error::io("fake sink", e))?;
             }
             Ok(Got {
-                len: bytes.len() as u64,
                 crc64: crc64::checksum(&bytes),
             })
         })

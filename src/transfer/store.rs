@@ -129,10 +129,8 @@ pub struct PartWritten {
 /// What [`MultipartStore::get`] delivered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Got {
-    /// The body's length as the service announced it (`Content-Length`); the HTTP
-    /// layer fails the GET when fewer bytes arrive.
-    pub len: u64,
-    /// CRC-64 (crc64ecma) of those bytes.
+    /// CRC-64 (crc64ecma) of the bytes written to the sink (the caller counts them as
+    /// its sink receives them).
     pub crc64: u64,
 }
 
@@ -264,9 +262,9 @@ pub trait MultipartStore: Sync {
 
     /// GET Object, the whole object (`range = None`) or bytes `first..=last`, written to
     /// `sink`. With `if_match`, the GET is conditional on that ETag (so the ranges of one
-    /// download all come from the same object). Returns the number of bytes written and
-    /// their CRC-64, computed once as they went to `sink` (the download checks it; it
-    /// does not hash the bytes a second time).
+    /// download all come from the same object). Returns the CRC-64 of the bytes written,
+    /// computed once as they went to `sink` (the download checks it; it does not hash
+    /// the bytes a second time).
     fn get(
         &self,
         key: &str,
