@@ -4,8 +4,8 @@ use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 
 use super::args::{
-    arg_bytes, arg_bytes_mut, arg_opt_out, arg_opt_str, arg_out, arg_path, arg_ref, arg_str,
-    arg_str_array, free_arc, into_arc, into_box, take_box,
+    arg_bytes, arg_bytes_mut, arg_opt_out, arg_out, arg_path, arg_ref, arg_str, arg_str_array,
+    free_arc, into_arc, into_box, take_box,
 };
 use super::buffer::qcos_buffer;
 use super::callbacks::{CallbackReader, CallbackWriter, cancelled_by, qcos_read_cb, qcos_write_cb};
@@ -13,7 +13,7 @@ use super::config::qcos_config;
 use super::entry::{entry, entry_value};
 use super::options::{get_options, put_options, qcos_get_options, qcos_put_options};
 use super::results::{qcos_bucket_list, qcos_delete_result, qcos_object_info, qcos_put_result};
-use crate::client::{Body, Client, CopyObjectOptions, CopySource, ObjectInfo};
+use crate::client::{Body, Client, CopyObjectOptions, ObjectInfo};
 use crate::error::{Error, Result, Status};
 
 /// A COS client for one bucket in one region: credentials, connection pool and
@@ -516,12 +516,7 @@ pub extern "C" fn qcos_client_copy_object(
     entry(|| {
         let c = self::client(client)?;
         let key = arg_str(key, "key")?;
-        let src = CopySource {
-            bucket: arg_str(src_bucket, "src_bucket")?.to_string(),
-            region: arg_str(src_region, "src_region")?.to_string(),
-            key: arg_str(src_key, "src_key")?.to_string(),
-            version_id: arg_opt_str(src_version_id, "src_version_id")?.map(str::to_string),
-        };
+        let src = super::transfer::copy_source(src_bucket, src_region, src_key, src_version_id)?;
         let opts = CopyObjectOptions {
             metadata_directive_replace: !replace_opts.is_null(),
             put: put_options(replace_opts)?,

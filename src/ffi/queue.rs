@@ -7,21 +7,18 @@ use std::ffi::{CString, c_char, c_void};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use super::args::{
-    arg_opt_out, arg_opt_ref, arg_opt_str, arg_out, arg_path, arg_ref, arg_str, free_box, into_box,
-};
+use super::args::{arg_opt_out, arg_out, arg_path, arg_ref, arg_str, free_box, into_box};
 use super::callbacks::UserData;
 use super::client::qcos_client;
 use super::entry::{entry, entry_value};
 use super::last_error::c_string;
 use super::options::{put_options, qcos_put_options};
 use super::transfer::{
-    attrs_of, download_options, qcos_transfer_options, transfer_settings, upload_options,
+    copy_options, copy_source, download_options, qcos_transfer_options, transfer_settings,
+    upload_options,
 };
-use crate::client::CopySource;
 use crate::error::{Result, Status};
 use crate::queue::{Event, EventKind, Queue, TaskInfo, TaskKind, TaskState};
-use crate::transfer::CopyOptions;
 
 /// The state of a queued task. Numbers are part of the ABI.
 ///
@@ -358,24 +355,8 @@ pub extern "C" fn qcos_queue_copy(
     entry(|| {
         let q = self::queue(queue)?;
         let key = arg_str(key, "key")?;
-        let src = CopySource {
-            bucket: arg_str(src_bucket, "src_bucket")?.to_string(),
-            region: arg_str(src_region, "src_region")?.to_string(),
-            key: arg_str(src_key, "src_key")?.to_string(),
-            version_id: arg_opt_str(src_version_id, "src_version_id")?.map(str::to_string),
-        };
-        let replace = match arg_opt_ref(replace_opts) {
-            None => None,
-            Some(_) => Some(attrs_of(&put_options(replace_opts)?)),
-        };
-        let t = transfer_settings(opts)?;
-        let co = CopyOptions {
-            replace_attrs: replace,
-            on_error: t.on_error,
-            copy_slice_size: t.slice_size,
-            copy_chunk_size: t.part_size,
-            parallel: t.parallel,
-        };
+        let src = copy_source(src_bucket, src_region, src_key, src_version_id)?;
+        let co = copy_options(replace_opts, opts)?;
         let out = arg_out(task_out, "task_out")?;
         out.write(q.copy(key, src, co)?);
         Ok(())

@@ -273,6 +273,42 @@ pub extern "C" fn qcos_transfer_options_set_slice_size(
     })
 }
 
+/// A copy source from the C arguments every copy entry point takes (the version id may
+/// be NULL).
+pub(crate) fn copy_source(
+    bucket: *const c_char,
+    region: *const c_char,
+    key: *const c_char,
+    version_id: *const c_char,
+) -> Result<CopySource> {
+    Ok(CopySource {
+        bucket: arg_str(bucket, "src_bucket")?.to_string(),
+        region: arg_str(region, "src_region")?.to_string(),
+        key: arg_str(key, "src_key")?.to_string(),
+        version_id: arg_opt_str(version_id, "src_version_id")?.map(str::to_string),
+    })
+}
+
+/// Engine copy options: `replace_opts` (NULL = copy the source's metadata) plus the
+/// transfer options.
+pub(crate) fn copy_options(
+    replace_opts: *const qcos_put_options,
+    opts: *const qcos_transfer_options,
+) -> Result<CopyOptions> {
+    let replace_attrs = match arg_opt_ref(replace_opts) {
+        None => None,
+        Some(_) => Some(attrs_of(&put_options(replace_opts)?)),
+    };
+    let t = transfer_settings(opts)?;
+    Ok(CopyOptions {
+        replace_attrs,
+        on_error: t.on_error,
+        copy_slice_size: t.slice_size,
+        copy_chunk_size: t.part_size,
+        parallel: t.parallel,
+    })
+}
+
 /// The object's headers (content type, metadata...) from put options.
 pub(crate) fn attrs_of(p: &PutObjectOptions) -> ObjectAttrs {
     ObjectAttrs {
@@ -825,24 +861,8 @@ pub extern "C" fn qcos_slice_copy(
     entry(|| {
         let c = self::client(client)?;
         let key = arg_str(key, "key")?;
-        let src = CopySource {
-            bucket: arg_str(src_bucket, "src_bucket")?.to_string(),
-            region: arg_str(src_region, "src_region")?.to_string(),
-            key: arg_str(src_key, "src_key")?.to_string(),
-            version_id: arg_opt_str(src_version_id, "src_version_id")?.map(str::to_string),
-        };
-        let replace = match arg_opt_ref(replace_opts) {
-            None => None,
-            Some(_) => Some(attrs_of(&put_options(replace_opts)?)),
-        };
-        let t = transfer_settings(opts)?;
-        let co = CopyOptions {
-            replace_attrs: replace,
-            on_error: t.on_error,
-            copy_slice_size: t.slice_size,
-            copy_chunk_size: t.part_size,
-            parallel: t.parallel,
-        };
+        let src = copy_source(src_bucket, src_region, src_key, src_version_id)?;
+        let co = copy_options(replace_opts, opts)?;
         let out = arg_opt_out(result_out);
         let mut p = ProgressAdapter {
             cb: progress,
