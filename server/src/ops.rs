@@ -460,15 +460,7 @@ fn foreign_answer(
     resp.body = http::ResponseBody::Bytes(page.into_bytes());
     let consumed = body.consumed();
     let written = http::write_response(w, resp, req.method == "HEAD", false, None);
-    sh.stats.update(|s| {
-        s.bytes_in += consumed;
-        if status >= 400 {
-            s.errors += 1;
-        }
-        if let Ok(n) = &written {
-            s.bytes_out += n;
-        }
-    });
+    count_exchange(sh, consumed, status, &written);
     let _ = w.shutdown(Shutdown::Both);
     false
 }
@@ -675,15 +667,7 @@ fn handle_request(
     }
     let consumed = body.consumed();
     let written = http::write_response(w, resp, head_only, keep, limit);
-    sh.stats.update(|s| {
-        s.bytes_in += consumed;
-        if status >= 400 {
-            s.errors += 1;
-        }
-        if let Ok(n) = &written {
-            s.bytes_out += n;
-        }
-    });
+    count_exchange(sh, consumed, status, &written);
     if written.is_err() || limit.is_some() {
         let _ = w.shutdown(Shutdown::Both);
         return false;
@@ -911,6 +895,20 @@ fn pieces_of(obj: &ObjectMeta, offset: u64, len: u64) -> Vec<Piece> {
         });
     }
     out
+}
+
+/// Count one answered request in the server's stats: body bytes read, bytes written
+/// (when the answer went out), and an error for a status of 400 and above.
+fn count_exchange(sh: &Shared, consumed: u64, status: u16, written: &io::Result<u64>) {
+    sh.stats.update(|s| {
+        s.bytes_in += consumed;
+        if status >= 400 {
+            s.errors += 1;
+        }
+        if let Ok(n) = written {
+            s.bytes_out += n;
+        }
+    });
 }
 
 fn md5_etag(md5: &[u8]) -> String {
