@@ -352,16 +352,7 @@ class _TransferMixin:
         from .client import _CallbackState, _cstr, _opt_cstr, _put_options
 
         h = self._h()  # type: ignore[attr-defined]
-        if metadata_directive not in ("Copy", "Replaced"):
-            raise InvalidArgumentError(
-                Status.INVALID_ARGUMENT,
-                f"metadata_directive must be 'Copy' or 'Replaced', not {metadata_directive!r}",
-            )
-        t = _split(options)
-        if metadata_directive == "Copy" and options:
-            raise InvalidArgumentError(
-                Status.INVALID_ARGUMENT, "upload options apply only with metadata_directive='Replaced'"
-            )
+        t = _copy_transfer_options(metadata_directive, options)
         state = _CallbackState()
         cb = _progress_cb(progress, state)
         out = c_void_p()
@@ -384,6 +375,22 @@ class _TransferMixin:
         result = _take_result(out)
         assert result is not None
         return result
+
+
+def _copy_transfer_options(metadata_directive: str, options: dict) -> dict:
+    """Check a copy's ``metadata_directive`` and split the transfer options off
+    ``options`` (what stays are put options, allowed only when replacing)."""
+    if metadata_directive not in ("Copy", "Replaced"):
+        raise InvalidArgumentError(
+            Status.INVALID_ARGUMENT,
+            f"metadata_directive must be 'Copy' or 'Replaced', not {metadata_directive!r}",
+        )
+    t = _split(options)
+    if metadata_directive == "Copy" and options:
+        raise InvalidArgumentError(
+            Status.INVALID_ARGUMENT, "upload options apply only with metadata_directive='Replaced'"
+        )
+    return t
 
 
 def _event(ev: QueueEventStruct) -> QueueEvent:
@@ -492,16 +499,7 @@ class Queue:
         the service's error (see :meth:`task_info`)."""
         from .client import _cstr, _opt_cstr, _put_options
 
-        if metadata_directive not in ("Copy", "Replaced"):
-            raise InvalidArgumentError(
-                Status.INVALID_ARGUMENT,
-                f"metadata_directive must be 'Copy' or 'Replaced', not {metadata_directive!r}",
-            )
-        t = _split(options)
-        if metadata_directive == "Copy" and options:
-            raise InvalidArgumentError(
-                Status.INVALID_ARGUMENT, "upload options apply only with metadata_directive='Replaced'"
-            )
+        t = _copy_transfer_options(metadata_directive, options)
         client: Any = self._client
         task = c_uint64()
         with _put_options(force=metadata_directive == "Replaced", **options) as po, _TransferOptions(**t) as to:
