@@ -317,7 +317,10 @@ typedef struct qcos_buffer qcos_buffer;
  * `_head_bucket`, `_create_bucket`, `_delete_bucket`, `_list_buckets`,
  * `qcos_client_free`; tags and ACL (`ffi/tagging_acl.rs`):
  * `qcos_client_put_object_tagging`, `_get_object_tagging`,
- * `_delete_object_tagging`, `_put_object_acl`, `_get_object_acl`.
+ * `_delete_object_tagging`, `_put_object_acl`, `_get_object_acl`; multipart uploads
+ * one by one (`ffi/multipart.rs`): `qcos_client_initiate_multipart_upload`,
+ * `_upload_part`, `_upload_part_from_file`, `_complete_multipart_upload`,
+ * `_abort_multipart_upload`, `_list_parts`, `_list_multipart_uploads`.
  *
  * Thread: immutable once built and thread-safe: any number of threads may call its
  * functions (which take `const qcos_client *`) at once, sharing its connection
@@ -407,6 +410,18 @@ typedef struct qcos_list qcos_list;
  * Thread: immutable; any number of threads may read it at once.
  */
 typedef struct qcos_object_info qcos_object_info;
+
+/**
+ * The parts a multipart upload has on the service (List Parts, every page): number,
+ * ETag, size and last-modified time of each, in part-number order. Strings are owned
+ * by the list, valid until `qcos_part_list_free`.
+ *
+ * Methods: `qcos_part_list_count`, `_number`, `_etag`, `_size`, `_last_modified`,
+ * `qcos_part_list_free`.
+ *
+ * Thread: immutable; any number of threads may read it at once.
+ */
+typedef struct qcos_part_list qcos_part_list;
 
 /**
  * The form of a POST Object upload, made by `qcos_post_policy`: where to POST and
@@ -573,6 +588,18 @@ typedef struct qcos_transfer_options qcos_transfer_options;
  * Thread: immutable; any number of threads may read it at once.
  */
 typedef struct qcos_transfer_result qcos_transfer_result;
+
+/**
+ * The multipart uploads in progress in the bucket (List Multipart Uploads, every
+ * page): key, UploadId, storage class and initiation time of each. Strings are owned by
+ * the list, valid until `qcos_upload_list_free`.
+ *
+ * Methods: `qcos_upload_list_count`, `_key`, `_upload_id`, `_storage_class`,
+ * `_initiated`, `qcos_upload_list_free`.
+ *
+ * Thread: immutable; any number of threads may read it at once.
+ */
+typedef struct qcos_upload_list qcos_upload_list;
 
 /**
  * Supplies credentials when the client has none or they expire within the refresh
@@ -3508,6 +3535,17 @@ const char *qcos_task_info_source_key(const qcos_task_info *info);
 const char *qcos_task_info_source_version_id(const qcos_task_info *info);
 
 /**
+ * The UploadId of the multipart upload a paused or failed upload or copy keeps on the
+ * service; "" otherwise (and for downloads). A paused copy's upload can be found again
+ * only through this id: when the task will not be resumed (for instance before the queue
+ * is freed), abort it with `qcos_client_abort_multipart_upload`. Owned by `info`; NULL
+ * only when `info` is NULL.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_info_upload_id(const qcos_task_info *info);
+
+/**
  * Release a task snapshot. NULL does nothing.
  *
  * Thread: any thread, once no other thread uses `info`.
@@ -3878,6 +3916,264 @@ qcos_status qcos_client_append_object_checked(const qcos_client *client,
                                               const qcos_put_options *opts,
                                               uint64_t *next_position_out,
                                               qcos_put_result **result_out);
+
+/**
+ * Start a multipart upload of `key` (Initiate Multipart Upload) and write its UploadId.
+ *
+ * `client`: borrowed. `key`: the object key, NUL-terminated UTF-8 (copied). `opts`:
+ * borrowed, or NULL for defaults: the object's headers (content type, metadata,
+ * storage class, ...) are given here, not with the parts. `upload_id`, `cap`: the
+ * caller's buffer, borrowed (COS's UploadIds are well under 256 bytes). `len_out`:
+ * required; receives the UploadId's length without its NUL, on success and on
+ * `QCOS_STATUS_BUFFER_TOO_SMALL`.
+ *
+ * The upload exists on the service until it is completed or aborted: abort it with
+ * `qcos_client_abort_multipart_upload` when it will not be completed.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_BUFFER_TOO_SMALL` (the id did not fit, so
+ * the upload just created was aborted again; `*len_out` says how long the id was);
+ * `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad key, CR/LF in headers; also
+ * when that abort failed, which the message says); `QCOS_STATUS_SERVICE`;
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`; `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done.
+ *
+ * ```c
+ * char uid[256]; size_t n;
+ * if (qcos_client_initiate_multipart_upload(client, "big.bin", NULL, uid, sizeof uid, &n)
+ *         != QCOS_STATUS_OK)
+ *     fprintf(stderr, "qcos: %s\n", qcos_last_error_message());
+ * ```
+ */
+qcos_status qcos_client_initiate_multipart_upload(const qcos_client *client,
+                                                  const char *key,
+                                                  const qcos_put_options *opts,
+                                                  char *upload_id,
+                                                  size_t cap,
+                                                  size_t *len_out);
+
+/**
+ * Upload part `part_number` of a multipart upload from memory (Upload Part).
+ *
+ * `client`: borrowed. `key`, `upload_id`: the upload, NUL-terminated UTF-8.
+ * `part_number`: 1 to 10000. `data`, `len`: the part, borrowed for the call (COS wants
+ * at least 1 MiB for every part but the last, at most 5 GiB). `opts`: borrowed or NULL;
+ * only its `check_content_md5` and `traffic_limit` apply. `result_out`: may be NULL; on
+ * success receives the part's ETag and CRC-64 (release with `qcos_put_result_free`):
+ * keep the ETag for `qcos_client_complete_multipart_upload`.
+ *
+ * The part's CRC-64 from COS is compared with the bytes sent; the request is retried
+ * on network errors and retryable answers.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad
+ * key or UploadId, part number out of range); `QCOS_STATUS_SERVICE` (e.g.
+ * `NoSuchUpload`); `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`; `QCOS_STATUS_AUTH`;
+ * `QCOS_STATUS_INTEGRITY` (CRC-64 mismatch).
+ *
+ * Thread: any thread; parts of one upload may be sent from several threads at once.
+ */
+qcos_status qcos_client_upload_part(const qcos_client *client,
+                                    const char *key,
+                                    const char *upload_id,
+                                    uint32_t part_number,
+                                    const uint8_t *data,
+                                    size_t len,
+                                    const qcos_put_options *opts,
+                                    qcos_put_result **result_out);
+
+/**
+ * Upload part `part_number` from `len` bytes of the file `path` starting at `offset`
+ * (Upload Part). The range is read during the call (and again for a retry), never
+ * loaded whole into memory unless `check_content_md5` asks for its MD5 first.
+ *
+ * `path`: a UTF-8 file path (copied). Other parameters as for
+ * `qcos_client_upload_part`.
+ *
+ * Statuses: as `qcos_client_upload_part`, plus `QCOS_STATUS_IO` when the file cannot
+ * be read or is shorter than `offset + len`.
+ *
+ * Thread: any thread; parts of one upload may be sent from several threads at once.
+ */
+qcos_status qcos_client_upload_part_from_file(const qcos_client *client,
+                                              const char *key,
+                                              const char *upload_id,
+                                              uint32_t part_number,
+                                              const char *path,
+                                              uint64_t offset,
+                                              uint64_t len,
+                                              const qcos_put_options *opts,
+                                              qcos_put_result **result_out);
+
+/**
+ * Finish a multipart upload (Complete Multipart Upload): the object becomes the parts
+ * listed, in ascending part-number order.
+ *
+ * `part_numbers`, `etags`: `count` part numbers and the ETag each part's upload
+ * returned (NUL-terminated, quotes included or not), borrowed for the call; numbers
+ * strictly ascending. `result_out`: may be NULL; on success receives the object's ETag,
+ * CRC-64 (when COS sent one for every part) and version id (release with
+ * `qcos_put_result_free`).
+ *
+ * COS may take minutes to merge a large upload: the request has the long timeout, and
+ * an `<Error>` inside a 200 answer is reported as the failure it is.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, no
+ * parts, numbers not ascending); `QCOS_STATUS_SERVICE` (e.g. `InvalidPart`,
+ * `EntityTooSmall`, `NoSuchUpload`); `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`;
+ * `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_complete_multipart_upload(const qcos_client *client,
+                                                  const char *key,
+                                                  const char *upload_id,
+                                                  const uint32_t *part_numbers,
+                                                  const char *const *etags,
+                                                  size_t count,
+                                                  qcos_put_result **result_out);
+
+/**
+ * Abort a multipart upload (Abort Multipart Upload): its parts are deleted and the
+ * UploadId is no longer valid. Use it on uploads that will not be completed, such as
+ * the one a paused copy keeps (`qcos_task_info_upload_id`) or the ones
+ * `qcos_client_list_multipart_uploads` finds.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad
+ * key or UploadId); `QCOS_STATUS_SERVICE` (`NoSuchUpload` when it is already gone);
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`; `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_abort_multipart_upload(const qcos_client *client,
+                                               const char *key,
+                                               const char *upload_id);
+
+/**
+ * List every part of a multipart upload (List Parts, following its pages).
+ *
+ * `list_out`: required; receives the parts on success (release with
+ * `qcos_part_list_free`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, bad
+ * key or UploadId); `QCOS_STATUS_SERVICE` (`NoSuchUpload`); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`; `QCOS_STATUS_AUTH`; `QCOS_STATUS_PROTOCOL` (pages that do not
+ * advance).
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_list_parts(const qcos_client *client,
+                                   const char *key,
+                                   const char *upload_id,
+                                   qcos_part_list **list_out);
+
+/**
+ * Number of parts in the list; 0 when `list` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_part_list_count(const qcos_part_list *list);
+
+/**
+ * Part number of entry `index`; 0 when `list` is NULL or `index` is out of range.
+ *
+ * Thread: any.
+ */
+uint32_t qcos_part_list_number(const qcos_part_list *list, size_t index);
+
+/**
+ * ETag of entry `index` (quoted, as COS sends it). Owned by `list`; NULL when `list`
+ * is NULL or `index` is out of range.
+ *
+ * Thread: any.
+ */
+const char *qcos_part_list_etag(const qcos_part_list *list, size_t index);
+
+/**
+ * Size in bytes of entry `index`; 0 when `list` is NULL or `index` is out of range.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_part_list_size(const qcos_part_list *list, size_t index);
+
+/**
+ * Last-modified time of entry `index` (ISO 8601, as COS sends it). Owned by `list`;
+ * NULL when `list` is NULL or `index` is out of range.
+ *
+ * Thread: any.
+ */
+const char *qcos_part_list_last_modified(const qcos_part_list *list, size_t index);
+
+/**
+ * Release a part list. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `list`.
+ */
+void qcos_part_list_free(qcos_part_list *list);
+
+/**
+ * List the multipart uploads in progress whose keys start with `prefix` (List
+ * Multipart Uploads, following its pages), e.g. to abort what interrupted transfers
+ * left behind.
+ *
+ * `prefix`: NUL-terminated UTF-8; "" or NULL lists every upload of the bucket.
+ * `list_out`: required; receives the uploads on success (release with
+ * `qcos_upload_list_free`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8);
+ * `QCOS_STATUS_SERVICE`; `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`;
+ * `QCOS_STATUS_AUTH`; `QCOS_STATUS_PROTOCOL` (pages that do not advance).
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_list_multipart_uploads(const qcos_client *client,
+                                               const char *prefix,
+                                               qcos_upload_list **list_out);
+
+/**
+ * Number of uploads in the list; 0 when `list` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_upload_list_count(const qcos_upload_list *list);
+
+/**
+ * Object key of entry `index`. Owned by `list`; NULL when `list` is NULL or `index` is
+ * out of range.
+ *
+ * Thread: any.
+ */
+const char *qcos_upload_list_key(const qcos_upload_list *list, size_t index);
+
+/**
+ * UploadId of entry `index`. Owned by `list`; NULL when `list` is NULL or `index` is
+ * out of range.
+ *
+ * Thread: any.
+ */
+const char *qcos_upload_list_upload_id(const qcos_upload_list *list, size_t index);
+
+/**
+ * Storage class of entry `index` ("" when COS gave none). Owned by `list`; NULL when
+ * `list` is NULL or `index` is out of range.
+ *
+ * Thread: any.
+ */
+const char *qcos_upload_list_storage_class(const qcos_upload_list *list, size_t index);
+
+/**
+ * Initiation time of entry `index` (ISO 8601, as COS sends it). Owned by `list`; NULL
+ * when `list` is NULL or `index` is out of range.
+ *
+ * Thread: any.
+ */
+const char *qcos_upload_list_initiated(const qcos_upload_list *list, size_t index);
+
+/**
+ * Release an upload list. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `list`.
+ */
+void qcos_upload_list_free(qcos_upload_list *list);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -447,6 +447,46 @@ fn c_append_end_to_end_under_valgrind() {
     append_test(true);
 }
 
+/// The multipart operations one by one from C (tests/c/multipart_test.c): NULL and bad
+/// input, initiate / parts from memory and file / list / complete, abort, and an
+/// UploadId that does not fit its buffer (the upload is aborted again).
+fn multipart_test(under_valgrind: bool) {
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_c(
+        &manifest_dir().join("tests/c/multipart_test.c"),
+        build.path(),
+    );
+    let server = start_server(true);
+    let scratch = tempfile::tempdir().unwrap();
+    let mut env = c_env(&server, "cmultipart-1250000000");
+    env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
+    let cmd = if under_valgrind {
+        valgrind(&exe)
+    } else {
+        Command::new(&exe)
+    };
+    let out = run(cmd, &env);
+    assert_success("tests/c/multipart_test.c", &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert_eq!(server.server.stats().get("complete"), 1);
+    assert_eq!(
+        server.server.stats().get("abort"),
+        3,
+        "c-abort twice, c-tiny once"
+    );
+}
+
+#[test]
+fn c_multipart_end_to_end() {
+    multipart_test(false);
+}
+
+#[test]
+fn c_multipart_end_to_end_under_valgrind() {
+    multipart_test(true);
+}
+
 /// tests/c/domains.c in `mode` ("switch" or "noswitch") against a server that resets
 /// every GET whose Host is the primary domain. Returns the server's record of the GET
 /// Object and GET Service requests of the run.

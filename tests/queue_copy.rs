@@ -252,6 +252,11 @@ fn pause_then_resume_copies_each_part_once() {
     assert_eq!(env.ops("upload_part_copy"), copied);
     let uploads = client.list_multipart_uploads("pr/").unwrap();
     assert_eq!(uploads.len(), 1, "{uploads:?}");
+    // The task names the upload it keeps (the only way to find a paused copy's upload).
+    assert_eq!(
+        paused.upload_id.as_deref(),
+        Some(uploads[0].upload_id.as_str())
+    );
     assert_eq!(
         client
             .head_object("pr/big.bin", &GetObjectOptions::default())
@@ -265,6 +270,7 @@ fn pause_then_resume_copies_each_part_once() {
     assert_legal_order(&evs);
     let info = q.info(id).unwrap();
     assert_eq!(info.state, TaskState::Succeeded, "{info:?}");
+    assert_eq!(info.upload_id, None, "a finished task keeps no upload");
     // The same multipart upload was continued: one Initiate, and each part was copied
     // exactly once across both runs.
     assert_eq!(env.ops("upload_part_copy"), BIG_PARTS);

@@ -319,6 +319,19 @@ struct BucketInfo {
     std::string name, region, creation_date;
 };
 
+/** One part of a multipart upload (Client::list_parts). */
+struct PartSummary {
+    uint32_t number = 0;
+    std::string etag;
+    uint64_t size = 0;
+    std::string last_modified;
+};
+
+/** A multipart upload in progress (Client::list_multipart_uploads). */
+struct UploadSummary {
+    std::string key, upload_id, storage_class, initiated;
+};
+
 namespace detail {
 
 struct InfoOut {
@@ -654,6 +667,8 @@ struct TaskInfo {
     bool crc64_verified = false;
     bool is_copy = false;  ///< a Queue::copy task: path is "", source_* name the source
     std::string source_bucket, source_region, source_key, source_version_id;
+    /// The UploadId a paused or failed upload or copy keeps on the service ("" when none).
+    std::string upload_id;
 };
 
 /** Client settings, consumed by the Client constructor. Move-only; setters chain. */
@@ -1058,6 +1073,83 @@ public:
             out.emplace_back(detail::str(qcos_tags_key(t.h, i)), detail::str(qcos_tags_value(t.h, i)));
         return out;
     }
+    /** Start a multipart upload of `key`; returns its UploadId. `opts`: the object's headers. */
+    std::string initiate_multipart_upload(std::string_view key, const PutOptions *opts = nullptr) const {
+        char uid[1024];
+        size_t n = 0;
+        check(qcos_client_initiate_multipart_upload(live(), detail::cstr(key, "key").c_str(),
+                                                    opts ? opts->get() : nullptr, uid, sizeof uid, &n));
+        return std::string(uid, n);
+    }
+    /** Upload part `number` (1-10000) from memory; keep the result's etag for completion.
+     *  Only `check_content_md5` and `traffic_limit` of `opts` apply to a part. */
+    PutResult upload_part(std::string_view key, std::string_view upload_id, uint32_t number, const void *data,
+                          size_t len, const PutOptions *opts = nullptr) const {
+        detail::PutOut out;
+        check(qcos_client_upload_part(live(), detail::cstr(key, "key").c_str(),
+                                      detail::cstr(upload_id, "upload_id").c_str(), number,
+                                      static_cast<const uint8_t *>(data), len, opts ? opts->get() : nullptr, &out.h));
+        return out.take();
+    }
+    /** Upload part `number` from `len` bytes of the file `path` starting at `offset`. */
+    PutResult upload_part_from_file(std::string_view key, std::string_view upload_id, uint32_t number,
+                                    const std::string &path, uint64_t offset, uint64_t len,
+                                    const PutOptions *opts = nullptr) const {
+        detail::PutOut out;
+        check(qcos_client_upload_part_from_file(live(), detail::cstr(key, "key").c_str(),
+                                                detail::cstr(upload_id, "upload_id").c_str(), number,
+                                                detail::cstr(path, "path").c_str(), offset, len,
+                                                opts ? opts->get() : nullptr, &out.h));
+        return out.take();
+    }
+    /** Finish the upload from (part number, etag) pairs in ascending order. */
+    PutResult complete_multipart_upload(std::string_view key, std::string_view upload_id,
+                                        const std::vector<std::pair<uint32_t, std::string>> &parts) const {
+        std::vector<uint32_t> numbers;
+        std::vector<const char *> etags;
+        for (const auto &p : parts) {
+            numbers.push_back(p.first);
+            etags.push_back(p.second.c_str());
+        }
+        detail::PutOut out;
+        check(qcos_client_complete_multipart_upload(live(), detail::cstr(key, "key").c_str(),
+                                                    detail::cstr(upload_id, "upload_id").c_str(), numbers.data(),
+                                                    etags.data(), parts.size(), &out.h));
+        return out.take();
+    }
+    /** Abort the upload: its parts are deleted. */
+    void abort_multipart_upload(std::string_view key, std::string_view upload_id) const {
+        check(qcos_client_abort_multipart_upload(live(), detail::cstr(key, "key").c_str(),
+                                                 detail::cstr(upload_id, "upload_id").c_str()));
+    }
+    /** Every part the upload has on the service, in part-number order. */
+    std::vector<PartSummary> list_parts(std::string_view key, std::string_view upload_id) const {
+        struct List {
+            qcos_part_list *h = nullptr;
+            ~List() { qcos_part_list_free(h); }
+        } l;
+        check(qcos_client_list_parts(live(), detail::cstr(key, "key").c_str(),
+                                     detail::cstr(upload_id, "upload_id").c_str(), &l.h));
+        std::vector<PartSummary> out;
+        for (size_t i = 0, n = qcos_part_list_count(l.h); i < n; i++)
+            out.push_back({qcos_part_list_number(l.h, i), detail::str(qcos_part_list_etag(l.h, i)),
+                           qcos_part_list_size(l.h, i), detail::str(qcos_part_list_last_modified(l.h, i))});
+        return out;
+    }
+    /** The multipart uploads in progress whose keys start with `prefix`. */
+    std::vector<UploadSummary> list_multipart_uploads(std::string_view prefix = {}) const {
+        struct List {
+            qcos_upload_list *h = nullptr;
+            ~List() { qcos_upload_list_free(h); }
+        } l;
+        check(qcos_client_list_multipart_uploads(live(), detail::cstr(prefix, "prefix").c_str(), &l.h));
+        std::vector<UploadSummary> out;
+        for (size_t i = 0, n = qcos_upload_list_count(l.h); i < n; i++)
+            out.push_back({detail::str(qcos_upload_list_key(l.h, i)), detail::str(qcos_upload_list_upload_id(l.h, i)),
+                           detail::str(qcos_upload_list_storage_class(l.h, i)),
+                           detail::str(qcos_upload_list_initiated(l.h, i))});
+        return out;
+    }
     /** Remove every tag of `key`. */
     void delete_object_tagging(std::string_view key, std::string_view version_id = {}) const {
         std::string v = detail::cstr(version_id, "version_id");
@@ -1454,6 +1546,7 @@ public:
         i.source_region = detail::str(qcos_task_info_source_region(h));
         i.source_key = detail::str(qcos_task_info_source_key(h));
         i.source_version_id = detail::str(qcos_task_info_source_version_id(h));
+        i.upload_id = detail::str(qcos_task_info_upload_id(h));
         return i;
     }
     static const char *state_str(qcos_task_state s) noexcept { return qcos_task_state_str(static_cast<uint32_t>(s)); }

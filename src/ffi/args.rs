@@ -77,6 +77,19 @@ pub(crate) fn arg_bytes<'a>(p: *const u8, len: usize, name: &'static str) -> Res
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
+/// An input array of `n` plain values: `(NULL, 0)` is empty; `(NULL, n > 0)` is an error.
+pub(crate) fn arg_slice<'a, T: Copy>(p: *const T, n: usize, name: &'static str) -> Result<&'a [T]> {
+    if n == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Error::NullArgument(name));
+    }
+    check_len(n.saturating_mul(std::mem::size_of::<T>()), name)?;
+    // SAFETY: non-NULL, and C promises `n` readable, initialised values alive for the call.
+    Ok(unsafe { std::slice::from_raw_parts(p, n) })
+}
+
 /// A caller buffer `(ptr, cap)` to write into: `(NULL, 0)` is an empty buffer.
 pub(crate) fn arg_bytes_mut<'a>(
     p: *mut u8,
@@ -228,6 +241,24 @@ impl<T> Poisonable<T> {
         }
         Ok(self.value)
     }
+}
+
+/// Write `s` and a NUL into the caller's buffer, snprintf-style.
+pub(crate) fn copy_out(s: &str, buf: *mut c_char, cap: usize, len_out: *mut usize) -> Result<()> {
+    let len_out = arg_out(len_out, "len_out")?;
+    let buf = arg_bytes_mut(buf.cast::<u8>(), cap, "buf")?;
+    let n = s.len();
+    if cap <= n {
+        len_out.write(n);
+        return Err(Error::BufferTooSmall {
+            needed: n as u64 + 1,
+            capacity: cap as u64,
+        });
+    }
+    buf[..n].copy_from_slice(s.as_bytes());
+    buf[n] = 0;
+    len_out.write(n);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -27,7 +27,10 @@ use crate::error::{Error, Result, Status};
 /// `_head_bucket`, `_create_bucket`, `_delete_bucket`, `_list_buckets`,
 /// `qcos_client_free`; tags and ACL (`ffi/tagging_acl.rs`):
 /// `qcos_client_put_object_tagging`, `_get_object_tagging`,
-/// `_delete_object_tagging`, `_put_object_acl`, `_get_object_acl`.
+/// `_delete_object_tagging`, `_put_object_acl`, `_get_object_acl`; multipart uploads
+/// one by one (`ffi/multipart.rs`): `qcos_client_initiate_multipart_upload`,
+/// `_upload_part`, `_upload_part_from_file`, `_complete_multipart_upload`,
+/// `_abort_multipart_upload`, `_list_parts`, `_list_multipart_uploads`.
 ///
 /// Thread: immutable once built and thread-safe: any number of threads may call its
 /// functions (which take `const qcos_client *`) at once, sharing its connection

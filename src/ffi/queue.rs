@@ -556,6 +556,7 @@ pub struct qcos_task_info {
     source_region: CString,
     source_key: CString,
     source_version_id: CString,
+    upload_id: CString,
 }
 
 impl From<TaskInfo> for qcos_task_info {
@@ -575,6 +576,7 @@ impl From<TaskInfo> for qcos_task_info {
             source_region: c_string(s.map_or("", |s| &s.region)),
             source_key: c_string(s.map_or("", |s| &s.key)),
             source_version_id: c_string(s.and_then(|s| s.version_id.as_deref()).unwrap_or("")),
+            upload_id: c_string(info.upload_id.as_deref().unwrap_or("")),
             info,
         }
     }
@@ -856,6 +858,20 @@ pub extern "C" fn qcos_task_info_source_key(info: *const qcos_task_info) -> *con
 pub extern "C" fn qcos_task_info_source_version_id(info: *const qcos_task_info) -> *const c_char {
     entry_value(std::ptr::null(), || {
         Ok(self::info(info)?.source_version_id.as_ptr())
+    })
+}
+
+/// The UploadId of the multipart upload a paused or failed upload or copy keeps on the
+/// service; "" otherwise (and for downloads). A paused copy's upload can be found again
+/// only through this id: when the task will not be resumed (for instance before the queue
+/// is freed), abort it with `qcos_client_abort_multipart_upload`. Owned by `info`; NULL
+/// only when `info` is NULL.
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_upload_id(info: *const qcos_task_info) -> *const c_char {
+    entry_value(std::ptr::null(), || {
+        Ok(self::info(info)?.upload_id.as_ptr())
     })
 }
 

@@ -8,7 +8,8 @@ use super::args::{arg_ref, arg_str, free_box};
 use super::entry::entry_value;
 use super::last_error::c_string;
 use crate::client::{
-    BucketSummary, CopyObjectOutput, DeleteObjectsOutput, ObjectInfo, PutObjectOutput,
+    BucketSummary, CompleteOutput, CopyObjectOutput, DeleteObjectsOutput, ObjectInfo, PartOutput,
+    PutObjectOutput,
 };
 use crate::error::{Error, Result};
 
@@ -108,6 +109,30 @@ impl From<&CopyObjectOutput> for qcos_put_result {
             etag: s(&o.etag),
             version_id: opt(&o.version_id),
             last_modified: s(&o.last_modified),
+            request_id: s(&o.request_id),
+        }
+    }
+}
+
+impl From<&PartOutput> for qcos_put_result {
+    fn from(o: &PartOutput) -> Self {
+        qcos_put_result {
+            crc64: o.crc64,
+            etag: s(&o.etag),
+            version_id: s(""),
+            last_modified: s(""),
+            request_id: s(""),
+        }
+    }
+}
+
+impl From<&CompleteOutput> for qcos_put_result {
+    fn from(o: &CompleteOutput) -> Self {
+        qcos_put_result {
+            crc64: o.crc64,
+            etag: s(&o.etag),
+            version_id: opt(&o.version_id),
+            last_modified: s(""),
             request_id: s(&o.request_id),
         }
     }

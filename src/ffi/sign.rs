@@ -13,7 +13,7 @@
 use std::ffi::{CString, c_char};
 
 use super::args::{
-    Poisonable, arg_bytes_mut, arg_mut, arg_opt_ref, arg_out, arg_ref, arg_str, free_box, into_box,
+    Poisonable, arg_mut, arg_opt_ref, arg_out, arg_ref, arg_str, copy_out, free_box, into_box,
 };
 use super::client::qcos_client;
 use super::entry::{entry, entry_value};
@@ -496,24 +496,6 @@ pub extern "C" fn qcos_signature_free(sig: *mut qcos_signature) {
         free_box(sig);
         Ok(())
     })
-}
-
-/// Write `s` and a NUL into the caller's buffer, snprintf-style.
-fn copy_out(s: &str, buf: *mut c_char, cap: usize, len_out: *mut usize) -> Result<()> {
-    let len_out = arg_out(len_out, "len_out")?;
-    let buf = arg_bytes_mut(buf.cast::<u8>(), cap, "buf")?;
-    let n = s.len();
-    if cap <= n {
-        len_out.write(n);
-        return Err(Error::BufferTooSmall {
-            needed: n as u64 + 1,
-            capacity: cap as u64,
-        });
-    }
-    buf[..n].copy_from_slice(s.as_bytes());
-    buf[n] = 0;
-    len_out.write(n);
-    Ok(())
 }
 
 /// Build a presigned URL for `method` on `key` (the seed's `getObjectUrl`): anyone

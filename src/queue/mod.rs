@@ -65,8 +65,8 @@
 //! uploads and copies abort their multipart upload) and joins every thread the queue
 //! started. Paused tasks are left as they are: their multipart uploads stay on the
 //! service, and a later upload of the same file to the same key resumes them (a paused
-//! copy's upload is only found again through its UploadId: abort it, or let the
-//! bucket's lifecycle rules clean it up). A shut-down queue refuses
+//! copy's upload is only found again through its UploadId, [`TaskInfo::upload_id`]:
+//! abort it, or let the bucket's lifecycle rules clean it up). A shut-down queue refuses
 //! new work and task controls (`InvalidState`) but still answers `info`, `tasks`,
 //! `next_event` and `wait`. Dropping the queue shuts it down (if it was not already).
 //! In C, `qcos_client_free` shuts down every queue made from the client, so no queue
@@ -225,6 +225,11 @@ pub struct TaskInfo {
     pub error: Option<TaskError>,
     /// Set once the task `Succeeded`.
     pub result: Option<TaskResult>,
+    /// The UploadId of the multipart upload a paused or failed upload or copy keeps on
+    /// the service (`None` otherwise, and for downloads). A paused copy's upload can be
+    /// found again only through this id: abort it with
+    /// [`Client::abort_multipart_upload`] if the task will not be resumed.
+    pub upload_id: Option<String>,
 }
 
 /// What an [`Event`] reports.
@@ -307,6 +312,7 @@ impl Task {
             speed: self.speed,
             error: self.error.clone(),
             result: self.result.clone(),
+            upload_id: self.upload_id.clone(),
         }
     }
 

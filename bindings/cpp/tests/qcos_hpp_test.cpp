@@ -566,6 +566,40 @@ static void test_append(const qcos::Client &c, const std::string &dir) {
     CHECK(e.status() == qcos::Status::Io);
 }
 
+static void test_multipart(const qcos::Client &c, const std::string &dir) {
+    std::string first(1 << 20, 'm');
+    std::string tail = "the tail";
+    const std::string path = dir + "/cpp-part.bin";
+    {
+        std::ofstream f(path, std::ios::binary);
+        f << "--" << tail;
+    }
+    qcos::PutOptions o;
+    o.content_type("text/x-parts");
+    std::string uid = c.initiate_multipart_upload("cpp-mp", &o);
+    CHECK(!uid.empty());
+    std::vector<qcos::UploadSummary> ups = c.list_multipart_uploads("cpp-mp");
+    CHECK(ups.size() == 1 && ups[0].key == "cpp-mp" && ups[0].upload_id == uid);
+    qcos::PutResult p1 = c.upload_part("cpp-mp", uid, 1, first.data(), first.size());
+    qcos::PutResult p2 = c.upload_part_from_file("cpp-mp", uid, 2, path, 2, tail.size());
+    CHECK(p1.has_crc64 && !p1.etag.empty() && !p2.etag.empty());
+    std::vector<qcos::PartSummary> parts = c.list_parts("cpp-mp", uid);
+    CHECK(parts.size() == 2 && parts[0].number == 1 && parts[0].etag == p1.etag && parts[1].size == tail.size());
+    qcos::PutResult done = c.complete_multipart_upload("cpp-mp", uid, {{1, p1.etag}, {2, p2.etag}});
+    CHECK(done.has_crc64 && c.head_object("cpp-mp").crc64 == done.crc64);
+    CHECK(c.get_object("cpp-mp").size() == first.size() + tail.size());
+    CHECK(c.list_multipart_uploads("cpp-mp").empty());
+
+    uid = c.initiate_multipart_upload("cpp-abort");
+    c.abort_multipart_upload("cpp-abort", uid);
+    qcos::Error e = expect_error([&] { c.list_parts("cpp-abort", uid); });
+    CHECK(e.code() == "NoSuchUpload");
+    e = expect_error([&] { c.upload_part("cpp-abort", uid, 0, "x", 1); });
+    CHECK(e.status() == qcos::Status::InvalidArgument && e.message().find("part_number") != std::string::npos);
+    e = expect_error([&] { c.complete_multipart_upload("cpp-abort", uid, {}); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+}
+
 int main() {
     const std::string region = env("COS_REGION");
     const std::string bucket = "cpptest-1250000000";
@@ -582,6 +616,7 @@ int main() {
         test_transfers(bucket, region);
         test_threads(c);
         test_append(c, env("QCOS_TEST_DIR"));
+        test_multipart(c, env("QCOS_TEST_DIR"));
         test_buckets("cppbuckets-1250000000");
         test_domains(bucket);
     } catch (const std::exception &e) {

@@ -34,6 +34,7 @@ from .client import (
     library_version,
 )
 from .transfer import Queue, QueueEvent, TaskInfo, TaskState, TransferResult
+from .multipart import MultipartUpload, Part
 from .tagging_acl import AccessControlPolicy, AclGrant
 from .errors import (
     AuthError,
@@ -74,10 +75,12 @@ __all__ = [
     "InvalidStateError",
     "ListObjectsResult",
     "LocalIOError",
+    "MultipartUpload",
     "NetworkError",
     "NotFoundError",
     "ObjectInfo",
     "ObjectSummary",
+    "Part",
     "PostForm",
     "Progress",
     "ProtocolError",

@@ -363,6 +363,39 @@ PROTOTYPES: Dict[str, Tuple[object, List[object]]] = {
     "qcos_task_info_source_region": (c_char_p, [c_void_p]),
     "qcos_task_info_source_key": (c_char_p, [c_void_p]),
     "qcos_task_info_source_version_id": (c_char_p, [c_void_p]),
+    "qcos_task_info_upload_id": (c_char_p, [c_void_p]),
+    # Multipart upload operations one by one (src/ffi/multipart.rs).
+    "qcos_client_initiate_multipart_upload": (
+        c_int,
+        [c_void_p, c_char_p, c_void_p, c_char_p, c_size_t, POINTER(c_size_t)],
+    ),
+    "qcos_client_upload_part": (
+        c_int,
+        [c_void_p, c_char_p, c_char_p, c_uint32, c_void_p, c_size_t, c_void_p, POINTER(c_void_p)],
+    ),
+    "qcos_client_upload_part_from_file": (
+        c_int,
+        [c_void_p, c_char_p, c_char_p, c_uint32, c_char_p, c_uint64, c_uint64, c_void_p, POINTER(c_void_p)],
+    ),
+    "qcos_client_complete_multipart_upload": (
+        c_int,
+        [c_void_p, c_char_p, c_char_p, POINTER(c_uint32), POINTER(c_char_p), c_size_t, POINTER(c_void_p)],
+    ),
+    "qcos_client_abort_multipart_upload": (c_int, [c_void_p, c_char_p, c_char_p]),
+    "qcos_client_list_parts": (c_int, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p)]),
+    "qcos_part_list_count": (c_size_t, [c_void_p]),
+    "qcos_part_list_number": (c_uint32, [c_void_p, c_size_t]),
+    "qcos_part_list_etag": (c_char_p, [c_void_p, c_size_t]),
+    "qcos_part_list_size": (c_uint64, [c_void_p, c_size_t]),
+    "qcos_part_list_last_modified": (c_char_p, [c_void_p, c_size_t]),
+    "qcos_part_list_free": (None, [c_void_p]),
+    "qcos_client_list_multipart_uploads": (c_int, [c_void_p, c_char_p, POINTER(c_void_p)]),
+    "qcos_upload_list_count": (c_size_t, [c_void_p]),
+    "qcos_upload_list_key": (c_char_p, [c_void_p, c_size_t]),
+    "qcos_upload_list_upload_id": (c_char_p, [c_void_p, c_size_t]),
+    "qcos_upload_list_storage_class": (c_char_p, [c_void_p, c_size_t]),
+    "qcos_upload_list_initiated": (c_char_p, [c_void_p, c_size_t]),
+    "qcos_upload_list_free": (None, [c_void_p]),
 }
 
 if sys.platform == "darwin":

@@ -32,6 +32,7 @@ from typing import (
 
 from ._lib import CREDENTIALS_CB, PROTOTYPES, READ_CB, WRITE_CB, lib
 from .transfer import _TransferMixin
+from .multipart import _MultipartMixin
 from .tagging_acl import _TaggingAclMixin
 from .errors import (
     AuthError,
@@ -522,7 +523,7 @@ def _get_options(
 # the client
 
 
-class Client(_TransferMixin, _TaggingAclMixin):
+class Client(_TransferMixin, _TaggingAclMixin, _MultipartMixin):
     """A COS client for one bucket in one region.
 
     Use it as a context manager (or call :meth:`close`)::

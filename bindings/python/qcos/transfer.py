@@ -88,6 +88,10 @@ class TaskInfo:
     source_region: str = ""
     source_key: str = ""
     source_version_id: str = ""
+    #: The UploadId a paused or failed upload or copy keeps on the service ("" when
+    #: none): a paused copy's upload is found again only through it, so abort it with
+    #: :meth:`Client.abort_multipart_upload` when the task will not be resumed.
+    upload_id: str = ""
 
 
 def _text(p: Optional[bytes]) -> str:
@@ -577,6 +581,7 @@ class Queue:
                 source_region=_text(lib.qcos_task_info_source_region(i)),
                 source_key=_text(lib.qcos_task_info_source_key(i)),
                 source_version_id=_text(lib.qcos_task_info_source_version_id(i)),
+                upload_id=_text(lib.qcos_task_info_upload_id(i)),
             )
         finally:
             lib.qcos_task_info_free(i)

@@ -38,6 +38,7 @@ C_TO_CTYPES = {
     "qcos_task_state *": ctypes.POINTER(ctypes.c_int),
     "qcos_queue_event *": ctypes.POINTER(_lib.QueueEventStruct),
     "uint64_t *": ctypes.POINTER(ctypes.c_uint64),
+    "uint32_t *": ctypes.POINTER(ctypes.c_uint32),
 }
 
 

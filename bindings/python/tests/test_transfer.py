@@ -205,7 +205,12 @@ def test_queue_copy(small_parts: qcos.Client) -> None:
         except qcos.InvalidStateError:
             pass
         if _until_state(q, t, {qcos.TaskState.PAUSED, qcos.TaskState.SUCCEEDED}) == qcos.TaskState.PAUSED:
-            assert q.task_info(t).state == qcos.TaskState.PAUSED
+            paused = q.task_info(t)
+            assert paused.state == qcos.TaskState.PAUSED
+            # The multipart copy it keeps (none if it paused before starting one) is
+            # named, and is the one the bucket lists.
+            listed = [u.upload_id for u in small_parts.list_multipart_uploads("cpaused")]
+            assert listed == ([paused.upload_id] if paused.upload_id else [])
             q.resume(t)
         assert q.wait(t, timeout=120) == qcos.TaskState.SUCCEEDED
         assert small_parts.get_object("cpaused") == DATA
