@@ -646,3 +646,147 @@ fn asan_pass_catches_misuse_of_library_buffers() {
         );
     }
 }
+
+/// `exe` (tests/c/config_env.c) with `args`, under `check`, with `env` (and none of
+/// the caller's COS_* variables).
+fn config_env_run(check: Check, exe: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
+    let mut cmd = check.command(exe);
+    cmd.args(args);
+    let out = run(cmd, env);
+    assert_success(&format!("tests/c/config_env.c {args:?}"), &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(
+        out.stderr.is_empty(),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn config_env_cases(check: Check) {
+    const BUCKET: &str = "cenv-1250000000";
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_for(
+        check,
+        &manifest_dir().join("tests/c/config_env.c"),
+        build.path(),
+    );
+    let server = start_server(true);
+    server.faults().add(
+        qcos_server::FaultRule::new(qcos_server::FaultAction::Status {
+            http_status: 503,
+            code: "ServiceUnavailable".into(),
+            message: "try again".into(),
+        })
+        .method("GET")
+        .path_contains("env/retry"),
+    );
+    let mut env = cos_env(&server, BUCKET);
+    for (k, v) in [
+        ("COS_PROTOCOL", "https"),
+        ("COS_PATH_STYLE", "1"),
+        ("COS_USE_ACCELERATE", "0"),
+        ("COS_AUTO_SWITCH_HOST", "false"),
+        ("COS_SERVICE_DOMAIN", "service.cos.tencentcos.cn"),
+        ("COS_TIMEOUT_MS", "600000"),
+        ("COS_CONNECT_TIMEOUT_MS", "30000"),
+        ("COS_IO_TIMEOUT_MS", "120000"),
+        ("COS_MAX_RETRIES", "0"),
+        ("COS_RETRY_BASE_DELAY_MS", "10"),
+        ("COS_USER_AGENT", "config-env-test/1"),
+        ("COS_CORRECT_CLOCK_SKEW", "yes"),
+        ("COS_SIGN_EXPIRES_SECS", "600"),
+        ("COS_CREDENTIAL_REFRESH_MARGIN_SECS", "30"),
+        ("COS_SLICE_SIZE", "2097152"),
+        ("COS_CHUNK_SIZE", "1048576"),
+        ("COS_CHUNK_PARALLEL_LIMIT", "2"),
+        ("COS_FILE_PARALLEL_LIMIT", "2"),
+        ("COS_CHUNK_RETRY_TIMES", "1"),
+        ("COS_COPY_SLICE_SIZE", "1048576"),
+        ("COS_COPY_CHUNK_SIZE", "1048576"),
+        ("COS_COPY_CHUNK_PARALLEL_LIMIT", "4"),
+        ("COS_PROGRESS_INTERVAL_MS", "100"),
+        ("COS_UPLOAD_QUEUE_SIZE", "100"),
+        ("COS_UPLOAD_CHECK_CONTENT_MD5", "on"),
+        ("COS_UPLOAD_ADD_META_MD5", "TRUE"),
+    ] {
+        env.push((k, v.to_string()));
+    }
+    let before = server.stats().recent.len();
+    config_env_run(check, &exe, &["ok"], &env);
+    let stats = server.stats();
+    let seen = &stats.recent[before..];
+    // COS_PATH_STYLE=1: every request's Host is the endpoint, not the bucket's host.
+    let endpoint_host = server.endpoint().trim_start_matches("http://").to_string();
+    assert!(!seen.is_empty());
+    for r in seen {
+        assert_eq!(r.host, endpoint_host, "{r:?}");
+        assert!(r.path.starts_with(&format!("/{BUCKET}/")), "{r:?}");
+    }
+    // COS_MAX_RETRIES=0: the GET answered 503 was not retried.
+    let retry_gets = seen
+        .iter()
+        .filter(|r| r.op == "get_object" && r.path.contains("env/retry"))
+        .count();
+    assert_eq!(retry_gets, 1, "{seen:?}");
+    // COS_UPLOAD_ADD_META_MD5=1: the object carries the MD5 of its body.
+    let mut cfg = qcos::config::Config::new(REGION, BUCKET);
+    cfg.endpoint = Some(server.endpoint());
+    cfg.credentials = Some(qcos::auth::Credentials::new(
+        TEST_SECRET_ID,
+        TEST_SECRET_KEY,
+    ));
+    let client = qcos::client::Client::new(cfg).expect("client");
+    let head = client
+        .head_object("env/obj", &Default::default())
+        .expect("head");
+    let md5 = head
+        .meta
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("md5"))
+        .map(|(_, v)| v.clone());
+    // The hex MD5 of "configured from the environment" (the body config_env.c stores).
+    assert_eq!(
+        md5.as_deref(),
+        Some("bf75b9a1dc82fdc6b6775e05d35de638"),
+        "{:?}",
+        head.meta
+    );
+
+    // Bad values: the message names the variable, never the secrets.
+    for (var, value) in [
+        ("COS_TIMEOUT_MS", "soon"),
+        ("COS_MAX_RETRIES", "-1"),
+        ("COS_PATH_STYLE", "maybe"),
+        ("COS_CHUNK_SIZE", "1000"),
+        ("COS_CHUNK_PARALLEL_LIMIT", "0"),
+        ("COS_PROTOCOL", "gopher"),
+        ("COS_SERVICE_DOMAIN", "svc.example.com/x"),
+    ] {
+        let mut env = cos_env(&server, BUCKET);
+        env.push(("COS_SECURITY_TOKEN", TMP_TOKEN.to_string()));
+        env.push((var, value.to_string()));
+        let out = config_env_run(check, &exe, &["bad", var, TEST_SECRET_KEY, TMP_TOKEN], &env);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(value),
+            "the message shows the bad value of {var}"
+        );
+    }
+}
+
+/// `qcos_config_from_env` from C (tests/c/config_env.c): the option variables take
+/// effect against qcos-server (path style, no retry, the MD5 metadata), and bad values
+/// fail with a message naming the variable and never a secret.
+#[test]
+fn c_config_from_env_reads_every_option() {
+    config_env_cases(Check::Native);
+}
+
+/// The same built with AddressSanitizer and UBSan.
+#[test]
+fn c_config_from_env_reads_every_option_under_asan() {
+    if Check::Asan.available() {
+        config_env_cases(Check::Asan);
+    }
+}

@@ -378,6 +378,12 @@ pub fn isolate<'c>(cmd: &'c mut Command, env: &[(&str, String)]) -> &'c mut Comm
     ] {
         cmd.env_remove(var);
     }
+    // And every other option `qcos_config_from_env` reads (COS_TIMEOUT_MS, ...).
+    for (var, _) in std::env::vars_os() {
+        if var.to_string_lossy().starts_with("COS_") {
+            cmd.env_remove(var);
+        }
+    }
     no_proxy(cmd).envs(env.iter().map(|(k, v)| (*k, v.as_str())))
 }
 
