@@ -928,6 +928,14 @@ impl Http {
         self.creds.get(self.now())
     }
 
+    /// After the service refused provider-given temporary keys as expired
+    /// (`ExpiredToken`) on a request the HTTP layer could not send again itself (a
+    /// one-shot body, e.g. APPEND): forget them so the caller's next send fetches
+    /// fresh ones. False without a provider (nothing to refresh).
+    pub fn invalidate_credentials(&self) -> bool {
+        self.creds.invalidate()
+    }
+
     /// Learn the offset from a `Date` header when it differs by 30 s or more (or always,
     /// when `force`). Returns true when the offset changed.
     fn learn_date(&self, server: i64, force: bool) -> bool {
