@@ -434,6 +434,17 @@ pub fn signed_headers(
     headers
 }
 
+/// Overwrite the security token in headers built by [`signed_headers`] before they
+/// are freed. (ureq's own copies, in the request's header map and its send buffer, are
+/// out of reach; see docs/RELIABILITY.md.)
+pub fn wipe_token(headers: &mut [(String, String)]) {
+    for (k, v) in headers {
+        if k.eq_ignore_ascii_case("x-cos-security-token") {
+            zeroize::Zeroize::zeroize(v);
+        }
+    }
+}
+
 /// The signature window for `now` (server-corrected Unix seconds): back-dated 60 s, valid
 /// `expires` seconds, and kept inside the credentials' own validity.
 pub fn key_time_for(now: i64, expires: i64, creds: &Credentials) -> KeyTime {
@@ -1219,7 +1230,7 @@ impl Http {
         &self,
         req: &mut Request<'_>,
         addr: &Address,
-        headers: Vec<(String, String)>,
+        mut headers: Vec<(String, String)>,
         sink: Option<&mut (dyn ResponseSink + 'd)>,
         resume: Option<&Resume>,
     ) -> Attempt {
@@ -1234,6 +1245,8 @@ impl Http {
         for (k, v) in &headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
+        wipe_token(&mut headers);
+        drop(headers);
         let body_len = req.body.len();
         let method = req.method;
         let long_running = req.long_running;
