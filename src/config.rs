@@ -218,11 +218,28 @@ impl Config {
         }
     }
 
-    /// A configuration from the environment: `COS_REGION` (required), `COS_BUCKET`
-    /// (optional), `COS_SECRET_ID` + `COS_SECRET_KEY` (both or neither),
-    /// `COS_SECURITY_TOKEN` (optional, temporary credentials), `COS_ENDPOINT` (optional,
-    /// e.g. `http://127.0.0.1:9000`), `COS_PATH_STYLE` (`1`/`true` for path style).
-    /// The result is validated.
+    /// A configuration from the environment (see [`ENV_VARS`] for the whole table):
+    /// `COS_REGION` (required), `COS_BUCKET`, `COS_SECRET_ID` + `COS_SECRET_KEY` (both
+    /// or neither), `COS_SECURITY_TOKEN` (temporary credentials; needs the keys),
+    /// `COS_ENDPOINT` (e.g. `http://127.0.0.1:9000`), and one variable per option:
+    /// `COS_PROTOCOL`, `COS_DOMAIN`, `COS_PATH_STYLE`, `COS_USE_ACCELERATE`,
+    /// `COS_AUTO_SWITCH_HOST`, `COS_SERVICE_DOMAIN`, `COS_TIMEOUT_MS`,
+    /// `COS_CONNECT_TIMEOUT_MS`, `COS_IO_TIMEOUT_MS`, `COS_MAX_RETRIES`,
+    /// `COS_RETRY_BASE_DELAY_MS`, `COS_USER_AGENT`, `COS_CORRECT_CLOCK_SKEW`,
+    /// `COS_SIGN_EXPIRES_SECS`, `COS_CREDENTIAL_REFRESH_MARGIN_SECS`, `COS_SLICE_SIZE`,
+    /// `COS_CHUNK_SIZE`, `COS_CHUNK_PARALLEL_LIMIT`, `COS_FILE_PARALLEL_LIMIT`,
+    /// `COS_CHUNK_RETRY_TIMES`, `COS_COPY_SLICE_SIZE`, `COS_COPY_CHUNK_SIZE`,
+    /// `COS_COPY_CHUNK_PARALLEL_LIMIT`, `COS_PROGRESS_INTERVAL_MS`,
+    /// `COS_UPLOAD_QUEUE_SIZE`, `COS_UPLOAD_CHECK_CONTENT_MD5`, `COS_UPLOAD_ADD_META_MD5`.
+    ///
+    /// An unset or empty variable keeps the option's default. Numbers are plain
+    /// decimal integers (sizes in bytes, times in milliseconds or seconds as named);
+    /// booleans are `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off` (any case);
+    /// `COS_PROTOCOL` is `http` or `https` (an endpoint's own scheme wins). A bad value
+    /// (not a number, negative, out of range, not a boolean) is an `InvalidArgument`
+    /// error naming the variable and what is wrong with it; the values of
+    /// `COS_SECRET_KEY` and `COS_SECURITY_TOKEN` never appear in a message. The result
+    /// is validated.
     pub fn from_env() -> Result<Config> {
         Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
@@ -237,17 +254,28 @@ impl Config {
         })?;
         let bucket = get("COS_BUCKET").unwrap_or_default();
         let mut cfg = Config::new(&region, &bucket);
-        match (get("COS_SECRET_ID"), get("COS_SECRET_KEY")) {
+        // The secrets go straight into `Secret`s, which clear them when dropped (on
+        // every path, the error paths included).
+        let token = get("COS_SECURITY_TOKEN").map(Secret::new);
+        match (get("COS_SECRET_ID"), get("COS_SECRET_KEY").map(Secret::new)) {
             (Some(id), Some(key)) => {
                 cfg.credentials = Some(Credentials {
                     secret_id: id,
-                    secret_key: Secret::new(key),
-                    security_token: get("COS_SECURITY_TOKEN").map(Secret::new),
+                    secret_key: key,
+                    security_token: token,
                     start_time: None,
                     expired_time: None,
                 });
             }
-            (None, None) => {}
+            (None, None) => {
+                if token.is_some() {
+                    return Err(Error::invalid(
+                        "config",
+                        "COS_SECURITY_TOKEN is set but COS_SECRET_ID and COS_SECRET_KEY are not \
+                         (a token belongs to temporary keys)",
+                    ));
+                }
+            }
             (Some(_), None) => {
                 return Err(Error::invalid(
                     "config",
@@ -261,14 +289,123 @@ impl Config {
                 ));
             }
         }
-        cfg.endpoint = get("COS_ENDPOINT");
+        let env = EnvReader { get: &get };
+        if let Some(p) = env.raw("COS_PROTOCOL") {
+            cfg.protocol = match p.trim().to_ascii_lowercase().as_str() {
+                "http" => Protocol::Http,
+                "https" => Protocol::Https,
+                _ => {
+                    return Err(Error::invalid(
+                        "COS_PROTOCOL",
+                        format!("{} is not a protocol (use http or https)", shown(&p)),
+                    ));
+                }
+            };
+        }
+        cfg.endpoint = env.raw("COS_ENDPOINT");
         if let Some(ep) = &cfg.endpoint {
-            cfg.protocol = parse_endpoint(ep)?.protocol;
+            cfg.protocol = parse_endpoint(ep)
+                .map_err(|e| rename(e, "endpoint", "COS_ENDPOINT"))?
+                .protocol;
         }
-        if let Some(p) = get("COS_PATH_STYLE") {
-            cfg.path_style = matches!(p.to_ascii_lowercase().as_str(), "1" | "true" | "yes");
+        cfg.domain = env.raw("COS_DOMAIN");
+        cfg.service_domain = env.raw("COS_SERVICE_DOMAIN");
+        if let Some(ua) = env.raw("COS_USER_AGENT") {
+            cfg.user_agent = ua;
         }
-        cfg.validate()?;
+        env.boolean("COS_PATH_STYLE", &mut cfg.path_style)?;
+        env.boolean("COS_USE_ACCELERATE", &mut cfg.use_accelerate)?;
+        env.boolean("COS_AUTO_SWITCH_HOST", &mut cfg.auto_switch_host)?;
+        env.boolean("COS_CORRECT_CLOCK_SKEW", &mut cfg.correct_clock_skew)?;
+        env.boolean(
+            "COS_UPLOAD_CHECK_CONTENT_MD5",
+            &mut cfg.upload_check_content_md5,
+        )?;
+        env.boolean("COS_UPLOAD_ADD_META_MD5", &mut cfg.upload_add_meta_md5)?;
+        env.number("COS_TIMEOUT_MS", 0, u64::MAX, &mut cfg.timeout_ms)?;
+        env.number(
+            "COS_CONNECT_TIMEOUT_MS",
+            0,
+            u64::MAX,
+            &mut cfg.connect_timeout_ms,
+        )?;
+        env.number("COS_IO_TIMEOUT_MS", 0, u64::MAX, &mut cfg.io_timeout_ms)?;
+        env.number("COS_MAX_RETRIES", 0, MAX_ENV_RETRIES, &mut cfg.max_retries)?;
+        env.number(
+            "COS_RETRY_BASE_DELAY_MS",
+            0,
+            u64::MAX,
+            &mut cfg.retry_base_delay_ms,
+        )?;
+        env.number(
+            "COS_SIGN_EXPIRES_SECS",
+            1,
+            i64::MAX,
+            &mut cfg.sign_expires_secs,
+        )?;
+        env.number(
+            "COS_CREDENTIAL_REFRESH_MARGIN_SECS",
+            0,
+            i64::MAX,
+            &mut cfg.credential_refresh_margin_secs,
+        )?;
+        env.number("COS_SLICE_SIZE", 0, u64::MAX, &mut cfg.slice_size)?;
+        env.number("COS_CHUNK_SIZE", MIB, 5 * 1024 * MIB, &mut cfg.chunk_size)?;
+        env.number(
+            "COS_CHUNK_PARALLEL_LIMIT",
+            1,
+            MAX_ENV_PARALLEL,
+            &mut cfg.chunk_parallel_limit,
+        )?;
+        env.number(
+            "COS_FILE_PARALLEL_LIMIT",
+            1,
+            MAX_ENV_PARALLEL,
+            &mut cfg.file_parallel_limit,
+        )?;
+        env.number(
+            "COS_CHUNK_RETRY_TIMES",
+            0,
+            MAX_ENV_RETRIES,
+            &mut cfg.chunk_retry_times,
+        )?;
+        env.number("COS_COPY_SLICE_SIZE", 0, u64::MAX, &mut cfg.copy_slice_size)?;
+        env.number(
+            "COS_COPY_CHUNK_SIZE",
+            MIB,
+            5 * 1024 * MIB,
+            &mut cfg.copy_chunk_size,
+        )?;
+        env.number(
+            "COS_COPY_CHUNK_PARALLEL_LIMIT",
+            1,
+            MAX_ENV_PARALLEL,
+            &mut cfg.copy_chunk_parallel_limit,
+        )?;
+        env.number(
+            "COS_PROGRESS_INTERVAL_MS",
+            0,
+            u64::MAX,
+            &mut cfg.progress_interval_ms,
+        )?;
+        env.number(
+            "COS_UPLOAD_QUEUE_SIZE",
+            0,
+            usize::MAX,
+            &mut cfg.upload_queue_size,
+        )?;
+        // Whole-config checks; an error about an option read from a variable names
+        // the variable.
+        cfg.validate().map_err(|e| {
+            [
+                ("domain", "COS_DOMAIN"),
+                ("service_domain", "COS_SERVICE_DOMAIN"),
+                ("user_agent", "COS_USER_AGENT"),
+                ("endpoint", "COS_ENDPOINT"),
+            ]
+            .into_iter()
+            .fold(e, |e, (field, var)| rename(e, field, var))
+        })?;
         Ok(cfg)
     }
 
@@ -366,6 +503,157 @@ impl fmt::Debug for Config {
             .field("chunk_size", &self.chunk_size)
             .field("chunk_parallel_limit", &self.chunk_parallel_limit)
             .finish_non_exhaustive()
+    }
+}
+
+/// The environment variables [`Config::from_env`] reads, each with the option it sets
+/// (for documentation and tests; `COS_SECRET_KEY` and `COS_SECURITY_TOKEN` are secrets
+/// whose values never appear in an error).
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("COS_REGION", "region (required)"),
+    ("COS_BUCKET", "bucket"),
+    (
+        "COS_SECRET_ID",
+        "credentials: SecretId (with COS_SECRET_KEY)",
+    ),
+    (
+        "COS_SECRET_KEY",
+        "credentials: SecretKey (with COS_SECRET_ID)",
+    ),
+    ("COS_SECURITY_TOKEN", "credentials: token of temporary keys"),
+    ("COS_ENDPOINT", "endpoint"),
+    ("COS_PROTOCOL", "protocol (http or https)"),
+    ("COS_DOMAIN", "domain"),
+    ("COS_PATH_STYLE", "path_style (boolean)"),
+    ("COS_USE_ACCELERATE", "use_accelerate (boolean)"),
+    ("COS_AUTO_SWITCH_HOST", "auto_switch_host (boolean)"),
+    ("COS_SERVICE_DOMAIN", "service_domain"),
+    ("COS_TIMEOUT_MS", "timeout_ms"),
+    ("COS_CONNECT_TIMEOUT_MS", "connect_timeout_ms"),
+    ("COS_IO_TIMEOUT_MS", "io_timeout_ms"),
+    ("COS_MAX_RETRIES", "max_retries (0..=100)"),
+    ("COS_RETRY_BASE_DELAY_MS", "retry_base_delay_ms"),
+    ("COS_USER_AGENT", "user_agent"),
+    ("COS_CORRECT_CLOCK_SKEW", "correct_clock_skew (boolean)"),
+    ("COS_SIGN_EXPIRES_SECS", "sign_expires_secs (at least 1)"),
+    (
+        "COS_CREDENTIAL_REFRESH_MARGIN_SECS",
+        "credential_refresh_margin_secs",
+    ),
+    ("COS_SLICE_SIZE", "slice_size (bytes)"),
+    ("COS_CHUNK_SIZE", "chunk_size (bytes, 1 MiB..=5 GiB)"),
+    (
+        "COS_CHUNK_PARALLEL_LIMIT",
+        "chunk_parallel_limit (1..=1024)",
+    ),
+    ("COS_FILE_PARALLEL_LIMIT", "file_parallel_limit (1..=1024)"),
+    ("COS_CHUNK_RETRY_TIMES", "chunk_retry_times (0..=100)"),
+    ("COS_COPY_SLICE_SIZE", "copy_slice_size (bytes)"),
+    (
+        "COS_COPY_CHUNK_SIZE",
+        "copy_chunk_size (bytes, 1 MiB..=5 GiB)",
+    ),
+    (
+        "COS_COPY_CHUNK_PARALLEL_LIMIT",
+        "copy_chunk_parallel_limit (1..=1024)",
+    ),
+    ("COS_PROGRESS_INTERVAL_MS", "progress_interval_ms"),
+    ("COS_UPLOAD_QUEUE_SIZE", "upload_queue_size"),
+    (
+        "COS_UPLOAD_CHECK_CONTENT_MD5",
+        "upload_check_content_md5 (boolean)",
+    ),
+    ("COS_UPLOAD_ADD_META_MD5", "upload_add_meta_md5 (boolean)"),
+];
+
+/// Upper bound of the retry counts read from the environment: a typo such as
+/// `COS_MAX_RETRIES=1000000` should be an error, not an endless retry loop.
+const MAX_ENV_RETRIES: u32 = 100;
+/// Upper bound of the parallel limits read from the environment (the worker pool is
+/// capped at 64 threads anyway).
+const MAX_ENV_PARALLEL: usize = 1024;
+
+/// A value for an error message: quoted, at most 40 characters (never used for the
+/// secret variables).
+fn shown(v: &str) -> String {
+    let mut cut: String = v.chars().take(40).collect();
+    if cut.len() < v.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
+/// An `InvalidArgument` about `field` renamed to be about the variable `var`.
+fn rename(e: Error, field: &str, var: &'static str) -> Error {
+    match e {
+        Error::InvalidArgument { what, why } if what == field => {
+            Error::InvalidArgument { what: var, why }
+        }
+        e => e,
+    }
+}
+
+/// Typed reads of the non-secret variables of [`Config::from_lookup`].
+struct EnvReader<'a, F: Fn(&str) -> Option<String>> {
+    get: &'a F,
+}
+
+impl<F: Fn(&str) -> Option<String>> EnvReader<'_, F> {
+    fn raw(&self, var: &str) -> Option<String> {
+        (self.get)(var).filter(|v| !v.is_empty())
+    }
+
+    /// A boolean variable into `out`, when set.
+    fn boolean(&self, var: &'static str, out: &mut bool) -> Result<()> {
+        let Some(v) = self.raw(var) else {
+            return Ok(());
+        };
+        *out = match v.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => {
+                return Err(Error::invalid(
+                    var,
+                    format!(
+                        "{} is not a boolean (use 1, true, yes, on or 0, false, no, off)",
+                        shown(&v)
+                    ),
+                ));
+            }
+        };
+        Ok(())
+    }
+
+    /// A decimal integer variable in `min..=max` into `out`, when set.
+    fn number<T>(&self, var: &'static str, min: T, max: T, out: &mut T) -> Result<()>
+    where
+        T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+    {
+        let Some(v) = self.raw(var) else {
+            return Ok(());
+        };
+        let t = v.trim();
+        let digits = t.strip_prefix('+').unwrap_or(t);
+        let bad = |why: String| Error::invalid(var, format!("{} {why}", shown(&v)));
+        if let Some(rest) = digits.strip_prefix('-') {
+            if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad("is negative (it must be a whole number ≥ 0)".into()));
+            }
+        }
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("is not a whole number (decimal digits only)".into()));
+        }
+        let n: T = digits
+            .parse()
+            .map_err(|_| bad(format!("is too large (at most {max})")))?;
+        if n < min {
+            return Err(bad(format!("is too small (at least {min})")));
+        }
+        if n > max {
+            return Err(bad(format!("is too large (at most {max})")));
+        }
+        *out = n;
+        Ok(())
     }
 }
 
@@ -773,5 +1061,209 @@ mod tests {
         let e =
             Config::from_lookup(env(&[("COS_REGION", "r"), ("COS_SECRET_ID", "x")])).unwrap_err();
         assert!(e.to_string().contains("COS_SECRET_KEY"));
+    }
+
+    fn lookup(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
+        move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    }
+
+    fn base_env() -> Vec<(&'static str, String)> {
+        vec![
+            ("COS_REGION", "ap-guangzhou".into()),
+            ("COS_BUCKET", "b-1250000000".into()),
+            ("COS_SECRET_ID", "AKIDenv".into()),
+            ("COS_SECRET_KEY", "SeKr1tEnvKey".into()),
+        ]
+    }
+
+    #[test]
+    fn from_env_maps_every_option() {
+        let mut env = base_env();
+        for (k, v) in [
+            ("COS_PROTOCOL", "HTTP"),
+            ("COS_DOMAIN", "{Bucket}.cos.{Region}.example.com"),
+            ("COS_PATH_STYLE", "yes"),
+            ("COS_USE_ACCELERATE", "On"),
+            ("COS_AUTO_SWITCH_HOST", "false"),
+            ("COS_SERVICE_DOMAIN", "service.cos.tencentcos.cn"),
+            ("COS_TIMEOUT_MS", "120000"),
+            ("COS_CONNECT_TIMEOUT_MS", " 2500 "),
+            ("COS_IO_TIMEOUT_MS", "0"),
+            ("COS_MAX_RETRIES", "7"),
+            ("COS_RETRY_BASE_DELAY_MS", "+50"),
+            ("COS_USER_AGENT", "my-app/1.0"),
+            ("COS_CORRECT_CLOCK_SKEW", "0"),
+            ("COS_SIGN_EXPIRES_SECS", "3600"),
+            ("COS_CREDENTIAL_REFRESH_MARGIN_SECS", "0"),
+            ("COS_SLICE_SIZE", "5242880"),
+            ("COS_CHUNK_SIZE", "2097152"),
+            ("COS_CHUNK_PARALLEL_LIMIT", "4"),
+            ("COS_FILE_PARALLEL_LIMIT", "5"),
+            ("COS_CHUNK_RETRY_TIMES", "6"),
+            ("COS_COPY_SLICE_SIZE", "1048576"),
+            ("COS_COPY_CHUNK_SIZE", "3145728"),
+            ("COS_COPY_CHUNK_PARALLEL_LIMIT", "9"),
+            ("COS_PROGRESS_INTERVAL_MS", "250"),
+            ("COS_UPLOAD_QUEUE_SIZE", "42"),
+            ("COS_UPLOAD_CHECK_CONTENT_MD5", "TRUE"),
+            ("COS_UPLOAD_ADD_META_MD5", "1"),
+        ] {
+            env.push((k, v.to_string()));
+        }
+        let c = Config::from_lookup(lookup(env)).unwrap();
+        assert_eq!(c.protocol, Protocol::Http);
+        assert_eq!(
+            c.domain.as_deref(),
+            Some("{Bucket}.cos.{Region}.example.com")
+        );
+        assert!(c.path_style && c.use_accelerate && !c.auto_switch_host);
+        assert_eq!(
+            c.service_domain.as_deref(),
+            Some("service.cos.tencentcos.cn")
+        );
+        assert_eq!(
+            (c.timeout_ms, c.connect_timeout_ms, c.io_timeout_ms),
+            (120_000, 2500, 0)
+        );
+        assert_eq!((c.max_retries, c.retry_base_delay_ms), (7, 50));
+        assert_eq!(c.user_agent, "my-app/1.0");
+        assert!(!c.correct_clock_skew);
+        assert_eq!(
+            (c.sign_expires_secs, c.credential_refresh_margin_secs),
+            (3600, 0)
+        );
+        assert_eq!((c.slice_size, c.chunk_size), (5 * MIB, 2 * MIB));
+        assert_eq!(
+            (
+                c.chunk_parallel_limit,
+                c.file_parallel_limit,
+                c.chunk_retry_times
+            ),
+            (4, 5, 6)
+        );
+        assert_eq!(
+            (
+                c.copy_slice_size,
+                c.copy_chunk_size,
+                c.copy_chunk_parallel_limit
+            ),
+            (MIB, 3 * MIB, 9)
+        );
+        assert_eq!((c.progress_interval_ms, c.upload_queue_size), (250, 42));
+        assert!(c.upload_check_content_md5 && c.upload_add_meta_md5);
+        // Every variable of the table is read (the table and the code agree).
+        let read = std::cell::RefCell::new(Vec::new());
+        let _ = Config::from_lookup(|k: &str| {
+            read.borrow_mut().push(k.to_string());
+            base_env()
+                .into_iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v)
+                .or_else(|| (k == "COS_SECURITY_TOKEN").then(|| "tok".to_string()))
+        })
+        .unwrap();
+        for (var, _) in ENV_VARS {
+            assert!(read.borrow().iter().any(|r| r == var), "{var} never read");
+        }
+        for r in read.borrow().iter() {
+            assert!(ENV_VARS.iter().any(|(v, _)| v == r), "{r} not in ENV_VARS");
+        }
+    }
+
+    #[test]
+    fn from_env_unset_and_empty_keep_defaults() {
+        let mut env = base_env();
+        env.push(("COS_TIMEOUT_MS", String::new()));
+        env.push(("COS_AUTO_SWITCH_HOST", String::new()));
+        let c = Config::from_lookup(lookup(env)).unwrap();
+        let d = Config::new("ap-guangzhou", "b-1250000000");
+        assert_eq!(c.timeout_ms, d.timeout_ms);
+        assert_eq!(c.auto_switch_host, d.auto_switch_host);
+        assert_eq!(c.chunk_size, d.chunk_size);
+        assert_eq!(c.protocol, Protocol::Https);
+        // An endpoint's scheme wins over COS_PROTOCOL.
+        let mut env = base_env();
+        env.push(("COS_PROTOCOL", "https".into()));
+        env.push(("COS_ENDPOINT", "http://127.0.0.1:9".into()));
+        assert_eq!(
+            Config::from_lookup(lookup(env)).unwrap().protocol,
+            Protocol::Http
+        );
+    }
+
+    #[test]
+    fn from_env_bad_values_name_the_variable() {
+        for (var, value, why) in [
+            ("COS_TIMEOUT_MS", "abc", "is not a whole number"),
+            ("COS_TIMEOUT_MS", "1.5", "is not a whole number"),
+            ("COS_TIMEOUT_MS", "10ms", "is not a whole number"),
+            ("COS_CONNECT_TIMEOUT_MS", "-1", "is negative"),
+            ("COS_IO_TIMEOUT_MS", "99999999999999999999999", "too large"),
+            ("COS_MAX_RETRIES", "4294967296", "too large"),
+            ("COS_MAX_RETRIES", "101", "at most 100"),
+            ("COS_CHUNK_RETRY_TIMES", "-", "is not a whole number"),
+            ("COS_SIGN_EXPIRES_SECS", "0", "at least 1"),
+            ("COS_SIGN_EXPIRES_SECS", "-900", "is negative"),
+            ("COS_CREDENTIAL_REFRESH_MARGIN_SECS", "-5", "is negative"),
+            ("COS_CHUNK_SIZE", "1000", "at least 1048576"),
+            ("COS_CHUNK_SIZE", "6000000000", "at most 5368709120"),
+            ("COS_COPY_CHUNK_SIZE", "1KiB", "is not a whole number"),
+            ("COS_CHUNK_PARALLEL_LIMIT", "0", "at least 1"),
+            ("COS_FILE_PARALLEL_LIMIT", "2000", "at most 1024"),
+            (
+                "COS_COPY_CHUNK_PARALLEL_LIMIT",
+                "x",
+                "is not a whole number",
+            ),
+            ("COS_UPLOAD_QUEUE_SIZE", "-3", "is negative"),
+            ("COS_PATH_STYLE", "maybe", "is not a boolean"),
+            ("COS_USE_ACCELERATE", "2", "is not a boolean"),
+            ("COS_AUTO_SWITCH_HOST", "enabled", "is not a boolean"),
+            ("COS_CORRECT_CLOCK_SKEW", "y", "is not a boolean"),
+            ("COS_UPLOAD_CHECK_CONTENT_MD5", "truee", "is not a boolean"),
+            ("COS_UPLOAD_ADD_META_MD5", "-1", "is not a boolean"),
+            ("COS_PROTOCOL", "ftp", "is not a protocol"),
+            ("COS_ENDPOINT", "127.0.0.1:9000", "http://"),
+            ("COS_DOMAIN", "{Bucket}.x.com/path", "host"),
+            ("COS_SERVICE_DOMAIN", "https://svc.example.com", "scheme"),
+            ("COS_USER_AGENT", "app\r\nX-Evil: 1", "control"),
+        ] {
+            let mut env = base_env();
+            env.push((var, value.to_string()));
+            let e = Config::from_lookup(lookup(env)).unwrap_err();
+            assert_eq!(
+                e.status(),
+                crate::Status::InvalidArgument,
+                "{var}={value:?}"
+            );
+            let msg = e.to_string();
+            assert!(
+                msg.contains(var) && msg.contains(why),
+                "{var}={value:?}: {msg}"
+            );
+            assert!(!msg.contains("SeKr1t"), "{msg}");
+        }
+        // A long value is cut in the message.
+        let mut env = base_env();
+        env.push(("COS_TIMEOUT_MS", "x".repeat(500)));
+        let msg = Config::from_lookup(lookup(env)).unwrap_err().to_string();
+        assert!(msg.len() < 200, "{msg}");
+        // A token without keys is refused, and its value is not shown.
+        let e = Config::from_lookup(lookup(vec![
+            ("COS_REGION", "ap-guangzhou".into()),
+            ("COS_SECURITY_TOKEN", "T0kenS3cret".into()),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("COS_SECURITY_TOKEN") && !e.contains("T0ken"),
+            "{e}"
+        );
+        // Bad credentials never echo the key or the token.
+        let mut env = base_env();
+        env[2].1 = String::new() + "AKID with space";
+        env.push(("COS_SECURITY_TOKEN", "T0kenS3cret\n".into()));
+        let m = Config::from_lookup(lookup(env)).unwrap_err().to_string();
+        assert!(!m.contains("SeKr1t") && !m.contains("T0ken"), "{m}");
     }
 }

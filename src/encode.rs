@@ -33,6 +33,14 @@ pub fn uri_encode(s: &str) -> String {
     out
 }
 
+/// [`uri_encode`] appended to `out`, which first reserves room for the worst case
+/// (every byte encoded), so that encoding a secret (the security token) never
+/// reallocates `out` and leaves a partial copy in a freed buffer.
+pub fn uri_encode_into(s: &str, out: &mut String) {
+    out.reserve(s.len().saturating_mul(3));
+    encode_with(s, false, out);
+}
+
 /// The wire path of an object: `/` + the key with each byte outside the unreserved set
 /// and `/` percent-encoded. A path segment made only of dots (`.`, `..`) is encoded as
 /// `%2E...` so that no HTTP layer can resolve it as a dot segment and address another

@@ -446,6 +446,17 @@ pub fn signed_headers(
     headers
 }
 
+/// Overwrite the security token in headers built by [`signed_headers`] before they
+/// are freed. (ureq's own copies, in the request's header map and its send buffer, are
+/// out of reach; see docs/RELIABILITY.md.)
+pub fn wipe_token(headers: &mut [(String, String)]) {
+    for (k, v) in headers {
+        if k.eq_ignore_ascii_case("x-cos-security-token") {
+            zeroize::Zeroize::zeroize(v);
+        }
+    }
+}
+
 /// The signature window for `now` (server-corrected Unix seconds): back-dated 60 s, valid
 /// `expires` seconds, and kept inside the credentials' own validity.
 pub fn key_time_for(now: i64, expires: i64, creds: &Credentials) -> KeyTime {
@@ -943,6 +954,14 @@ impl Http {
         self.creds.get(self.now())
     }
 
+    /// After the service refused provider-given temporary keys as expired
+    /// (`ExpiredToken`) on a request the HTTP layer could not send again itself (a
+    /// one-shot body, e.g. APPEND): forget them so the caller's next send fetches
+    /// fresh ones. False without a provider (nothing to refresh).
+    pub fn invalidate_credentials(&self) -> bool {
+        self.creds.invalidate()
+    }
+
     /// Learn the offset from a `Date` header when it differs by 30 s or more (or always,
     /// when `force`). Returns true when the offset changed.
     fn learn_date(&self, server: i64, force: bool) -> bool {
@@ -1226,7 +1245,7 @@ impl Http {
         &self,
         req: &mut Request<'_>,
         addr: &Address,
-        headers: Vec<(String, String)>,
+        mut headers: Vec<(String, String)>,
         sink: Option<&mut (dyn ResponseSink + 'd)>,
         resume: Option<&Resume>,
     ) -> Attempt {
@@ -1241,6 +1260,8 @@ impl Http {
         for (k, v) in &headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
+        wipe_token(&mut headers);
+        drop(headers);
         let body_len = req.body.len();
         let method = req.method;
         let long_running = req.long_running;

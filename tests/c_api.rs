@@ -35,6 +35,18 @@ fn build_with(compiler: &str, std: &str, src: &Path, out_dir: &Path) -> PathBuf 
     compile_static(compiler, &flags, &[], src, out_dir)
 }
 
+/// Build `src` for `check`: linked statically (natively and under valgrind), or with
+/// AddressSanitizer against the cdylib ([`compile_asan`]); with [`test_hook_flags`].
+fn build_for(check: Check, src: &Path, out_dir: &Path) -> PathBuf {
+    match check {
+        Check::Asan => {
+            let flags: Vec<&str> = C11_DEBUG.iter().chain(test_hook_flags()).copied().collect();
+            compile_asan(&flags, src, out_dir)
+        }
+        _ => build_c(src, out_dir),
+    }
+}
+
 /// `qcos_test_panic` exists only in builds with debug assertions (the profile `cargo
 /// test` uses by default); under `--release` the C test leaves its panic check out
 /// and [`test_hooks_exist_only_in_debug_builds`] checks the symbol is absent.
@@ -125,18 +137,18 @@ fn native_static_libs_are_current() {
     );
 }
 
-fn api_test(under_valgrind: bool) {
+fn api_test(check: Check) {
     let build = tempfile::tempdir().unwrap();
-    let exe = build_c(&manifest_dir().join("tests/c/api_test.c"), build.path());
+    let exe = build_for(
+        check,
+        &manifest_dir().join("tests/c/api_test.c"),
+        build.path(),
+    );
     let server = start_server(false);
     let scratch = tempfile::tempdir().unwrap();
     let mut env = c_env(&server, "ctest-1250000000");
     env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
-    let cmd = if under_valgrind {
-        valgrind(&exe)
-    } else {
-        Command::new(&exe)
-    };
+    let cmd = check.command(&exe);
     let out = run(cmd, &env);
     assert_success("tests/c/api_test.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -152,26 +164,26 @@ fn api_test(under_valgrind: bool) {
 /// The whole C API, end to end, from C.
 #[test]
 fn c_api_end_to_end() {
-    api_test(false);
+    api_test(Check::Native);
 }
 
 /// The same program under valgrind: every path (errors included) frees what it
 /// allocates and reads nothing it should not.
 #[test]
 fn c_api_end_to_end_under_valgrind() {
-    api_test(true);
+    api_test(Check::Valgrind);
 }
 
-fn tagging_acl_test(under_valgrind: bool) {
+fn tagging_acl_test(check: Check) {
     let build = tempfile::tempdir().unwrap();
-    let exe = build_c(&manifest_dir().join("tests/c/tagging_acl.c"), build.path());
+    let exe = build_for(
+        check,
+        &manifest_dir().join("tests/c/tagging_acl.c"),
+        build.path(),
+    );
     let server = start_server(false);
     let env = c_env(&server, "ctags-1250000000");
-    let cmd = if under_valgrind {
-        valgrind(&exe)
-    } else {
-        Command::new(&exe)
-    };
+    let cmd = check.command(&exe);
     let out = run(cmd, &env);
     assert_success("tests/c/tagging_acl.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -187,13 +199,13 @@ fn tagging_acl_test(under_valgrind: bool) {
 /// input, round trips, overwrite, missing keys.
 #[test]
 fn c_tagging_acl() {
-    tagging_acl_test(false);
+    tagging_acl_test(Check::Native);
 }
 
 /// The same program under valgrind.
 #[test]
 fn c_tagging_acl_under_valgrind() {
-    tagging_acl_test(true);
+    tagging_acl_test(Check::Valgrind);
 }
 
 /// The shared library works too: the quickstart linked against `libqcos.so`.
@@ -244,19 +256,16 @@ fn cpp_program_links_and_runs() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "c++ ok\n");
 }
 
-fn quickstart(under_valgrind: bool) {
+fn quickstart(check: Check) {
     let build = tempfile::tempdir().unwrap();
-    let exe = build_c(
+    let exe = build_for(
+        check,
         &manifest_dir().join("examples/c/quickstart.c"),
         build.path(),
     );
     let server = start_server(true);
     let env = c_env(&server, "quickstart-1250000000");
-    let cmd = if under_valgrind {
-        valgrind(&exe)
-    } else {
-        Command::new(&exe)
-    };
+    let cmd = check.command(&exe);
     let out = run(cmd, &env);
     assert_success("examples/c/quickstart.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -284,12 +293,12 @@ fn quickstart(under_valgrind: bool) {
 
 #[test]
 fn quickstart_example_runs() {
-    quickstart(false);
+    quickstart(Check::Native);
 }
 
 #[test]
 fn quickstart_example_is_clean_under_valgrind() {
-    quickstart(true);
+    quickstart(Check::Valgrind);
 }
 
 /// `byte_at` of tests/c/get_resume.c.
@@ -302,7 +311,7 @@ fn resume_byte_at(i: u64) -> u8 {
 /// `cuts` (ResetAfterBytes(`cut`) on the GETs of the object, `times` in a row, 0 =
 /// always). Returns the server's (GET Object requests, response body bytes) for the run.
 fn get_resume_run(
-    under_valgrind: bool,
+    check: Check,
     mode: &str,
     cut: u64,
     times: u32,
@@ -312,7 +321,11 @@ fn get_resume_run(
     const SIZE: u64 = 700_000;
     const BUCKET: &str = "cresume-1250000000";
     let build = tempfile::tempdir().unwrap();
-    let exe = build_c(&manifest_dir().join("tests/c/get_resume.c"), build.path());
+    let exe = build_for(
+        check,
+        &manifest_dir().join("tests/c/get_resume.c"),
+        build.path(),
+    );
     let server = start_server(true);
     let mut cfg = qcos::config::Config::new(REGION, BUCKET);
     cfg.endpoint = Some(server.server.endpoint());
@@ -339,11 +352,7 @@ fn get_resume_run(
     let scratch = tempfile::tempdir().unwrap();
     let mut env = c_env(&server, BUCKET);
     env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
-    let mut cmd = if under_valgrind {
-        valgrind(&exe)
-    } else {
-        Command::new(&exe)
-    };
+    let mut cmd = check.command(&exe);
     cmd.args([mode, &SIZE.to_string(), &retries.to_string()]);
     if let Some(p) = prefix {
         cmd.arg(p.to_string());
@@ -364,25 +373,25 @@ fn get_resume_run(
     )
 }
 
-fn get_resume_cases(under_valgrind: bool) {
+fn get_resume_cases(check: Check) {
     // Cut once: one continuation, and no byte sent twice.
     assert_eq!(
-        get_resume_run(under_valgrind, "resume", 100_000, 1, 3, None),
+        get_resume_run(check, "resume", 100_000, 1, 3, None),
         (2, 700_000)
     );
     // Cut three times within a budget of three.
     assert_eq!(
-        get_resume_run(under_valgrind, "resume", 150_000, 3, 3, None),
+        get_resume_run(check, "resume", 150_000, 3, 3, None),
         (4, 700_000)
     );
     // Cut on every attempt: 1 + 2 attempts, each delivering 10 000 new bytes.
     assert_eq!(
-        get_resume_run(under_valgrind, "budget", 10_000, 0, 2, Some(30_000)),
+        get_resume_run(check, "budget", 10_000, 0, 2, Some(30_000)),
         (3, 30_000)
     );
     // To a file: resumed into its temporary file, not restarted from zero.
     assert_eq!(
-        get_resume_run(under_valgrind, "file", 250_000, 2, 3, None),
+        get_resume_run(check, "file", 250_000, 2, 3, None),
         (3, 700_000)
     );
 }
@@ -390,21 +399,25 @@ fn get_resume_cases(under_valgrind: bool) {
 /// A GET to a C write callback cut midway is resumed: every byte exactly once.
 #[test]
 fn c_get_to_callback_resumes_a_cut_body() {
-    get_resume_cases(false);
+    get_resume_cases(Check::Native);
 }
 
 /// The same under valgrind.
 #[test]
 fn c_get_to_callback_resumes_a_cut_body_under_valgrind() {
-    get_resume_cases(true);
+    get_resume_cases(Check::Valgrind);
 }
 
 /// APPEND Object from C (tests/c/append_test.c): positions, the 409s, normal objects,
 /// the checked and file forms, and a lost response (the server carries out the first
 /// append to "c-lost" and drops its answer) appended exactly once.
-fn append_test(under_valgrind: bool) {
+fn append_test(check: Check) {
     let build = tempfile::tempdir().unwrap();
-    let exe = build_c(&manifest_dir().join("tests/c/append_test.c"), build.path());
+    let exe = build_for(
+        check,
+        &manifest_dir().join("tests/c/append_test.c"),
+        build.path(),
+    );
     let server = start_server(true);
     server.server.faults().add(
         qcos_server::FaultRule::new(qcos_server::FaultAction::ResetAfterBody)
@@ -415,11 +428,7 @@ fn append_test(under_valgrind: bool) {
     let scratch = tempfile::tempdir().unwrap();
     let mut env = c_env(&server, "cappend-1250000000");
     env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
-    let cmd = if under_valgrind {
-        valgrind(&exe)
-    } else {
-        Command::new(&exe)
-    };
+    let cmd = check.command(&exe);
     let out = run(cmd, &env);
     assert_success("tests/c/append_test.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -439,12 +448,12 @@ fn append_test(under_valgrind: bool) {
 
 #[test]
 fn c_append_end_to_end() {
-    append_test(false);
+    append_test(Check::Native);
 }
 
 #[test]
 fn c_append_end_to_end_under_valgrind() {
-    append_test(true);
+    append_test(Check::Valgrind);
 }
 
 /// The multipart operations one by one from C (tests/c/multipart_test.c): NULL and bad
@@ -490,10 +499,14 @@ fn c_multipart_end_to_end_under_valgrind() {
 /// tests/c/domains.c in `mode` ("switch" or "noswitch") against a server that resets
 /// every GET whose Host is the primary domain. Returns the server's record of the GET
 /// Object and GET Service requests of the run.
-fn domains_run(under_valgrind: bool, mode: &str) -> Vec<qcos_server::SeenRequest> {
+fn domains_run(check: Check, mode: &str) -> Vec<qcos_server::SeenRequest> {
     const BUCKET: &str = "cdomains-1250000000";
     let build = tempfile::tempdir().unwrap();
-    let exe = build_c(&manifest_dir().join("tests/c/domains.c"), build.path());
+    let exe = build_for(
+        check,
+        &manifest_dir().join("tests/c/domains.c"),
+        build.path(),
+    );
     let server = start_server(true);
     let mut cfg = qcos::config::Config::new(REGION, BUCKET);
     cfg.endpoint = Some(server.server.endpoint());
@@ -516,11 +529,7 @@ fn domains_run(under_valgrind: bool, mode: &str) -> Vec<qcos_server::SeenRequest
             .times(0),
     );
     let before = server.stats().recent.len();
-    let mut cmd = if under_valgrind {
-        valgrind(&exe)
-    } else {
-        Command::new(&exe)
-    };
+    let mut cmd = check.command(&exe);
     cmd.arg(mode);
     let out = run(cmd, &c_env(&server, BUCKET));
     assert_success(&format!("tests/c/domains.c {mode}"), &out);
@@ -538,10 +547,10 @@ fn domains_run(under_valgrind: bool, mode: &str) -> Vec<qcos_server::SeenRequest
         .collect()
 }
 
-fn domains_cases(under_valgrind: bool) {
+fn domains_cases(check: Check) {
     let primary = "cdomains-1250000000.cos.ap-guangzhou.myqcloud.com";
     let backup = "cdomains-1250000000.cos.ap-guangzhou.tencentcos.cn";
-    let seen = domains_run(under_valgrind, "switch");
+    let seen = domains_run(check, "switch");
     let got: Vec<(&str, &str, bool)> = seen
         .iter()
         .map(|r| (r.op.as_str(), r.host.as_str(), r.sdk_retry))
@@ -554,7 +563,7 @@ fn domains_cases(under_valgrind: bool) {
             ("list_buckets", "cos.ap-guangzhou.tencentcos.cn", false),
         ]
     );
-    let seen = domains_run(under_valgrind, "noswitch");
+    let seen = domains_run(check, "noswitch");
     let got: Vec<(&str, bool)> = seen
         .iter()
         .map(|r| (r.host.as_str(), r.sdk_retry))
@@ -567,11 +576,257 @@ fn domains_cases(under_valgrind: bool) {
 /// backup host, list_buckets on the configured service host, and switching off.
 #[test]
 fn c_domains_switch_and_service_domain() {
-    domains_cases(false);
+    domains_cases(Check::Native);
 }
 
 /// The same under valgrind.
 #[test]
 fn c_domains_switch_and_service_domain_under_valgrind() {
-    domains_cases(true);
+    domains_cases(Check::Valgrind);
+}
+
+/// The whole C API program built with AddressSanitizer and UBSan against the cdylib:
+/// no overrun, double free, use after free or leak of a library buffer from C.
+#[test]
+fn c_api_end_to_end_under_asan() {
+    if Check::Asan.available() {
+        api_test(Check::Asan);
+    }
+}
+
+/// The tagging/ACL program with AddressSanitizer and UBSan.
+#[test]
+fn c_tagging_acl_under_asan() {
+    if Check::Asan.available() {
+        tagging_acl_test(Check::Asan);
+    }
+}
+
+/// The quickstart with AddressSanitizer and UBSan.
+#[test]
+fn quickstart_example_is_clean_under_asan() {
+    if Check::Asan.available() {
+        quickstart(Check::Asan);
+    }
+}
+
+/// The GET-resume program with AddressSanitizer and UBSan.
+#[test]
+fn c_get_to_callback_resumes_a_cut_body_under_asan() {
+    if Check::Asan.available() {
+        get_resume_cases(Check::Asan);
+    }
+}
+
+/// The APPEND program with AddressSanitizer and UBSan.
+#[test]
+fn c_append_end_to_end_under_asan() {
+    if Check::Asan.available() {
+        append_test(Check::Asan);
+    }
+}
+
+/// The domains program with AddressSanitizer and UBSan.
+#[test]
+fn c_domains_switch_and_service_domain_under_asan() {
+    if Check::Asan.available() {
+        domains_cases(Check::Asan);
+    }
+}
+
+/// The AddressSanitizer pass really sees C-side misuse of the buffers of the
+/// uninstrumented cdylib: tests/c/asan_canary.c runs clean in its "clean" mode, and
+/// each of its mistakes (a leaked signature, a double free, a read one byte past a
+/// returned string, a read after the free) stops it with the sanitizers' exit status
+/// and a report naming the mistake.
+#[test]
+fn asan_pass_catches_misuse_of_library_buffers() {
+    if !Check::Asan.available() {
+        return;
+    }
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_for(
+        Check::Asan,
+        &manifest_dir().join("tests/c/asan_canary.c"),
+        build.path(),
+    );
+    let out = run(
+        {
+            let mut c = asan(&exe);
+            c.arg("clean");
+            c
+        },
+        &[],
+    );
+    assert_success("asan_canary clean", &out);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (mode, report) in [
+        ("leak", "LeakSanitizer: detected memory leaks"),
+        ("double-free", "attempting double-free"),
+        ("overrun", "heap-buffer-overflow"),
+        ("use-after-free", "heap-use-after-free"),
+    ] {
+        let mut cmd = asan(&exe);
+        cmd.arg(mode);
+        let out = run(cmd, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(ASAN_EXITCODE),
+            "{mode}: {}\n{stderr}",
+            out.status
+        );
+        assert!(
+            stderr.contains(report),
+            "{mode}: no {report:?} in:\n{stderr}"
+        );
+    }
+}
+
+/// `exe` (tests/c/config_env.c) with `args`, under `check`, with `env` (and none of
+/// the caller's COS_* variables).
+fn config_env_run(check: Check, exe: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
+    let mut cmd = check.command(exe);
+    cmd.args(args);
+    let out = run(cmd, env);
+    assert_success(&format!("tests/c/config_env.c {args:?}"), &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(
+        out.stderr.is_empty(),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn config_env_cases(check: Check) {
+    const BUCKET: &str = "cenv-1250000000";
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_for(
+        check,
+        &manifest_dir().join("tests/c/config_env.c"),
+        build.path(),
+    );
+    let server = start_server(true);
+    server.faults().add(
+        qcos_server::FaultRule::new(qcos_server::FaultAction::Status {
+            http_status: 503,
+            code: "ServiceUnavailable".into(),
+            message: "try again".into(),
+        })
+        .method("GET")
+        .path_contains("env/retry"),
+    );
+    let mut env = cos_env(&server, BUCKET);
+    for (k, v) in [
+        ("COS_PROTOCOL", "https"),
+        ("COS_PATH_STYLE", "1"),
+        ("COS_USE_ACCELERATE", "0"),
+        ("COS_AUTO_SWITCH_HOST", "false"),
+        ("COS_SERVICE_DOMAIN", "service.cos.tencentcos.cn"),
+        ("COS_TIMEOUT_MS", "600000"),
+        ("COS_CONNECT_TIMEOUT_MS", "30000"),
+        ("COS_IO_TIMEOUT_MS", "120000"),
+        ("COS_MAX_RETRIES", "0"),
+        ("COS_RETRY_BASE_DELAY_MS", "10"),
+        ("COS_USER_AGENT", "config-env-test/1"),
+        ("COS_CORRECT_CLOCK_SKEW", "yes"),
+        ("COS_SIGN_EXPIRES_SECS", "600"),
+        ("COS_CREDENTIAL_REFRESH_MARGIN_SECS", "30"),
+        ("COS_SLICE_SIZE", "2097152"),
+        ("COS_CHUNK_SIZE", "1048576"),
+        ("COS_CHUNK_PARALLEL_LIMIT", "2"),
+        ("COS_FILE_PARALLEL_LIMIT", "2"),
+        ("COS_CHUNK_RETRY_TIMES", "1"),
+        ("COS_COPY_SLICE_SIZE", "1048576"),
+        ("COS_COPY_CHUNK_SIZE", "1048576"),
+        ("COS_COPY_CHUNK_PARALLEL_LIMIT", "4"),
+        ("COS_PROGRESS_INTERVAL_MS", "100"),
+        ("COS_UPLOAD_QUEUE_SIZE", "100"),
+        ("COS_UPLOAD_CHECK_CONTENT_MD5", "on"),
+        ("COS_UPLOAD_ADD_META_MD5", "TRUE"),
+    ] {
+        env.push((k, v.to_string()));
+    }
+    let before = server.stats().recent.len();
+    config_env_run(check, &exe, &["ok"], &env);
+    let stats = server.stats();
+    let seen = &stats.recent[before..];
+    // COS_PATH_STYLE=1: every request's Host is the endpoint, not the bucket's host.
+    let endpoint_host = server.endpoint().trim_start_matches("http://").to_string();
+    assert!(!seen.is_empty());
+    for r in seen {
+        assert_eq!(r.host, endpoint_host, "{r:?}");
+        assert!(r.path.starts_with(&format!("/{BUCKET}/")), "{r:?}");
+    }
+    // COS_MAX_RETRIES=0: the GET answered 503 was not retried.
+    let retry_gets = seen
+        .iter()
+        .filter(|r| r.op == "get_object" && r.path.contains("env/retry"))
+        .count();
+    assert_eq!(retry_gets, 1, "{seen:?}");
+    // COS_UPLOAD_ADD_META_MD5=1: the object carries the MD5 of its body.
+    let mut cfg = qcos::config::Config::new(REGION, BUCKET);
+    cfg.endpoint = Some(server.endpoint());
+    cfg.credentials = Some(qcos::auth::Credentials::new(
+        TEST_SECRET_ID,
+        TEST_SECRET_KEY,
+    ));
+    let client = qcos::client::Client::new(cfg).expect("client");
+    let head = client
+        .head_object("env/obj", &Default::default())
+        .expect("head");
+    let md5 = head
+        .meta
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("md5"))
+        .map(|(_, v)| v.clone());
+    // The hex MD5 of "configured from the environment" (the body config_env.c stores).
+    assert_eq!(
+        md5.as_deref(),
+        Some("bf75b9a1dc82fdc6b6775e05d35de638"),
+        "{:?}",
+        head.meta
+    );
+
+    // Bad values: the message names the variable, never the secrets.
+    for (var, value) in [
+        ("COS_TIMEOUT_MS", "soon"),
+        ("COS_MAX_RETRIES", "-1"),
+        ("COS_PATH_STYLE", "maybe"),
+        ("COS_CHUNK_SIZE", "1000"),
+        ("COS_CHUNK_PARALLEL_LIMIT", "0"),
+        ("COS_PROTOCOL", "gopher"),
+        ("COS_SERVICE_DOMAIN", "svc.example.com/x"),
+    ] {
+        let mut env = cos_env(&server, BUCKET);
+        env.push(("COS_SECURITY_TOKEN", TMP_TOKEN.to_string()));
+        env.push((var, value.to_string()));
+        let out = config_env_run(check, &exe, &["bad", var, TEST_SECRET_KEY, TMP_TOKEN], &env);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(value),
+            "the message shows the bad value of {var}"
+        );
+    }
+}
+
+/// `qcos_config_from_env` from C (tests/c/config_env.c): the option variables take
+/// effect against qcos-server (path style, no retry, the MD5 metadata), and bad values
+/// fail with a message naming the variable and never a secret.
+#[test]
+fn c_config_from_env_reads_every_option() {
+    config_env_cases(Check::Native);
+}
+
+/// The same built with AddressSanitizer and UBSan.
+#[test]
+fn c_config_from_env_reads_every_option_under_asan() {
+    if Check::Asan.available() {
+        config_env_cases(Check::Asan);
+    }
 }

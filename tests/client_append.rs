@@ -526,3 +526,167 @@ fn same_length_bytes_of_another_writer_are_not_taken_for_ours() {
     assert!(e.to_string().contains("not the ones sent"), "{e}");
     assert_eq!(get(&c, "k").0, b"baseTHEM");
 }
+
+/// An STS stand-in for the temporary-key tests: call `n` hands out generation
+/// `first + n` of [`tmp_keys`], claiming an hour of life.
+struct Sts {
+    first: u32,
+    calls: std::sync::atomic::AtomicU32,
+}
+
+impl qcos::auth::CredentialProvider for Sts {
+    fn fetch(&self) -> qcos::Result<qcos::auth::Credentials> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let (id, key, token) = tmp_keys(self.first + n);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        Ok(qcos::auth::Credentials::temporary(
+            id,
+            key,
+            token,
+            Some(now - 5),
+            now + 3600,
+        ))
+    }
+}
+
+fn tmp_keys(n: u32) -> (String, String, String) {
+    (
+        format!("AKIDappendTMP{n}"),
+        format!("appendTmpKey{n}"),
+        format!("append-tmp-token-{n}"),
+    )
+}
+
+/// A server accepting four generations of temporary keys, the bucket created with the
+/// permanent ones, and the tokens of generations `expired` refused as expired
+/// (`400 ExpiredToken`) although they claim an hour of life.
+fn tmp_env(bucket: &str, expired: &[u32]) -> Env {
+    let env = start_with(|s| {
+        for n in 0..4 {
+            s.temporary.push(tmp_keys(n));
+        }
+    });
+    env.client_with_bucket(bucket);
+    for n in expired {
+        env.server.faults().expire_token(&tmp_keys(*n).2, 0);
+    }
+    env
+}
+
+fn provider_client(env: &Env, bucket: &str, sts: &std::sync::Arc<Sts>) -> Client {
+    let mut cfg = env.config(bucket);
+    cfg.credentials = None;
+    cfg.credential_provider = Some(sts.clone());
+    Client::new(cfg).unwrap()
+}
+
+/// APPEND with temporary keys from a provider whose first keys COS refuses as expired:
+/// the append is signed with the provider's next keys and sent again (it was refused
+/// before anything happened), its bytes are in the object exactly once, and later
+/// appends (bytes and a file) use the fresh keys without asking the provider again.
+#[test]
+fn append_refreshes_temporary_keys_refused_as_expired() {
+    const BUCKET: &str = "appendtmp-1250000000";
+    let env = tmp_env(BUCKET, &[0]);
+    let sts = std::sync::Arc::new(Sts {
+        first: 0,
+        calls: Default::default(),
+    });
+    let c = provider_client(&env, BUCKET, &sts);
+    let a = pattern(70_000, 7);
+    let before = env.server.stats();
+    let out = c
+        .append_object("tmp/log", 0, Body::Bytes(&a), &PutObjectOptions::default())
+        .expect("the append succeeds with the refreshed keys");
+    assert_eq!(out.next_position, 70_000);
+    assert_eq!(out.crc64, Some(crc64::checksum(&a)));
+    let calls = || sts.calls.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(calls(), 2, "the provider was asked again once");
+    let after = env.server.stats();
+    assert_eq!(after.errors - before.errors, 1, "one refused attempt");
+
+    let f = env.dir.path().join("more.bin");
+    let b = pattern(30_000, 8);
+    std::fs::write(&f, &b).unwrap();
+    let out = c
+        .append_object_checked(
+            "tmp/log",
+            out.next_position,
+            out.crc64.unwrap(),
+            Body::File(&f),
+            &PutObjectOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(out.next_position, 100_000);
+    assert_eq!(calls(), 2, "the fresh keys are cached");
+    let (got, info) = get(&c, "tmp/log");
+    let mut whole = a.clone();
+    whole.extend_from_slice(&b);
+    assert!(got == whole, "every byte exactly once");
+    assert_eq!(object_type(&info), Some("appendable"));
+}
+
+/// Keys refreshed once and refused again: the ExpiredToken error is reported (one
+/// refresh per append, no loop), nothing was appended. Without a provider the first
+/// refusal is reported and nothing is sent again.
+#[test]
+fn append_with_keys_refused_again_reports_expired_token() {
+    const BUCKET: &str = "appendtmp2-1250000000";
+    let env = tmp_env(BUCKET, &[1, 2, 3]);
+    let sts = std::sync::Arc::new(Sts {
+        first: 1,
+        calls: Default::default(),
+    });
+    let c = provider_client(&env, BUCKET, &sts);
+    let before = env.server.stats();
+    let e = c
+        .append_object(
+            "tmp/never",
+            0,
+            Body::Bytes(b"never appended"),
+            &PutObjectOptions::default(),
+        )
+        .unwrap_err();
+    let s = e.service().unwrap_or_else(|| panic!("{e}"));
+    assert_eq!(
+        (s.http_status, s.code.as_str()),
+        (400, "ExpiredToken"),
+        "{e}"
+    );
+    assert_eq!(sts.calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(env.server.stats().errors - before.errors, 2, "two attempts");
+    assert!(!e.to_string().contains("append-tmp-token"), "{e}");
+    assert!(!e.to_string().contains("appendTmpKey"), "{e}");
+
+    // Static temporary keys (no provider): reported at once.
+    let (id, key, token) = tmp_keys(3);
+    let mut cfg = env.config(BUCKET);
+    cfg.credentials = Some(qcos::auth::Credentials::temporary(
+        id,
+        key,
+        token,
+        None,
+        i64::from(u32::MAX),
+    ));
+    let c2 = Client::new(cfg).unwrap();
+    let before = env.server.stats();
+    let e = c2
+        .append_object(
+            "tmp/never",
+            0,
+            Body::Bytes(b"never appended"),
+            &PutObjectOptions::default(),
+        )
+        .unwrap_err();
+    assert_eq!(e.service().map(|s| s.code.as_str()), Some("ExpiredToken"));
+    assert_eq!(env.server.stats().errors - before.errors, 1, "sent once");
+    // Nothing was appended by either client.
+    let e = Client::new(env.config(BUCKET))
+        .unwrap()
+        .head_object("tmp/never", &GetObjectOptions::default())
+        .unwrap_err();
+    assert_eq!(e.service().map(|s| s.http_status), Some(404), "{e}");
+}

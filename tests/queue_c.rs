@@ -6,7 +6,7 @@
 
 mod native;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use native::*;
@@ -46,15 +46,15 @@ impl Run {
         Client::new(c).unwrap()
     }
 
-    /// Build `src` and run it (under valgrind when asked) with `args`.
-    fn run(&self, src: &str, args: &[&str], under_valgrind: bool) -> Output {
+    /// Build `src` and run it under `check` (valgrind with possible leaks reported,
+    /// see `tests/c/queue_valgrind.supp`) with `args`.
+    fn run(&self, src: &str, args: &[&str], check: Check) -> Output {
         let build = tempfile::tempdir().unwrap();
-        let exe = build_c(&manifest_dir().join(src), build.path());
-        let mut cmd = if under_valgrind {
-            Valgrind::with_possible_leaks("tests/c/queue_valgrind.supp").command(&exe)
-        } else {
-            Command::new(&exe)
-        };
+        let exe = check.build_c(&manifest_dir().join(src), build.path());
+        let mut cmd = check.command_with(
+            &exe,
+            &Valgrind::with_possible_leaks("tests/c/queue_valgrind.supp"),
+        );
         cmd.args(args);
         let mut env = cos_env(&self.server, BUCKET);
         env.push(("QCOS_TEST_DIR", self.scratch.path().display().to_string()));
@@ -90,8 +90,12 @@ fn assert_all_passed(out: &Output) {
 /// is still on the server.
 #[test]
 fn c_transfer_api() {
+    transfer_api_run(Check::Native);
+}
+
+fn transfer_api_run(check: Check) {
     let r = Run::start();
-    let out = r.run("tests/c/queue_transfer.c", &[], false);
+    let out = r.run("tests/c/queue_transfer.c", &[], check);
     assert_all_passed(&out);
     let client = r.client();
     let aborted = client.list_multipart_uploads("xfer/abort/").unwrap();
@@ -105,9 +109,13 @@ fn c_transfer_api() {
 /// order, task info, the callback's thread, bad requests.
 #[test]
 fn c_queue_parallel_limit_and_events() {
+    parallel_run(Check::Native);
+}
+
+fn parallel_run(check: Check) {
     let r = Run::start();
     r.slow_parts("par/", 30);
-    let out = r.run("tests/c/queue_parallel.c", &[], false);
+    let out = r.run("tests/c/queue_parallel.c", &[], check);
     assert_all_passed(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("max_active 3"));
 }
@@ -119,7 +127,7 @@ fn c_queue_pause_resume_sends_each_part_once() {
     r.slow_parts("pause/", 40);
     // 200 MiB in 32 MiB parts, as the issue asks (the size at which a pause would
     // otherwise cut parts short on loopback).
-    let out = r.run("tests/c/queue_pause.c", &["200", "32"], false);
+    let out = r.run("tests/c/queue_pause.c", &["200", "32"], Check::Native);
     assert_all_passed(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let parts: u64 = stdout
@@ -140,7 +148,7 @@ fn c_queue_pause_resume_sends_each_part_once() {
     );
 }
 
-fn cancel_run(under_valgrind: bool) {
+fn cancel_run(check: Check) {
     let r = Run::start();
     r.slow_parts("cancel/", 40);
     r.server.faults().add(FaultRule {
@@ -153,7 +161,7 @@ fn cancel_run(under_valgrind: bool) {
         .method("PUT")
         .path_contains("cancel/denied")
     });
-    let out = r.run("tests/c/queue_cancel.c", &[], under_valgrind);
+    let out = r.run("tests/c/queue_cancel.c", &[], check);
     assert_all_passed(&out);
     let left = r.client().list_multipart_uploads("cancel/").unwrap();
     assert!(left.is_empty(), "{left:?}");
@@ -168,33 +176,37 @@ fn cancel_run(under_valgrind: bool) {
 /// Cancel aborts: the server lists no upload afterwards.
 #[test]
 fn c_queue_cancel_aborts() {
-    cancel_run(false);
+    cancel_run(Check::Native);
 }
 
 /// The cancel paths (running, waiting, paused, failed) under valgrind.
 #[test]
 fn c_queue_cancel_is_clean_under_valgrind() {
-    cancel_run(true);
+    cancel_run(Check::Valgrind);
 }
 
 /// A queue freed mid-transfer, with a callback registered, under valgrind: no leak, no
 /// invalid access, no callback after the free; and the server is left with no upload.
 #[test]
 fn c_queue_freed_mid_transfer_under_valgrind() {
+    queue_free_run(Check::Valgrind);
+}
+
+fn queue_free_run(check: Check) {
     let r = Run::start();
     r.slow_parts("free/", 20);
-    let out = r.run("tests/c/queue_free.c", &[], true);
+    let out = r.run("tests/c/queue_free.c", &[], check);
     assert_all_passed(&out);
     assert!(r.server.stats().get("upload_part") >= 1);
     let left = r.client().list_multipart_uploads("free/").unwrap();
     assert!(left.is_empty(), "{left:?}");
 }
 
-fn client_free_run(under_valgrind: bool) {
+fn client_free_run(check: Check) {
     let r = Run::start();
     r.slow_parts("cfree/", 150);
     r.slow_parts("cbfree/", 150);
-    let out = r.run("tests/c/queue_client_free.c", &[], under_valgrind);
+    let out = r.run("tests/c/queue_client_free.c", &[], check);
     assert_all_passed(&out);
     let client = r.client();
     // The running uploads' multipart uploads were aborted before the free returned.
@@ -225,17 +237,17 @@ fn client_free_run(under_valgrind: bool) {
 /// then freed; also a client freed from inside its queue's event callback.
 #[test]
 fn c_client_free_cancels_its_queues() {
-    client_free_run(false);
+    client_free_run(Check::Native);
 }
 
 /// The same under valgrind: no leak, no invalid access (a late callback would write
 /// freed memory).
 #[test]
 fn c_client_free_cancels_its_queues_under_valgrind() {
-    client_free_run(true);
+    client_free_run(Check::Valgrind);
 }
 
-fn uploader(under_valgrind: bool) {
+fn uploader(check: Check) {
     let r = Run::start();
     let dir = r.scratch.path();
     let mut files = Vec::new();
@@ -250,7 +262,7 @@ fn uploader(under_valgrind: bool) {
         .chain(files.iter().map(|(_, p, _)| p.display().to_string()))
         .collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = r.run("examples/c/uploader.c", &args, under_valgrind);
+    let out = r.run("examples/c/uploader.c", &args, check);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let client = r.client();
     for (name, _, data) in &files {
@@ -273,13 +285,13 @@ fn uploader(under_valgrind: bool) {
 /// The example uploader queues its files and draws their bars against qcos-server.
 #[test]
 fn uploader_example_uploads_every_file() {
-    uploader(false);
+    uploader(Check::Native);
 }
 
 /// The same under valgrind.
 #[test]
 fn uploader_example_is_clean_under_valgrind() {
-    uploader(true);
+    uploader(Check::Valgrind);
 }
 
 /// The sources of `tests/c/queue_copy.c` (the sizes it expects).
@@ -310,11 +322,11 @@ fn slow_part_copies(r: &Run, key: &str, ms: u64) {
     r.server.faults().add(rule);
 }
 
-fn copy_run(under_valgrind: bool) {
+fn copy_run(check: Check) {
     let r = Run::start();
     let (small, big) = put_copy_sources(&r);
     slow_part_copies(&r, "cp/cancel", 100);
-    let out = r.run("tests/c/queue_copy.c", &["all"], under_valgrind);
+    let out = r.run("tests/c/queue_copy.c", &["all"], check);
     assert_all_passed(&out);
     let client = r.client();
     for (key, data) in [("cp/small.bin", &small), ("cp/big.bin", &big)] {
@@ -340,13 +352,13 @@ fn copy_run(under_valgrind: bool) {
 /// running and of a paused copy (aborted), a missing source, bad arguments.
 #[test]
 fn c_queue_copy() {
-    copy_run(false);
+    copy_run(Check::Native);
 }
 
 /// The same under valgrind.
 #[test]
 fn c_queue_copy_is_clean_under_valgrind() {
-    copy_run(true);
+    copy_run(Check::Valgrind);
 }
 
 /// A multipart copy paused and resumed from C: each part is copied exactly once.
@@ -355,7 +367,7 @@ fn c_queue_copy_pause_resume_copies_each_part_once() {
     let r = Run::start();
     put_copy_sources(&r);
     slow_part_copies(&r, "pz/", 80);
-    let out = r.run("tests/c/queue_copy.c", &["pause"], false);
+    let out = r.run("tests/c/queue_copy.c", &["pause"], Check::Native);
     assert_all_passed(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let parts: u64 = stdout
@@ -369,4 +381,74 @@ fn c_queue_copy_pause_resume_copies_each_part_once() {
     assert_eq!(stats.get("initiate"), 1, "{stats:?}");
     assert_eq!(stats.get("complete"), 1, "{stats:?}");
     assert!(r.client().list_multipart_uploads("pz/").unwrap().is_empty());
+}
+
+/// The transfer engine's C API built with AddressSanitizer and UBSan against the cdylib (see
+/// `tests/native/mod.rs`, `ASAN_FLAGS`): no overrun, double free, use after free or
+/// leak from C, callbacks from the library's threads included.
+#[test]
+fn c_transfer_api_under_asan() {
+    if Check::Asan.available() {
+        transfer_api_run(Check::Asan);
+    }
+}
+
+/// The parallel queue program built with AddressSanitizer and UBSan against the cdylib (see
+/// `tests/native/mod.rs`, `ASAN_FLAGS`): no overrun, double free, use after free or
+/// leak from C, callbacks from the library's threads included.
+#[test]
+fn c_queue_parallel_limit_and_events_under_asan() {
+    if Check::Asan.available() {
+        parallel_run(Check::Asan);
+    }
+}
+
+/// The cancel paths built with AddressSanitizer and UBSan against the cdylib (see
+/// `tests/native/mod.rs`, `ASAN_FLAGS`): no overrun, double free, use after free or
+/// leak from C, callbacks from the library's threads included.
+#[test]
+fn c_queue_cancel_is_clean_under_asan() {
+    if Check::Asan.available() {
+        cancel_run(Check::Asan);
+    }
+}
+
+/// A queue freed mid-transfer built with AddressSanitizer and UBSan against the cdylib (see
+/// `tests/native/mod.rs`, `ASAN_FLAGS`): no overrun, double free, use after free or
+/// leak from C, callbacks from the library's threads included.
+#[test]
+fn c_queue_freed_mid_transfer_under_asan() {
+    if Check::Asan.available() {
+        queue_free_run(Check::Asan);
+    }
+}
+
+/// A client freed with running queues built with AddressSanitizer and UBSan against the cdylib (see
+/// `tests/native/mod.rs`, `ASAN_FLAGS`): no overrun, double free, use after free or
+/// leak from C, callbacks from the library's threads included.
+#[test]
+fn c_client_free_cancels_its_queues_under_asan() {
+    if Check::Asan.available() {
+        client_free_run(Check::Asan);
+    }
+}
+
+/// The example uploader built with AddressSanitizer and UBSan against the cdylib (see
+/// `tests/native/mod.rs`, `ASAN_FLAGS`): no overrun, double free, use after free or
+/// leak from C, callbacks from the library's threads included.
+#[test]
+fn uploader_example_is_clean_under_asan() {
+    if Check::Asan.available() {
+        uploader(Check::Asan);
+    }
+}
+
+/// Queued copies built with AddressSanitizer and UBSan against the cdylib (see
+/// `tests/native/mod.rs`, `ASAN_FLAGS`): no overrun, double free, use after free or
+/// leak from C, callbacks from the library's threads included.
+#[test]
+fn c_queue_copy_is_clean_under_asan() {
+    if Check::Asan.available() {
+        copy_run(Check::Asan);
+    }
 }

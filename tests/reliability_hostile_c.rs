@@ -12,18 +12,30 @@ const BUCKET: &str = "hostile-1250000000";
 
 #[test]
 fn hostile_input_through_the_c_api_under_valgrind() {
+    hostile(Check::Valgrind);
+}
+
+/// The same program built with AddressSanitizer and UBSan against the cdylib.
+#[test]
+fn hostile_input_through_the_c_api_under_asan() {
+    if Check::Asan.available() {
+        hostile(Check::Asan);
+    }
+}
+
+fn hostile(check: Check) {
     let build_dir = tempfile::tempdir().unwrap();
-    let exe = build_c(
+    let exe = check.build_c(
         &manifest_dir().join("tests/c/hostile_api.c"),
         build_dir.path(),
     );
     let server = start_server_with(REGION, false, None);
     let scratch = tempfile::tempdir().unwrap();
-    let mut cmd = Valgrind::default().error_exitcode(101).command(&exe);
+    let mut cmd = check.command_with(&exe, &Valgrind::default().error_exitcode(101));
     let mut env = cos_env(&server, BUCKET);
     env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
     isolate(&mut cmd, &env);
-    let out = cmd.output().expect("run valgrind");
+    let out = cmd.output().expect("run the program");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -7,7 +7,7 @@
 
 mod native;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use native::*;
 use qcos::auth::Credentials;
@@ -23,13 +23,13 @@ struct Run {
     scratch: tempfile::TempDir,
     exe: std::path::PathBuf,
     _build: tempfile::TempDir,
-    valgrind: bool,
+    check: Check,
 }
 
 impl Run {
-    fn start(valgrind: bool) -> Run {
+    fn start(check: Check) -> Run {
         let build = tempfile::tempdir().unwrap();
-        let exe = build_c(
+        let exe = check.build_c(
             &manifest_dir().join("tests/c/transfer_matrix.c"),
             build.path(),
         );
@@ -38,7 +38,7 @@ impl Run {
             scratch: tempfile::tempdir().unwrap(),
             exe,
             _build: build,
-            valgrind,
+            check,
         }
     }
 
@@ -52,11 +52,7 @@ impl Run {
     /// Run the program in `mode`; it must succeed, print its checks, and print nothing
     /// on stderr (the library prints nothing; valgrind prints only errors).
     fn run(&self, mode: &str) -> String {
-        let mut cmd = if self.valgrind {
-            Valgrind::default().command(&self.exe)
-        } else {
-            Command::new(&self.exe)
-        };
+        let mut cmd = self.check.command(&self.exe);
         cmd.arg(mode);
         let mut env = cos_env(&self.server, BUCKET);
         env.push(("QCOS_TEST_DIR", self.scratch.path().display().to_string()));
@@ -69,7 +65,7 @@ impl Run {
             "transfer_matrix {mode} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
             out.status
         );
-        if self.valgrind {
+        if self.check == Check::Valgrind {
             // The default settings print "possibly lost" blocks (the library's worker
             // threads' thread-locals, still alive at exit) without counting them as
             // errors; anything else valgrind reports already failed the exit status.
@@ -98,8 +94,8 @@ impl Run {
     }
 }
 
-fn all_cases(valgrind: bool) {
-    let r = Run::start(valgrind);
+fn all_cases(check: Check) {
+    let r = Run::start(check);
     let client = r.client();
 
     // Sizes, ranged downloads, the single copy and the stream.
@@ -225,11 +221,20 @@ fn all_cases(valgrind: bool) {
 /// Every case, natively.
 #[test]
 fn c_transfer_matrix() {
-    all_cases(false);
+    all_cases(Check::Native);
 }
 
 /// Every case under valgrind: no leak, no invalid access.
 #[test]
 fn c_transfer_matrix_under_valgrind() {
-    all_cases(true);
+    all_cases(Check::Valgrind);
+}
+
+/// Every case built with AddressSanitizer and UBSan against the cdylib: no overrun,
+/// double free, use after free or leak from C.
+#[test]
+fn c_transfer_matrix_under_asan() {
+    if Check::Asan.available() {
+        all_cases(Check::Asan);
+    }
 }

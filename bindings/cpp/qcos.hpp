@@ -679,7 +679,9 @@ public:
         detail::check(qcos_config_new(detail::cstr(region, "region").c_str(),
                                       detail::cstr(bucket, "bucket").c_str(), &h_));
     }
-    /** From COS_REGION, COS_BUCKET, COS_SECRET_ID/KEY, COS_SECURITY_TOKEN, COS_ENDPOINT, COS_PATH_STYLE. */
+    /** From the COS_* variables (qcos_config_from_env): COS_REGION, COS_BUCKET,
+     *  COS_SECRET_ID/KEY, COS_SECURITY_TOKEN, COS_ENDPOINT and one per option
+     *  (COS_PATH_STYLE, COS_MAX_RETRIES, COS_CHUNK_SIZE, ...; table in docs/c.md). */
     static Config from_env() {
         qcos_config *h = nullptr;
         detail::check(qcos_config_from_env(&h));

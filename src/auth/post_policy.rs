@@ -82,6 +82,17 @@ pub struct PostPolicy {
 }
 
 impl PostPolicy {
+    /// Overwrite the document and every field value (the security token is in the
+    /// `x-cos-security-token` field, the document and so the `policy` field) before
+    /// dropping the result: for callers that copied out what they need (the C API's
+    /// `qcos_post_policy` does).
+    pub fn wipe(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.json);
+        for (_, v) in &mut self.fields {
+            zeroize::Zeroize::zeroize(v);
+        }
+    }
+
     /// The value of the form field `name` (exact name).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields
@@ -154,7 +165,10 @@ fn json_str(out: &mut String, s: &str) {
 }
 
 fn exact(out: &mut Vec<String>, name: &str, value: &str) {
-    let mut s = String::from("{");
+    // Room for the worst case (every byte escaped as \u00XX), so that a value holding
+    // the security token is never reallocated into a freed block.
+    let mut s = String::with_capacity((name.len() + value.len()).saturating_mul(6) + 8);
+    s.push('{');
     json_str(&mut s, name);
     s.push(':');
     json_str(&mut s, value);
@@ -339,10 +353,20 @@ pub fn post_policy(
     for (k, v) in input.fields {
         exact(&mut conds, k, v);
     }
-    let mut json = String::from("{\"expiration\":");
+    // The conditions may hold the security token: the document is written into a
+    // buffer of its final size (no reallocation leaves a copy behind) and the
+    // conditions are cleared once copied.
+    let mut json = String::with_capacity(96 + conds.iter().map(|c| c.len() + 1).sum::<usize>());
+    json.push_str("{\"expiration\":");
     json_str(&mut json, &iso8601_utc(kt.end)?);
     json.push_str(",\"conditions\":[");
-    json.push_str(&conds.join(","));
+    for (i, c) in conds.iter_mut().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(c);
+        zeroize::Zeroize::zeroize(c);
+    }
     json.push_str("]}");
 
     let signature = sign_policy(creds.secret_key.expose(), kt, json.as_bytes());

@@ -10,7 +10,7 @@
 //! in the URL forms it is added to the signed query parameters (it appears in
 //! `q-url-param-list`, as the Go SDK's `GetPresignedURL2` does). A signed token cannot
 //! be swapped for another on the way. COS (and qcos-server) accept a signed or an
-//! unsigned token. In a URL its value is percent-encoded with [`uri_encode`], so a `+`,
+//! unsigned token. In a URL its value is percent-encoded with [`uri_encode`](crate::encode::uri_encode), so a `+`,
 //! `/` or `=` in a token survives (`+` → `%2B`; a raw `+` would be decoded as a space).
 //! Of the official SDKs, Python's `get_presigned_url` leaves the token out unless the
 //! caller passes it in `Params`, and the JS SDK appends it unencoded.
@@ -28,7 +28,7 @@ use std::fmt;
 use super::credentials::Credentials;
 use super::sign::{KeyTime, SignRequest, format_authorization, sign};
 use crate::config::{Config, Protocol, domain_host, expand_domain, parse_endpoint};
-use crate::encode::{key_to_path, uri_encode, validate_bucket, validate_header, validate_key};
+use crate::encode::{key_to_path, uri_encode_into, validate_bucket, validate_header, validate_key};
 use crate::error::{Error, Result};
 
 /// Name of the security-token header and query parameter.
@@ -199,9 +199,9 @@ pub enum AuthForm {
     /// The `Authorization` header. With temporary credentials the request must also
     /// carry the header `x-cos-security-token` (which is signed).
     Header,
-    /// The seven `q-*` fields as query parameters, each value [`uri_encode`]d.
+    /// The seven `q-*` fields as query parameters, each value encoded with [`uri_encode`](crate::encode::uri_encode).
     Query,
-    /// One `sign` query parameter holding the [`uri_encode`]d `Authorization` string.
+    /// One `sign` query parameter holding the `Authorization` string encoded with [`uri_encode`](crate::encode::uri_encode).
     SignParam,
 }
 
@@ -229,6 +229,19 @@ pub struct Authorized {
     /// request's own parameters (`q-…` or `sign=…`, then `x-cos-security-token=…`), no
     /// leading `?` or `&`. Empty for the header form.
     pub query: String,
+}
+
+impl Authorized {
+    /// Overwrite the copies of the security token this result holds (`query` and the
+    /// `headers` values) before dropping it: for callers that are done with it and own
+    /// no other use for the token (the C API's `qcos_sign` calls it once it has copied
+    /// what it returns).
+    pub fn wipe(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.query);
+        for (_, v) in &mut self.headers {
+            zeroize::Zeroize::zeroize(v);
+        }
+    }
 }
 
 impl fmt::Debug for Authorized {
@@ -347,13 +360,17 @@ fn check_token(given: Option<&str>, token: &str, place: &str) -> Result<()> {
     }
 }
 
+/// Append `k=v` (both encoded) to a query string. The value may be the security token:
+/// it is encoded straight into `out`, which reserves the worst case first, so no
+/// temporary or reallocated buffer keeps a copy.
 fn query_pair(out: &mut String, k: &str, v: &str) {
+    out.reserve(k.len().saturating_mul(3) + v.len().saturating_mul(3) + 2);
     if !out.is_empty() {
         out.push('&');
     }
-    out.push_str(&uri_encode(k));
+    uri_encode_into(k, out);
     out.push('=');
-    out.push_str(&uri_encode(v));
+    uri_encode_into(v, out);
 }
 
 /// The authorization rendered for a URL: the `q-*` fields (each value encoded), or
@@ -560,6 +577,8 @@ pub fn presign_url(
         url.push('?');
         url.push_str(&query);
     }
+    // The query may hold the security token; the URL (the caller's) keeps its copy.
+    zeroize::Zeroize::zeroize(&mut query);
     Ok(url)
 }
 

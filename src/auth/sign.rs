@@ -6,7 +6,9 @@ use std::fmt;
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::{Digest, Sha1};
 
-use crate::encode::uri_encode;
+use zeroize::Zeroizing;
+
+use crate::encode::{uri_encode, uri_encode_into};
 use crate::error::{Error, Result};
 
 /// The signature's validity window, Unix seconds: rendered `start;end`.
@@ -74,18 +76,30 @@ fn hex(b: &[u8]) -> String {
     s
 }
 
-/// Encode, lowercase the names, sort by encoded name: `(k1=v1&k2=v2, k1;k2)`.
-fn canonical(pairs: &[(&str, &str)]) -> (String, String) {
-    let mut enc: Vec<(String, String)> = pairs
+/// Encode, lowercase the names, sort by encoded name: `(k1=v1&k2=v2, k1;k2)`. A value
+/// may be the security token: every buffer holding values is sized up front (no
+/// reallocation leaves a copy in a freed block) and cleared when dropped.
+fn canonical(pairs: &[(&str, &str)]) -> (Zeroizing<String>, String) {
+    let mut enc: Vec<(String, Zeroizing<String>)> = pairs
         .iter()
-        .map(|(k, v)| (uri_encode(k).to_lowercase(), uri_encode(v)))
+        .map(|(k, v)| {
+            let mut value = Zeroizing::new(String::new());
+            uri_encode_into(v, &mut value);
+            (uri_encode(k).to_lowercase(), value)
+        })
         .collect();
-    enc.sort();
-    let joined = enc
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
+    enc.sort_by(|a, b| (a.0.as_str(), a.1.as_str()).cmp(&(b.0.as_str(), b.1.as_str())));
+    let mut joined = Zeroizing::new(String::with_capacity(
+        enc.iter().map(|(k, v)| k.len() + v.len() + 2).sum(),
+    ));
+    for (i, (k, v)) in enc.iter().enumerate() {
+        if i > 0 {
+            joined.push('&');
+        }
+        joined.push_str(k);
+        joined.push('=');
+        joined.push_str(v);
+    }
     let names = enc
         .iter()
         .map(|(k, _)| k.as_str())
@@ -100,13 +114,16 @@ pub fn sign(secret_key: &str, key_time: KeyTime, req: &SignRequest<'_>) -> Signa
     let sign_key = hex_hmac_sha1(secret_key.as_bytes(), kt.as_bytes());
     let (params, param_list) = canonical(req.params);
     let (headers, header_list) = canonical(req.headers);
-    let http_string = format!(
-        "{}\n{}\n{}\n{}\n",
-        req.method.to_lowercase(),
-        req.path,
-        params,
-        headers
-    );
+    // "method\npath\nparams\nheaders\n", built in a buffer of the exact size and
+    // cleared afterwards (the headers may hold the security token).
+    let method = req.method.to_lowercase();
+    let mut http_string = Zeroizing::new(String::with_capacity(
+        method.len() + req.path.len() + params.len() + headers.len() + 4,
+    ));
+    for part in [method.as_str(), req.path, params.as_str(), headers.as_str()] {
+        http_string.push_str(part);
+        http_string.push('\n');
+    }
     let string_to_sign = format!("sha1\n{kt}\n{}\n", hex_sha1(http_string.as_bytes()));
     Signature {
         header_list,
@@ -257,10 +274,10 @@ mod tests {
     #[test]
     fn canonical_form_sorts_encoded_lowercased_names() {
         let (s, l) = canonical(&[("uploadId", "AbC"), ("partNumber", "1"), ("acl", "")]);
-        assert_eq!(s, "acl=&partnumber=1&uploadid=AbC");
+        assert_eq!(s.as_str(), "acl=&partnumber=1&uploadid=AbC");
         assert_eq!(l, "acl;partnumber;uploadid");
         let (s, _) = canonical(&[("x-cos-grant-read", "uin=\"100000000011\"")]);
-        assert_eq!(s, "x-cos-grant-read=uin%3D%22100000000011%22");
+        assert_eq!(s.as_str(), "x-cos-grant-read=uin%3D%22100000000011%22");
     }
 
     #[test]

@@ -9,6 +9,15 @@
 //! if its length is still `position`, nothing happened and the append is sent again
 //! (with the client's retry count and backoff); anything else is reported as
 //! `Error::InvalidState` and nothing more is sent.
+//!
+//! Credentials are those of every other request: each attempt is signed with the
+//! client's current credentials (fetched from the provider when they expire within
+//! `credential_refresh_margin_secs`). A `400 ExpiredToken` answer (temporary keys the
+//! service considers expired before the time they claimed) is COS refusing the request
+//! before acting on it, so nothing was appended: once per append, the provider's keys
+//! are dropped and the same append is signed with fresh ones and sent again, as the
+//! HTTP layer does for requests it can replay. Without a provider the error is
+//! reported.
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -158,6 +167,7 @@ impl Client {
         let mut retries = 0u32;
         let mut sends = 0u32;
         let mut skew_retried = false;
+        let mut token_refreshed = false;
         loop {
             let (result, body_crc) = self.append_attempt(&base, &mut source, sends > 0);
             sends += 1;
@@ -177,6 +187,16 @@ impl Client {
                 && replayable
             {
                 skew_retried = true;
+                continue;
+            }
+            // Temporary keys COS refused as expired: refused before anything happened,
+            // so the append is signed with fresh keys from the provider and sent again.
+            if e.service().is_some_and(|s| s.code == "ExpiredToken")
+                && !token_refreshed
+                && replayable
+                && self.inner.invalidate_credentials()
+            {
+                token_refreshed = true;
                 continue;
             }
             if let Some(s) = e.service()

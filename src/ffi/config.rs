@@ -126,15 +126,30 @@ pub extern "C" fn qcos_config_new(
 
 /// Create a configuration from environment variables: `COS_REGION` (required),
 /// `COS_BUCKET`, `COS_SECRET_ID` and `COS_SECRET_KEY` (both or neither),
-/// `COS_SECURITY_TOKEN` (temporary credentials), `COS_ENDPOINT` (e.g.
-/// "http://127.0.0.1:9000" for a local qcos-server), `COS_PATH_STYLE` ("1"/"true").
-/// Unset options keep their defaults; setters may change them afterwards.
+/// `COS_SECURITY_TOKEN` (temporary credentials; needs both keys), `COS_ENDPOINT`
+/// (e.g. "http://127.0.0.1:9000" for a local qcos-server), and one variable per
+/// option, named after its setter: `COS_PROTOCOL` ("http"/"https"; an endpoint's own
+/// scheme wins), `COS_DOMAIN`, `COS_PATH_STYLE`, `COS_USE_ACCELERATE`,
+/// `COS_AUTO_SWITCH_HOST`, `COS_SERVICE_DOMAIN`, `COS_TIMEOUT_MS`,
+/// `COS_CONNECT_TIMEOUT_MS`, `COS_IO_TIMEOUT_MS`, `COS_MAX_RETRIES` (0-100),
+/// `COS_RETRY_BASE_DELAY_MS`, `COS_USER_AGENT`, `COS_CORRECT_CLOCK_SKEW`,
+/// `COS_SIGN_EXPIRES_SECS` (at least 1), `COS_CREDENTIAL_REFRESH_MARGIN_SECS`,
+/// `COS_SLICE_SIZE`, `COS_CHUNK_SIZE` (1 MiB-5 GiB), `COS_CHUNK_PARALLEL_LIMIT`,
+/// `COS_FILE_PARALLEL_LIMIT`, `COS_CHUNK_RETRY_TIMES` (0-100), `COS_COPY_SLICE_SIZE`,
+/// `COS_COPY_CHUNK_SIZE` (1 MiB-5 GiB), `COS_COPY_CHUNK_PARALLEL_LIMIT` (parallel
+/// limits 1-1024), `COS_PROGRESS_INTERVAL_MS`, `COS_UPLOAD_QUEUE_SIZE`,
+/// `COS_UPLOAD_CHECK_CONTENT_MD5`, `COS_UPLOAD_ADD_META_MD5`. Numbers are plain
+/// decimal integers (bytes, milliseconds or seconds as named); booleans are
+/// "1"/"true"/"yes"/"on" or "0"/"false"/"no"/"off" (any case). Unset or empty
+/// variables keep their defaults; setters may change options afterwards.
 ///
 /// `cfg_out`: receives the new config on success (release with `qcos_config_free`
 /// or give to `qcos_client_new`).
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` when `cfg_out` is NULL,
-/// `COS_REGION` is missing, or a variable holds a bad value (the message names it);
+/// `COS_REGION` is missing, or a variable holds a bad value (not a number, negative,
+/// out of range, not a boolean: the message names the variable and the problem, and
+/// never shows the value of `COS_SECRET_KEY` or `COS_SECURITY_TOKEN`);
 /// `QCOS_STATUS_AUTH` for malformed credentials.
 ///
 /// Thread: any thread; reads the process environment.

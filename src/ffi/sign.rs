@@ -381,7 +381,7 @@ pub extern "C" fn qcos_sign(
         let kt = window(c, o.start_time, o.expires)?;
         let params = pairs(&o.params);
         let headers = pairs(&o.headers);
-        let a = authorize(
+        let mut a = authorize(
             &creds,
             kt,
             &base,
@@ -404,6 +404,8 @@ pub extern "C" fn qcos_sign(
                 .collect(),
             key_time,
         }));
+        // The signature holds its own copies (wiped by its Drop); clear these.
+        a.wipe();
         Ok(())
     })
 }
@@ -909,7 +911,7 @@ pub extern "C" fn qcos_post_policy(
         let creds = c.http().credentials()?;
         let kt = window(c, o.start_time, o.expires)?;
         let fields = pairs(&o.fields);
-        let p = post_policy(
+        let mut p = post_policy(
             &creds,
             kt,
             &PostPolicyInput {
@@ -930,6 +932,8 @@ pub extern "C" fn qcos_post_policy(
                 .map(|(k, v)| (c_string(k), c_string(v)))
                 .collect(),
         }));
+        // The form holds its own copies (wiped by its Drop); clear these.
+        p.wipe();
         Ok(())
     })
 }

@@ -378,6 +378,12 @@ pub fn isolate<'c>(cmd: &'c mut Command, env: &[(&str, String)]) -> &'c mut Comm
     ] {
         cmd.env_remove(var);
     }
+    // And every other option `qcos_config_from_env` reads (COS_TIMEOUT_MS, ...).
+    for (var, _) in std::env::vars_os() {
+        if var.to_string_lossy().starts_with("COS_") {
+            cmd.env_remove(var);
+        }
+    }
     no_proxy(cmd).envs(env.iter().map(|(k, v)| (*k, v.as_str())))
 }
 
@@ -444,4 +450,195 @@ pub fn assert_success(what: &str, out: &Output) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The flags of the AddressSanitizer pass: AddressSanitizer (with LeakSanitizer) and
+/// UndefinedBehaviorSanitizer in the C program, every report fatal, frame pointers
+/// kept for readable stacks. The Rust library itself is not instrumented, but the
+/// sanitizer runtime replaces `malloc`/`free` for the whole process, and the library
+/// allocates through the system allocator: a C program that overruns a buffer the
+/// library handed out, frees one twice or through the wrong function, uses one after
+/// its free, or leaks one, is caught.
+pub const ASAN_FLAGS: &[&str] = &[
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+];
+
+/// The exit status of a program the sanitizers stopped (any report: memory error,
+/// undefined behaviour, leak), chosen to differ from the test programs' own statuses.
+pub const ASAN_EXITCODE: i32 = 86;
+
+/// LeakSanitizer suppressions of the AddressSanitizer pass (relative to the package
+/// root); each entry explains why it is not a qcos leak.
+pub const ASAN_SUPPRESSIONS: &str = "tests/c/asan.supp";
+
+fn asan_probe() -> bool {
+    let Ok(dir) = tempfile::tempdir() else {
+        return false;
+    };
+    let src = dir.path().join("probe.c");
+    let exe = dir.path().join("probe");
+    if std::fs::write(
+        &src,
+        "#include <stdlib.h>\nint main(void) { free(malloc(1)); return 0; }\n",
+    )
+    .is_err()
+    {
+        return false;
+    }
+    let built = Command::new("gcc")
+        .args(ASAN_FLAGS)
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    built
+        && Command::new(&exe)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// gcc can build and run a program with [`ASAN_FLAGS`] (libasan and libubsan are
+/// installed): true. Otherwise like a missing valgrind (see [`have_tool`]): a failure
+/// under [`require_all`] (CI), else a loud SKIPPED line and false.
+pub fn require_asan() -> bool {
+    static HAVE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *HAVE.get_or_init(asan_probe) {
+        return true;
+    }
+    let hint = "gcc cannot build with -fsanitize=address,undefined; install libasan and \
+                libubsan (`apt-get install gcc`, which pulls libasan8 and libubsan1)";
+    assert!(
+        !require_all(),
+        "AddressSanitizer is required (QCOS_REQUIRE_ALL=1): {hint}"
+    );
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!!!! SKIPPED the AddressSanitizer pass: {hint}; QCOS_REQUIRE_ALL=1 makes this \
+         a failure !!!!!\n"
+    );
+    false
+}
+
+/// Compile `src` with gcc (g++ for a `.cpp`), `flags`, [`ASAN_FLAGS`] and
+/// [`WARNING_FLAGS`] against `include/`, linked dynamically with [`shared_lib`] (the
+/// cdylib of this cargo run, found through an rpath); the executable is
+/// `out_dir/<file stem of src>-asan`. Check [`require_asan`] first.
+pub fn compile_asan(flags: &[&str], src: &Path, out_dir: &Path) -> PathBuf {
+    let stem = src
+        .file_stem()
+        .expect("a source file name")
+        .to_string_lossy();
+    let exe = out_dir.join(format!("{stem}-asan"));
+    let compiler = if src.extension().is_some_and(|e| e == "cpp") {
+        "g++"
+    } else {
+        "gcc"
+    };
+    let lib_dir = shared_lib().parent().expect("deps dir").to_path_buf();
+    let out = Command::new(compiler)
+        .args(flags)
+        .args(ASAN_FLAGS)
+        .args(WARNING_FLAGS)
+        .arg("-I")
+        .arg(manifest_dir().join("include"))
+        .arg(src)
+        .arg(format!("-L{}", lib_dir.display()))
+        .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
+        .args(["-lqcos", "-lpthread"])
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
+    assert!(
+        out.status.success(),
+        "compiling {} with AddressSanitizer failed:\n{}",
+        src.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// A C program built with [`C11_DEBUG`] for the AddressSanitizer pass (see
+/// [`compile_asan`]).
+pub fn build_c_asan(src: &Path, out_dir: &Path) -> PathBuf {
+    compile_asan(C11_DEBUG, src, out_dir)
+}
+
+/// `exe` with the sanitizer settings of the AddressSanitizer pass: leak detection on,
+/// every report fatal with exit status [`ASAN_EXITCODE`], use after return, bad
+/// `free`s and `malloc`/`free` mismatches checked, the suppressions of
+/// [`ASAN_SUPPRESSIONS`] (and only those) applied, nothing printed unless something is
+/// found.
+pub fn asan(exe: &Path) -> Command {
+    let mut c = Command::new(exe);
+    c.env(
+        "ASAN_OPTIONS",
+        format!(
+            "detect_leaks=1:halt_on_error=1:exitcode={ASAN_EXITCODE}:\
+             detect_stack_use_after_return=1:check_initialization_order=1:\
+             strict_init_order=1:detect_invalid_pointer_pairs=0:alloc_dealloc_mismatch=1:\
+             allocator_may_return_null=0:abort_on_error=0:symbolize=1"
+        ),
+    )
+    .env(
+        "LSAN_OPTIONS",
+        format!(
+            "suppressions={}:print_suppressions=0:report_objects=1:exitcode={ASAN_EXITCODE}",
+            manifest_dir().join(ASAN_SUPPRESSIONS).display()
+        ),
+    )
+    .env(
+        "UBSAN_OPTIONS",
+        format!("halt_on_error=1:print_stacktrace=1:exitcode={ASAN_EXITCODE}"),
+    );
+    c
+}
+
+/// How a C test program runs: natively, under valgrind (default settings), or built
+/// with AddressSanitizer against the cdylib.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    Native,
+    Valgrind,
+    Asan,
+}
+
+impl Check {
+    /// Whether this check can run here: [`Check::Asan`] needs [`require_asan`] (which
+    /// fails under [`require_all`] and skips loudly otherwise); the others always run
+    /// (valgrind's own absence is handled by [`Valgrind::command`]).
+    pub fn available(self) -> bool {
+        self != Check::Asan || require_asan()
+    }
+
+    /// Build the C program `src` the way this check needs (`build_c` / [`build_c_asan`]).
+    pub fn build_c(self, src: &Path, out_dir: &Path) -> PathBuf {
+        match self {
+            Check::Asan => build_c_asan(src, out_dir),
+            _ => build_c(src, out_dir),
+        }
+    }
+
+    /// The command running `exe` under this check, with `valgrind` as the valgrind
+    /// settings.
+    pub fn command_with(self, exe: &Path, valgrind: &Valgrind) -> Command {
+        match self {
+            Check::Native => Command::new(exe),
+            Check::Valgrind => valgrind.command(exe),
+            Check::Asan => asan(exe),
+        }
+    }
+
+    /// [`Check::command_with`] the default valgrind settings.
+    pub fn command(self, exe: &Path) -> Command {
+        self.command_with(exe, &Valgrind::default())
+    }
 }

@@ -610,8 +610,11 @@ class Client(_TransferMixin, _TaggingAclMixin, _MultipartMixin):
     def from_env(cls, **options: Any) -> "Client":
         """A client configured from ``COS_REGION``, ``COS_BUCKET``,
         ``COS_SECRET_ID``/``COS_SECRET_KEY``, ``COS_SECURITY_TOKEN``,
-        ``COS_ENDPOINT`` and ``COS_PATH_STYLE`` (``qcos_config_from_env``); keyword
-        arguments as for the constructor override them."""
+        ``COS_ENDPOINT`` and one variable per option (``COS_PATH_STYLE``,
+        ``COS_MAX_RETRIES``, ``COS_CHUNK_SIZE``, ...: the table is in docs/c.md)
+        through ``qcos_config_from_env``; a bad value raises
+        :class:`InvalidArgumentError` naming the variable. Keyword arguments as for
+        the constructor override them."""
         self = cls.__new__(cls)
         self._handle = None
         self._provider = None
