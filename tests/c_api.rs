@@ -459,9 +459,10 @@ fn c_append_end_to_end_under_valgrind() {
 /// The multipart operations one by one from C (tests/c/multipart_test.c): NULL and bad
 /// input, initiate / parts from memory and file / list / complete, abort, and an
 /// UploadId that does not fit its buffer (the upload is aborted again).
-fn multipart_test(under_valgrind: bool) {
+fn multipart_test(check: Check) {
     let build = tempfile::tempdir().unwrap();
-    let exe = build_c(
+    let exe = build_for(
+        check,
         &manifest_dir().join("tests/c/multipart_test.c"),
         build.path(),
     );
@@ -469,12 +470,7 @@ fn multipart_test(under_valgrind: bool) {
     let scratch = tempfile::tempdir().unwrap();
     let mut env = c_env(&server, "cmultipart-1250000000");
     env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
-    let cmd = if under_valgrind {
-        valgrind(&exe)
-    } else {
-        Command::new(&exe)
-    };
-    let out = run(cmd, &env);
+    let out = run(check.command(&exe), &env);
     assert_success("tests/c/multipart_test.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(" 0 failed"), "{stdout}");
@@ -488,12 +484,20 @@ fn multipart_test(under_valgrind: bool) {
 
 #[test]
 fn c_multipart_end_to_end() {
-    multipart_test(false);
+    multipart_test(Check::Native);
 }
 
 #[test]
 fn c_multipart_end_to_end_under_valgrind() {
-    multipart_test(true);
+    multipart_test(Check::Valgrind);
+}
+
+/// The multipart program with AddressSanitizer and UBSan.
+#[test]
+fn c_multipart_end_to_end_under_asan() {
+    if Check::Asan.available() {
+        multipart_test(Check::Asan);
+    }
 }
 
 /// tests/c/domains.c in `mode` ("switch" or "noswitch") against a server that resets

@@ -579,6 +579,16 @@ pub fn build_c_asan(src: &Path, out_dir: &Path) -> PathBuf {
 /// found.
 pub fn asan(exe: &Path) -> Command {
     let mut c = Command::new(exe);
+    // The rpath names this run's cdylib, but LD_LIBRARY_PATH wins over it, and cargo
+    // puts `target/<profile>` on it, where `cargo build` leaves a possibly older
+    // libqcos.so: the dynamic loader must find this run's library first.
+    let deps = shared_lib().parent().expect("deps dir").to_path_buf();
+    let mut path = std::ffi::OsString::from(deps.as_os_str());
+    if let Some(old) = std::env::var_os("LD_LIBRARY_PATH") {
+        path.push(":");
+        path.push(old);
+    }
+    c.env("LD_LIBRARY_PATH", path);
     c.env(
         "ASAN_OPTIONS",
         format!(
