@@ -21,6 +21,7 @@ pub mod xml;
 
 pub use client::AppendObjectOutput;
 pub use client::{AccessControlPolicy, CannedAcl, Grant, ObjectAcl};
+pub use client::{BucketAcl, BucketCannedAcl, CorsRule};
 pub use client::{
     Body, BucketInfo, BucketSummary, Client, CompleteOutput, CopyObjectOptions, CopyObjectOutput,
     CopySource, DeleteError, DeleteObjectsOutput, GetObjectOptions, ListObjectsOptions,
