@@ -21,12 +21,12 @@ pub mod xml;
 
 pub use client::AppendObjectOutput;
 pub use client::{AccessControlPolicy, CannedAcl, Grant, ObjectAcl};
-pub use client::{BucketAcl, BucketCannedAcl, CorsRule};
 pub use client::{
     Body, BucketInfo, BucketSummary, Client, CompleteOutput, CopyObjectOptions, CopyObjectOutput,
     CopySource, DeleteError, DeleteObjectsOutput, GetObjectOptions, ListObjectsOptions,
     ListObjectsPage, ListObjectsPages, ObjectInfo, ObjectSummary, PartInfo, PartOutput,
     PutObjectOptions, PutObjectOutput, UploadInfo, UploadPartOptions,
 };
+pub use client::{BucketAcl, BucketCannedAcl, CorsRule};
 pub use config::{Config, Protocol};
 pub use error::{Error, Result, ServiceError, Status};

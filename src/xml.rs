@@ -734,7 +734,10 @@ pub fn parse_cors(body: &[u8]) -> Result<Vec<CorsRule>> {
         let max_age_seconds = match opt_child_text(rule, "MaxAgeSeconds") {
             None => None,
             Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
-                protocol(W, format!("MaxAgeSeconds {v:?} is not a non-negative integer"))
+                protocol(
+                    W,
+                    format!("MaxAgeSeconds {v:?} is not a non-negative integer"),
+                )
             })?),
         };
         out.push(CorsRule {

@@ -154,7 +154,10 @@ pub fn validate_cors_rules(rules: &[CorsRule]) -> Result<Vec<CorsRule>> {
             if let Some(c) = id.chars().find(|c| c.is_control()) {
                 return Err(Error::invalid(
                     "cors",
-                    format!("rule {n}: the id contains the control character U+{:04X}", c as u32),
+                    format!(
+                        "rule {n}: the id contains the control character U+{:04X}",
+                        c as u32
+                    ),
                 ));
             }
         }
@@ -395,7 +398,10 @@ mod tests {
             err_of(&[rule(), r])
         };
         let e = r(&|r| r.allowed_origins.clear());
-        assert!(e.contains("rule 2") && e.contains("no allowed origin"), "{e}");
+        assert!(
+            e.contains("rule 2") && e.contains("no allowed origin"),
+            "{e}"
+        );
         let e = r(&|r| r.allowed_methods = vec!["PATCH".into()]);
         assert!(e.contains("\"PATCH\""), "{e}");
         let e = r(&|r| r.allowed_methods.clear());

@@ -28,11 +28,7 @@ pub fn validate_tags(tags: &[(String, String)]) -> Result<()> {
 
 /// The rules of [`validate_tags`] with at most `max` tags per `owner` ("object",
 /// "bucket"); shared by object and bucket tagging.
-pub(super) fn validate_tag_set(
-    tags: &[(String, String)],
-    max: usize,
-    owner: &str,
-) -> Result<()> {
+pub(super) fn validate_tag_set(tags: &[(String, String)], max: usize, owner: &str) -> Result<()> {
     if tags.len() > max {
         return Err(Error::invalid(
             "tags",
