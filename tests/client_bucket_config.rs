@@ -77,9 +77,7 @@ fn preflight(
 }
 
 fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    h.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+    h.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 fn web_rule() -> CorsRule {
@@ -247,8 +245,14 @@ fn bucket_acl_round_trip() {
             )
         })
         .collect();
-    assert!(summary.contains(&("READ".into(), ALL_USERS.into())), "{summary:?}");
-    assert!(summary.contains(&("WRITE".into(), ALL_USERS.into())), "{summary:?}");
+    assert!(
+        summary.contains(&("READ".into(), ALL_USERS.into())),
+        "{summary:?}"
+    );
+    assert!(
+        summary.contains(&("WRITE".into(), ALL_USERS.into())),
+        "{summary:?}"
+    );
     assert!(
         summary.contains(&(
             "WRITE".into(),
@@ -313,8 +317,9 @@ fn bucket_tagging_round_trip_and_restart() {
     assert!(c.get_bucket_tagging().unwrap().is_empty());
 
     // 50 tags (the bucket maximum, above the object one), with characters XML escapes.
-    let mut tags: Vec<(String, String)> =
-        (0..48).map(|i| (format!("k{i}"), format!("v{i}"))).collect();
+    let mut tags: Vec<(String, String)> = (0..48)
+        .map(|i| (format!("k{i}"), format!("v{i}")))
+        .collect();
     tags.push(("a&b <c>".into(), "\"q\" 'v' & 中文".into()));
     tags.push(("键".repeat(128), "值".repeat(256)));
     c.put_bucket_tagging(&tags).expect("put bucket tagging");
@@ -364,7 +369,10 @@ fn bucket_tagging_bad_sets_are_refused_before_sending() {
     let before = ops(&env, "put_bucket_tagging");
     let many: Vec<(String, String)> = (0..51).map(|i| (format!("k{i}"), "v".into())).collect();
     let m = invalid_message(c.put_bucket_tagging(&many).unwrap_err());
-    assert!(m.contains("51 tags") && m.contains("at most 50 tags per bucket"), "{m}");
+    assert!(
+        m.contains("51 tags") && m.contains("at most 50 tags per bucket"),
+        "{m}"
+    );
     let dup = vec![
         ("a".to_string(), "1".to_string()),
         ("a".to_string(), "2".to_string()),

@@ -77,6 +77,61 @@ pub fn validate_bucket_tags(tags: &[(String, String)]) -> Result<()> {
     validate_tag_set(tags, MAX_BUCKET_TAGS, "bucket")
 }
 
+/// A list of a [`CorsRule`] (the C API adds values field by field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CorsField {
+    AllowedOrigin,
+    AllowedMethod,
+    AllowedHeader,
+    ExposeHeader,
+}
+
+/// Check one value of `field` of rule number `rule` (from 1): methods are one of
+/// [`CORS_METHODS`] in any case; the others are checked by [`check_cors_value`].
+pub(crate) fn check_cors_field(rule: usize, field: CorsField, v: &str) -> Result<()> {
+    match field {
+        CorsField::AllowedOrigin => check_cors_value(rule, "allowed origin", v, true),
+        CorsField::AllowedHeader => check_cors_value(rule, "allowed header", v, true),
+        CorsField::ExposeHeader => check_cors_value(rule, "expose header", v, false),
+        CorsField::AllowedMethod => {
+            if CORS_METHODS.contains(&v.to_ascii_uppercase().as_str()) {
+                Ok(())
+            } else {
+                Err(Error::invalid(
+                    "cors",
+                    format!(
+                        "rule {rule}: the method {v:?} is not one of GET, PUT, POST, DELETE, HEAD"
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// Check a CORS rule id: at most [`MAX_CORS_RULE_ID_CHARS`] characters, no control
+/// characters.
+pub(crate) fn check_cors_id(rule: usize, id: &str) -> Result<()> {
+    let len = id.chars().count();
+    if len > MAX_CORS_RULE_ID_CHARS {
+        return Err(Error::invalid(
+            "cors",
+            format!(
+                "rule {rule}: the id has {len} characters; COS allows at most {MAX_CORS_RULE_ID_CHARS}"
+            ),
+        ));
+    }
+    if let Some(c) = id.chars().find(|c| c.is_control()) {
+        return Err(Error::invalid(
+            "cors",
+            format!(
+                "rule {rule}: the id contains the control character U+{:04X}",
+                c as u32
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// One CORS value (origin, header name): non-empty, printable ASCII without `,`
 /// (COS lists them comma-separated in `Access-Control-*` headers) and at most one `*`
 /// when `wildcard`.
@@ -142,24 +197,7 @@ pub fn validate_cors_rules(rules: &[CorsRule]) -> Result<Vec<CorsRule>> {
     for (i, r) in rules.iter().enumerate() {
         let n = i + 1;
         if let Some(id) = &r.id {
-            let len = id.chars().count();
-            if len > MAX_CORS_RULE_ID_CHARS {
-                return Err(Error::invalid(
-                    "cors",
-                    format!(
-                        "rule {n}: the id has {len} characters; COS allows at most {MAX_CORS_RULE_ID_CHARS}"
-                    ),
-                ));
-            }
-            if let Some(c) = id.chars().find(|c| c.is_control()) {
-                return Err(Error::invalid(
-                    "cors",
-                    format!(
-                        "rule {n}: the id contains the control character U+{:04X}",
-                        c as u32
-                    ),
-                ));
-            }
+            check_cors_id(n, id)?;
         }
         if r.allowed_origins.is_empty() {
             return Err(Error::invalid(
@@ -168,7 +206,7 @@ pub fn validate_cors_rules(rules: &[CorsRule]) -> Result<Vec<CorsRule>> {
             ));
         }
         for o in &r.allowed_origins {
-            check_cors_value(n, "allowed origin", o, true)?;
+            check_cors_field(n, CorsField::AllowedOrigin, o)?;
         }
         if r.allowed_methods.is_empty() {
             return Err(Error::invalid(
@@ -178,24 +216,17 @@ pub fn validate_cors_rules(rules: &[CorsRule]) -> Result<Vec<CorsRule>> {
         }
         let mut methods: Vec<String> = Vec::with_capacity(r.allowed_methods.len());
         for m in &r.allowed_methods {
+            check_cors_field(n, CorsField::AllowedMethod, m)?;
             let up = m.to_ascii_uppercase();
-            if !CORS_METHODS.contains(&up.as_str()) {
-                return Err(Error::invalid(
-                    "cors",
-                    format!(
-                        "rule {n}: the method {m:?} is not one of GET, PUT, POST, DELETE, HEAD"
-                    ),
-                ));
-            }
             if !methods.contains(&up) {
                 methods.push(up);
             }
         }
         for h in &r.allowed_headers {
-            check_cors_value(n, "allowed header", h, true)?;
+            check_cors_field(n, CorsField::AllowedHeader, h)?;
         }
         for h in &r.expose_headers {
-            check_cors_value(n, "expose header", h, false)?;
+            check_cors_field(n, CorsField::ExposeHeader, h)?;
         }
         out.push(CorsRule {
             allowed_methods: methods,

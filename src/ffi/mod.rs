@@ -41,6 +41,8 @@ pub mod tagging_acl;
 
 pub mod append;
 
+pub mod bucket_config;
+
 pub mod args;
 pub mod callbacks;
 pub mod entry;
