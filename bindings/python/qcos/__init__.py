@@ -35,6 +35,7 @@ from .client import (
 )
 from .transfer import Queue, QueueEvent, TaskInfo, TaskState, TransferResult
 from .tagging_acl import AccessControlPolicy, AclGrant
+from .bucket_config import CorsRule
 from .errors import (
     AuthError,
     BufferTooSmallError,
@@ -65,6 +66,7 @@ __all__ = [
     "BufferTooSmallError",
     "CancelledError",
     "Client",
+    "CorsRule",
     "Credentials",
     "DeleteError",
     "DeleteResult",

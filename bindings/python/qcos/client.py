@@ -33,6 +33,7 @@ from typing import (
 from ._lib import CREDENTIALS_CB, PROTOTYPES, READ_CB, WRITE_CB, lib
 from .transfer import _TransferMixin
 from .tagging_acl import _TaggingAclMixin
+from .bucket_config import _BucketConfigMixin
 from .errors import (
     AuthError,
     BufferTooSmallError,
@@ -522,7 +523,7 @@ def _get_options(
 # the client
 
 
-class Client(_TransferMixin, _TaggingAclMixin):
+class Client(_TransferMixin, _TaggingAclMixin, _BucketConfigMixin):
     """A COS client for one bucket in one region.
 
     Use it as a context manager (or call :meth:`close`)::
