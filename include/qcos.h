@@ -227,8 +227,9 @@ typedef enum {
 } qcos_leftover;
 
 /**
- * The kind of a grant added with `qcos_acl_add_grant` (the `x-cos-grant-*` header
- * it goes into). Passed as a `uint32_t`.
+ * The kind of a grant added with `qcos_acl_add_grant` (objects) or
+ * `qcos_bucket_acl_add_grant` (buckets): the `x-cos-grant-*` header it goes into.
+ * For a bucket, "the object" below reads "the bucket". Passed as a `uint32_t`.
  */
 enum qcos_grant_kind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L

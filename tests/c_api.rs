@@ -198,7 +198,10 @@ fn c_tagging_acl_under_valgrind() {
 
 fn bucket_config_test(under_valgrind: bool) {
     let build = tempfile::tempdir().unwrap();
-    let exe = build_c(&manifest_dir().join("tests/c/bucket_config.c"), build.path());
+    let exe = build_c(
+        &manifest_dir().join("tests/c/bucket_config.c"),
+        build.path(),
+    );
     let server = start_server(false);
     let env = c_env(&server, "cbucketcfg-1250000000");
     let cmd = if under_valgrind {

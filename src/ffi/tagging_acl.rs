@@ -255,8 +255,9 @@ pub extern "C" fn qcos_client_delete_object_tagging(
     })
 }
 
-/// The kind of a grant added with `qcos_acl_add_grant` (the `x-cos-grant-*` header
-/// it goes into). Passed as a `uint32_t`.
+/// The kind of a grant added with `qcos_acl_add_grant` (objects) or
+/// `qcos_bucket_acl_add_grant` (buckets): the `x-cos-grant-*` header it goes into.
+/// For a bucket, "the object" below reads "the bucket". Passed as a `uint32_t`.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum qcos_grant_kind {
