@@ -276,7 +276,7 @@ enum qcos_cors_field
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
     /**
-     * `<AllowedOrigin>`: e.g. "https://app.example.com", or a pattern with one `*`;
+     * `<AllowedOrigin>`: e.g. `"https://app.example.com"`, or a pattern with one `*`;
      * a rule needs at least one.
      */
     QCOS_CORS_FIELD_ALLOWED_ORIGIN = 0,

@@ -33,7 +33,7 @@ fn at<T>(v: &[T], i: usize) -> Result<&T> {
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum qcos_cors_field {
-    /// `<AllowedOrigin>`: e.g. "https://app.example.com", or a pattern with one `*`;
+    /// `<AllowedOrigin>`: e.g. `"https://app.example.com"`, or a pattern with one `*`;
     /// a rule needs at least one.
     AllowedOrigin = 0,
     /// `<AllowedMethod>`: "GET", "PUT", "POST", "DELETE" or "HEAD" (any case, kept in
