@@ -131,6 +131,10 @@ pub struct Request<'a> {
     pub body: RequestBody<'a>,
     /// Needs the long timeout of Complete Multipart Upload (COS may merge for minutes).
     pub long_running: bool,
+    /// Compute the CRC-64 of the body as it is sent ([`Response::sent_crc64`]). On by
+    /// default; the transfer engine turns it off for bodies it has already hashed while
+    /// filling the buffer they are sent from, so no byte is hashed twice.
+    pub hash_body: bool,
 }
 
 impl<'a> Request<'a> {
@@ -143,6 +147,7 @@ impl<'a> Request<'a> {
             headers: Vec::new(),
             body: RequestBody::Empty,
             long_running: false,
+            hash_body: true,
         }
     }
     /// Add a query parameter.
@@ -161,6 +166,12 @@ impl<'a> Request<'a> {
         self.body = body;
         self
     }
+    /// Do not compute the body's CRC-64 while sending (the caller hashed these exact
+    /// bytes already); [`Response::sent_crc64`] is then `None`.
+    pub fn without_body_crc(mut self) -> Self {
+        self.hash_body = false;
+        self
+    }
     /// A copy of a request without a body (method, target, query, headers, timeout
     /// class), e.g. to send a bodiless request again.
     pub fn clone_without_body(&self) -> Request<'static> {
@@ -171,6 +182,7 @@ impl<'a> Request<'a> {
             headers: self.headers.clone(),
             body: RequestBody::Empty,
             long_running: self.long_running,
+            hash_body: self.hash_body,
         }
     }
     /// The value of a header set on the request.
@@ -603,7 +615,8 @@ impl CredentialCache {
 struct BodyTap<'r> {
     inner: &'r mut dyn Read,
     remaining: u64,
-    crc: Crc64,
+    /// `None` when the request asked not to hash its body.
+    crc: Option<Crc64>,
     error: Option<String>,
 }
 
@@ -625,7 +638,9 @@ impl Read for BodyTap<'_> {
                 Err(io::Error::new(io::ErrorKind::UnexpectedEof, msg))
             }
             Ok(n) => {
-                self.crc.update(&buf[..n]);
+                if let Some(crc) = self.crc.as_mut() {
+                    crc.update(&buf[..n]);
+                }
                 self.remaining -= n as u64;
                 Ok(n)
             }
@@ -1261,7 +1276,7 @@ impl Http {
         let mut tap = BodyTap {
             inner,
             remaining: body_len,
-            crc: Crc64::new(),
+            crc: req.hash_body.then(Crc64::new),
             error: None,
         };
         let result = if has_body {
@@ -1285,7 +1300,11 @@ impl Http {
                 io::Error::new(io::ErrorKind::UnexpectedEof, msg),
             ));
         }
-        let sent_crc = has_body.then(|| tap.crc.finish());
+        let sent_crc = if has_body {
+            tap.crc.take().map(|c| c.finish())
+        } else {
+            None
+        };
         let mut resp = match result {
             Ok(r) => r,
             Err(e) => return broken(self.net_error(e, addr)),

@@ -340,3 +340,24 @@ fn list_pager_refuses_the_same_page_again() {
     assert_eq!(seen.lock().unwrap().len(), 2);
     handle.join().unwrap();
 }
+
+#[test]
+fn body_crc_is_computed_while_sending_unless_the_caller_hashed_the_bytes() {
+    let ok = || response("200 OK", &[("x-cos-request-id", "R")], "");
+    let (endpoint, seen, _h) = scripted(vec![ok(), ok()]);
+    let c = client(&endpoint);
+    let data = b"bytes hashed once".to_vec();
+    let put = |hash: bool| {
+        let req = c
+            .put_object_request("k", Body::Bytes(&data), &PutObjectOptions::default())
+            .unwrap();
+        let req = if hash { req } else { req.without_body_crc() };
+        c.http().send(req).unwrap()
+    };
+    assert_eq!(put(true).sent_crc64, Some(qcos::crc64::checksum(&data)));
+    assert_eq!(put(false).sent_crc64, None);
+    // Either way the same bytes went out.
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.iter().all(|r| r.body == data));
+}

@@ -162,7 +162,11 @@ impl Client {
             let (result, body_crc) = self.append_attempt(&base, &mut source, sends > 0);
             sends += 1;
             let e = match result {
-                Ok(resp) => return self.append_answer(key, position, len, previous, &resp),
+                Ok(mut resp) => {
+                    // The HTTP layer did not hash the body; `append_attempt`'s tap did.
+                    resp.sent_crc64 = body_crc;
+                    return self.append_answer(key, position, len, previous, &resp);
+                }
                 Err(e) => e,
             };
             // Refused before anything happened: the HTTP layer has learned the clock
@@ -241,6 +245,8 @@ impl Client {
                     len,
                 },
                 long_running: base.long_running,
+                // `tap` hashes the bytes as they go out.
+                hash_body: false,
             };
             let result = self.inner.send(req);
             let crc = (tap.read == len).then(|| tap.crc.finish());
