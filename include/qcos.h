@@ -227,8 +227,9 @@ typedef enum {
 } qcos_leftover;
 
 /**
- * The kind of a grant added with `qcos_acl_add_grant` (the `x-cos-grant-*` header
- * it goes into). Passed as a `uint32_t`.
+ * The kind of a grant added with `qcos_acl_add_grant` (objects) or
+ * `qcos_bucket_acl_add_grant` (buckets): the `x-cos-grant-*` header it goes into.
+ * For a bucket, "the object" below reads "the bucket". Passed as a `uint32_t`.
  */
 enum qcos_grant_kind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -251,12 +252,54 @@ enum qcos_grant_kind
      * `x-cos-grant-full-control`: all permissions.
      */
     QCOS_GRANT_KIND_FULL_CONTROL = 3,
+    /**
+     * `x-cos-grant-write`: may write the bucket's objects (bucket ACLs only,
+     * `qcos_bucket_acl_add_grant`; `qcos_acl_add_grant` refuses it).
+     */
+    QCOS_GRANT_KIND_WRITE = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
 typedef enum qcos_grant_kind qcos_grant_kind;
 #else
 typedef uint32_t qcos_grant_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A list of a CORS rule (`<CORSRule>`) that `qcos_cors_rules_add_value` adds to and
+ * `qcos_cors_rules_value` reads. Passed as a `uint32_t`.
+ */
+enum qcos_cors_field
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * `<AllowedOrigin>`: e.g. `"https://app.example.com"`, or a pattern with one `*`;
+     * a rule needs at least one.
+     */
+    QCOS_CORS_FIELD_ALLOWED_ORIGIN = 0,
+    /**
+     * `<AllowedMethod>`: "GET", "PUT", "POST", "DELETE" or "HEAD" (any case, kept in
+     * upper case); a rule needs at least one.
+     */
+    QCOS_CORS_FIELD_ALLOWED_METHOD = 1,
+    /**
+     * `<AllowedHeader>`: a header a preflight may ask for ("*" for any; at most one
+     * `*`).
+     */
+    QCOS_CORS_FIELD_ALLOWED_HEADER = 2,
+    /**
+     * `<ExposeHeader>`: a response header a browser may read, e.g. "ETag".
+     */
+    QCOS_CORS_FIELD_EXPOSE_HEADER = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum qcos_cors_field qcos_cors_field;
+#else
+typedef uint32_t qcos_cors_field;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -282,6 +325,17 @@ typedef struct qcos_acl qcos_acl;
  * Thread: immutable; any number of threads may read it at once.
  */
 typedef struct qcos_acl_policy qcos_acl_policy;
+
+/**
+ * What `qcos_client_put_bucket_acl` sets: an optional canned ACL (`x-cos-acl`) and
+ * grants (`x-cos-grant-*`, including `x-cos-grant-write`), sent as headers.
+ *
+ * Methods: `qcos_bucket_acl_new`, `qcos_bucket_acl_set_canned`,
+ * `qcos_bucket_acl_add_grant`, `qcos_bucket_acl_free`.
+ *
+ * Thread: one thread at a time; may be moved between threads.
+ */
+typedef struct qcos_bucket_acl qcos_bucket_acl;
 
 /**
  * The buckets of the account (GET Service): name, region, creation date of each.
@@ -341,6 +395,25 @@ typedef struct qcos_client qcos_client;
  * Thread: one thread at a time; may be moved between threads.
  */
 typedef struct qcos_config qcos_config;
+
+/**
+ * A bucket's CORS rules: built with `qcos_cors_rules_new`, `qcos_cors_rules_add_rule`
+ * and `qcos_cors_rules_add_value` for `qcos_client_put_bucket_cors`, or returned by
+ * `qcos_client_get_bucket_cors`. Values are checked as they are added (see
+ * `qcos_cors_rules_add_value`); that each rule has an origin and a method is checked
+ * by `qcos_client_put_bucket_cors`.
+ *
+ * Strings from the accessors are owned by the list and valid until the next
+ * `qcos_cors_rules_add_rule`/`_add_value` or `qcos_cors_rules_free`.
+ *
+ * Methods: `qcos_cors_rules_new`, `qcos_cors_rules_add_rule`,
+ * `qcos_cors_rules_add_value`, `qcos_cors_rules_count`, `qcos_cors_rules_id`,
+ * `qcos_cors_rules_max_age`, `qcos_cors_rules_value_count`, `qcos_cors_rules_value`,
+ * `qcos_cors_rules_free`.
+ *
+ * Thread: one thread at a time; may be moved between threads.
+ */
+typedef struct qcos_cors_rules qcos_cors_rules;
 
 /**
  * Credentials being returned by a `qcos_credentials_cb` provider. qcos creates it,
@@ -536,8 +609,9 @@ typedef struct qcos_signature qcos_signature;
  * A list of object tags (key, value pairs): built with `qcos_tags_new` and
  * `qcos_tags_add` for `qcos_client_put_object_tagging`, or returned by
  * `qcos_client_get_object_tagging`. `qcos_tags_add` applies COS's rules as tags
- * are added: at most 10 tags, keys non-empty (at most 128 characters) and unique,
- * values at most 256 characters, no control characters.
+ * are added: at most 10 tags (50 in a bucket's list, from `qcos_bucket_tags_new` or
+ * `qcos_client_get_bucket_tagging`), keys non-empty (at most 128 characters) and
+ * unique, values at most 256 characters, no control characters.
  *
  * Strings from the accessors are owned by the list and valid until
  * `qcos_tags_add` or `qcos_tags_free`.
@@ -3589,7 +3663,8 @@ qcos_status qcos_tags_new(qcos_tags **tags_out);
 /**
  * Append the tag `key` = `value` (both copied; `value` may be "").
  *
- * The list is unchanged when the tag is refused: an 11th tag, an empty key or one
+ * The list is unchanged when the tag is refused: an 11th tag (a 51st in a bucket's
+ * list), an empty key or one
  * already in the list, a key over 128 or a value over 256 characters, a control
  * character (the last error names the rule).
  *
@@ -4189,6 +4264,301 @@ const char *qcos_upload_list_initiated(const qcos_upload_list *list, size_t inde
  * Thread: any thread, once no other thread uses `list`.
  */
 void qcos_upload_list_free(qcos_upload_list *list);
+
+/**
+ * Create an empty list of CORS rules.
+ *
+ * `rules_out`: receives the list on success; release it with `qcos_cors_rules_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `rules_out`).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_cors_rules_new(qcos_cors_rules **rules_out);
+
+/**
+ * Start a new rule at the end of the list; `qcos_cors_rules_add_value` then adds to
+ * it.
+ *
+ * `id`: the rule's `<ID>` (copied; at most 255 characters, no control characters),
+ * or NULL for none. `max_age_seconds`: `<MaxAgeSeconds>` (how long a browser may cache
+ * a preflight's answer), or a negative value for none.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `rules`, bad
+ * UTF-8, a bad id, a 101st rule: the list is then unchanged); `QCOS_STATUS_INTERNAL`
+ * (poisoned).
+ *
+ * Thread: one thread at a time per list.
+ */
+qcos_status qcos_cors_rules_add_rule(qcos_cors_rules *rules,
+                                     const char *id,
+                                     int64_t max_age_seconds);
+
+/**
+ * Add `value` (copied) to the list `field` (a `qcos_cors_field` value) of the last
+ * rule.
+ *
+ * Checked here (the rule is unchanged when refused): methods are GET, PUT, POST,
+ * DELETE or HEAD (any case); origins and headers are non-empty printable ASCII
+ * without ',' or surrounding spaces, with at most one '*' (none in expose headers).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, an
+ * unknown `field`, no rule yet (call `qcos_cors_rules_add_rule` first), the rules
+ * above; the last error names the problem); `QCOS_STATUS_INTERNAL` (poisoned).
+ *
+ * Thread: one thread at a time per list.
+ *
+ * ```c
+ * qcos_cors_rules *r = NULL;
+ * qcos_cors_rules_new(&r);
+ * qcos_cors_rules_add_rule(r, "web", 600);
+ * qcos_cors_rules_add_value(r, QCOS_CORS_FIELD_ALLOWED_ORIGIN, "https://app.example.com");
+ * qcos_cors_rules_add_value(r, QCOS_CORS_FIELD_ALLOWED_METHOD, "PUT");
+ * qcos_cors_rules_add_value(r, QCOS_CORS_FIELD_ALLOWED_HEADER, "*");
+ * qcos_cors_rules_add_value(r, QCOS_CORS_FIELD_EXPOSE_HEADER, "ETag");
+ * qcos_status s = qcos_client_put_bucket_cors(client, r);
+ * qcos_cors_rules_free(r);
+ * ```
+ */
+qcos_status qcos_cors_rules_add_value(qcos_cors_rules *rules, uint32_t field, const char *value);
+
+/**
+ * The number of rules; 0 when `rules` is NULL.
+ *
+ * Thread: one thread at a time per list.
+ */
+size_t qcos_cors_rules_count(const qcos_cors_rules *rules);
+
+/**
+ * The `<ID>` of rule `index`, or NULL when it has none, `rules` is NULL or `index`
+ * is out of range. Owned by `rules`.
+ *
+ * Thread: one thread at a time per list.
+ */
+const char *qcos_cors_rules_id(const qcos_cors_rules *rules, size_t index);
+
+/**
+ * The `<MaxAgeSeconds>` of rule `index`, or -1 when it has none, `rules` is NULL or
+ * `index` is out of range.
+ *
+ * Thread: one thread at a time per list.
+ */
+int64_t qcos_cors_rules_max_age(const qcos_cors_rules *rules, size_t index);
+
+/**
+ * The number of values in list `field` (a `qcos_cors_field` value) of rule `index`;
+ * 0 when `rules` is NULL, or `index` or `field` is out of range.
+ *
+ * Thread: one thread at a time per list.
+ */
+size_t qcos_cors_rules_value_count(const qcos_cors_rules *rules, size_t index, uint32_t field);
+
+/**
+ * Value `value_index` of list `field` (a `qcos_cors_field` value) of rule `index`
+ * (methods in upper case), or NULL when `rules` is NULL or an index or `field` is out
+ * of range. Owned by `rules`.
+ *
+ * Thread: one thread at a time per list.
+ */
+const char *qcos_cors_rules_value(const qcos_cors_rules *rules,
+                                  size_t index,
+                                  uint32_t field,
+                                  size_t value_index);
+
+/**
+ * Release a list of CORS rules. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `rules`.
+ */
+void qcos_cors_rules_free(qcos_cors_rules *rules);
+
+/**
+ * Replace the bucket's CORS configuration with `rules` (PUT Bucket CORS, sent with
+ * Content-MD5).
+ *
+ * `client`, `rules`: borrowed for the call. `rules` must hold 1 to 100 rules, each
+ * with at least one allowed origin and one allowed method (checked before sending;
+ * the last error names the rule, numbered from 1). To remove the configuration use
+ * `qcos_client_delete_bucket_cors`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, the rules
+ * above); `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchBucket); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`; `QCOS_STATUS_INTERNAL` (`rules` was
+ * poisoned by a panic).
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_put_bucket_cors(const qcos_client *client, const qcos_cors_rules *rules);
+
+/**
+ * Read the bucket's CORS rules (GET Bucket CORS).
+ *
+ * `rules_out`: required; on success receives a new list (release with
+ * `qcos_cors_rules_free`), empty when the bucket has no CORS configuration (COS's
+ * 404 NoSuchCORSConfiguration is not an error here; 404 NoSuchBucket is).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
+ * `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchBucket); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`, `QCOS_STATUS_PROTOCOL`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_get_bucket_cors(const qcos_client *client, qcos_cors_rules **rules_out);
+
+/**
+ * Remove the bucket's CORS configuration (DELETE Bucket CORS; fine when there is
+ * none).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `client`);
+ * `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchBucket); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_delete_bucket_cors(const qcos_client *client);
+
+/**
+ * Create an empty bucket ACL (no canned ACL, no grants).
+ *
+ * `acl_out`: receives it on success; release it with `qcos_bucket_acl_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `acl_out`).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_bucket_acl_new(qcos_bucket_acl **acl_out);
+
+/**
+ * Set the canned ACL: "private", "public-read" or "public-read-write"; NULL removes
+ * it (no `x-cos-acl` is sent).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `acl`, bad
+ * UTF-8, another value such as an object's "default": the ACL is then unchanged);
+ * `QCOS_STATUS_INTERNAL` (poisoned).
+ *
+ * Thread: one thread at a time per ACL.
+ */
+qcos_status qcos_bucket_acl_set_canned(qcos_bucket_acl *acl, const char *canned);
+
+/**
+ * Grant `kind` (a `qcos_grant_kind` value, `QCOS_GRANT_KIND_WRITE` included) to the
+ * account `id` (copied), e.g. "100000000002" or
+ * "qcs::cam::uin/100000000001:uin/100000000002". Ids must be printable ASCII without
+ * '"' or ','.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, an
+ * unknown `kind`, an empty id or one with other characters: the ACL is then
+ * unchanged); `QCOS_STATUS_INTERNAL` (poisoned).
+ *
+ * Thread: one thread at a time per ACL.
+ */
+qcos_status qcos_bucket_acl_add_grant(qcos_bucket_acl *acl, uint32_t kind, const char *id);
+
+/**
+ * Release a bucket ACL. NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `acl`.
+ */
+void qcos_bucket_acl_free(qcos_bucket_acl *acl);
+
+/**
+ * Set the bucket's ACL (PUT Bucket ACL) from `acl` (borrowed): its canned ACL and
+ * grants replace the bucket's. At least one of them must be set.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, an empty
+ * `acl`); `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchBucket); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`; `QCOS_STATUS_INTERNAL` (`acl` was
+ * poisoned by a panic).
+ *
+ * Thread: any thread; blocks until done.
+ *
+ * ```c
+ * qcos_bucket_acl *acl = NULL;
+ * qcos_bucket_acl_new(&acl);
+ * qcos_bucket_acl_set_canned(acl, "public-read");
+ * qcos_bucket_acl_add_grant(acl, QCOS_GRANT_KIND_WRITE, "100000000002");
+ * qcos_status s = qcos_client_put_bucket_acl(client, acl);
+ * qcos_bucket_acl_free(acl);
+ * ```
+ */
+qcos_status qcos_client_put_bucket_acl(const qcos_client *client, const qcos_bucket_acl *acl);
+
+/**
+ * Read the bucket's ACL (GET Bucket ACL).
+ *
+ * `policy_out`: required; on success receives the owner, the canned ACL
+ * ("private", "public-read", "public-read-write") and the grants, read with the
+ * `qcos_acl_policy_*` functions (release with `qcos_acl_policy_free`).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
+ * `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchBucket); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`, `QCOS_STATUS_PROTOCOL`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_get_bucket_acl(const qcos_client *client, qcos_acl_policy **policy_out);
+
+/**
+ * Create an empty tag list for a bucket: a `qcos_tags` whose `qcos_tags_add` allows
+ * up to 50 tags (an object's list allows 10), for `qcos_client_put_bucket_tagging`.
+ *
+ * `tags_out`: receives the list on success; release it with `qcos_tags_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `tags_out`).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_bucket_tags_new(qcos_tags **tags_out);
+
+/**
+ * Replace the bucket's tags with `tags` (PUT Bucket tagging, sent with Content-MD5).
+ *
+ * `client`, `tags`: borrowed for the call (`tags` may hold 0 tags: the bucket then
+ * has none; a list from `qcos_tags_new` works too). At most 50 tags, keys non-empty
+ * and unique (checked before sending), with the key/value rules of `qcos_tags_add`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, the rules
+ * above); `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchBucket, 400 InvalidTag);
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`;
+ * `QCOS_STATUS_INTERNAL` (`tags` was poisoned by a panic).
+ *
+ * Thread: any thread; blocks until done.
+ *
+ * ```c
+ * qcos_tags *t = NULL;
+ * qcos_bucket_tags_new(&t);
+ * qcos_tags_add(t, "team", "storage");
+ * qcos_status s = qcos_client_put_bucket_tagging(client, t);
+ * qcos_tags_free(t);
+ * ```
+ */
+qcos_status qcos_client_put_bucket_tagging(const qcos_client *client, const qcos_tags *tags);
+
+/**
+ * Read the bucket's tags (GET Bucket tagging).
+ *
+ * `tags_out`: required; on success receives a new bucket tag list (release with
+ * `qcos_tags_free`), empty when the bucket has no tags (COS's 404 NoSuchTagSet is
+ * not an error here).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL);
+ * `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchBucket); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`, `QCOS_STATUS_PROTOCOL`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_get_bucket_tagging(const qcos_client *client, qcos_tags **tags_out);
+
+/**
+ * Remove every tag of the bucket (DELETE Bucket tagging).
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `client`);
+ * `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchBucket); `QCOS_STATUS_NETWORK`,
+ * `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done.
+ */
+qcos_status qcos_client_delete_bucket_tagging(const qcos_client *client);
 
 #ifdef __cplusplus
 }  // extern "C"

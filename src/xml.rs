@@ -662,6 +662,96 @@ pub fn parse_access_control_policy(body: &[u8]) -> Result<AccessControlPolicy> {
     Ok(out)
 }
 
+// ----------------------------------------------------------------------------------------
+// Bucket CORS (§6.19).
+
+/// One `<CORSRule>` of a bucket's CORS configuration (PUT/GET Bucket CORS).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorsRule {
+    /// `<ID>`: a name for the rule (at most 255 characters); `None` sends none.
+    pub id: Option<String>,
+    /// `<AllowedOrigin>`s, e.g. `https://*.example.com` (one `*` allowed); at least one.
+    pub allowed_origins: Vec<String>,
+    /// `<AllowedMethod>`s: `GET`, `PUT`, `POST`, `DELETE`, `HEAD`; at least one.
+    pub allowed_methods: Vec<String>,
+    /// `<AllowedHeader>`s a preflight may ask for (`*` for any).
+    pub allowed_headers: Vec<String>,
+    /// `<ExposeHeader>`s a browser may read, e.g. `ETag`, `x-cos-request-id`.
+    pub expose_headers: Vec<String>,
+    /// `<MaxAgeSeconds>`: how long a browser may cache a preflight's answer.
+    pub max_age_seconds: Option<u64>,
+}
+
+/// `<CORSConfiguration>` body of PUT Bucket CORS. The caller has validated the rules.
+pub fn cors_body(rules: &[CorsRule]) -> String {
+    let mut s = String::from("<CORSConfiguration>");
+    let el = |s: &mut String, tag: &str, v: &str| {
+        s.push('<');
+        s.push_str(tag);
+        s.push('>');
+        s.push_str(&escape(v));
+        s.push_str("</");
+        s.push_str(tag);
+        s.push('>');
+    };
+    for r in rules {
+        s.push_str("<CORSRule>");
+        if let Some(id) = &r.id {
+            el(&mut s, "ID", id);
+        }
+        for (tag, list) in [
+            ("AllowedOrigin", &r.allowed_origins),
+            ("AllowedMethod", &r.allowed_methods),
+            ("AllowedHeader", &r.allowed_headers),
+            ("ExposeHeader", &r.expose_headers),
+        ] {
+            for v in list {
+                el(&mut s, tag, v);
+            }
+        }
+        if let Some(a) = r.max_age_seconds {
+            el(&mut s, "MaxAgeSeconds", &a.to_string());
+        }
+        s.push_str("</CORSRule>");
+    }
+    s.push_str("</CORSConfiguration>");
+    s
+}
+
+/// `CORSConfiguration` (GET Bucket CORS): the rules in document order (values trimmed).
+pub fn parse_cors(body: &[u8]) -> Result<Vec<CorsRule>> {
+    const W: &str = "CORSConfiguration";
+    let doc = parse_doc(text_of(body)?, W)?;
+    let r = root(&doc, W, 200)?;
+    let list = |n: Node<'_, '_>, name: &str| -> Vec<String> {
+        children(n, name)
+            .map(|c| text(c).trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for rule in children(r, "CORSRule") {
+        let max_age_seconds = match opt_child_text(rule, "MaxAgeSeconds") {
+            None => None,
+            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
+                protocol(
+                    W,
+                    format!("MaxAgeSeconds {v:?} is not a non-negative integer"),
+                )
+            })?),
+        };
+        out.push(CorsRule {
+            id: opt_child_text(rule, "ID").map(|s| s.trim().to_string()),
+            allowed_origins: list(rule, "AllowedOrigin"),
+            allowed_methods: list(rule, "AllowedMethod"),
+            allowed_headers: list(rule, "AllowedHeader"),
+            expose_headers: list(rule, "ExposeHeader"),
+            max_age_seconds,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

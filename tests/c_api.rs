@@ -208,6 +208,43 @@ fn c_tagging_acl_under_valgrind() {
     tagging_acl_test(Check::Valgrind);
 }
 
+fn bucket_config_test(under_valgrind: bool) {
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_c(
+        &manifest_dir().join("tests/c/bucket_config.c"),
+        build.path(),
+    );
+    let server = start_server(false);
+    let env = c_env(&server, "cbucketcfg-1250000000");
+    let cmd = if under_valgrind {
+        valgrind(&exe)
+    } else {
+        Command::new(&exe)
+    };
+    let out = run(cmd, &env);
+    assert_success("tests/c/bucket_config.c", &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(
+        out.stderr.is_empty(),
+        "the library wrote to stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Bucket CORS, ACL and tagging from C (`tests/c/bucket_config.c`): handles, NULL and
+/// bad input, round trips, limits, a missing bucket.
+#[test]
+fn c_bucket_config() {
+    bucket_config_test(false);
+}
+
+/// The same program under valgrind.
+#[test]
+fn c_bucket_config_under_valgrind() {
+    bucket_config_test(true);
+}
+
 /// The shared library works too: the quickstart linked against `libqcos.so`.
 #[test]
 fn quickstart_links_dynamically() {

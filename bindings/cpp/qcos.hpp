@@ -845,10 +845,10 @@ struct AclGrant {
     std::string permission;    ///< READ, WRITE, FULL_CONTROL, READ_ACP, WRITE_ACP
 };
 
-/** An object's ACL as GET Object ACL reports it. */
+/** An object's or a bucket's ACL as GET Object/Bucket ACL reports it. */
 struct AccessControlPolicy {
     std::string owner_id;
-    std::optional<std::string> canned;  ///< x-cos-acl: default, private, public-read
+    std::optional<std::string> canned;  ///< x-cos-acl: default, private, public-read (buckets: public-read-write)
     std::vector<AclGrant> grants;
 };
 
@@ -856,6 +856,27 @@ struct AccessControlPolicy {
 struct ObjectAcl {
     std::optional<std::string> canned;  ///< "default", "private" or "public-read"
     std::vector<std::string> grant_read, grant_read_acp, grant_write_acp, grant_full_control;
+};
+
+/** What Client::put_bucket_acl sets: a canned ACL and/or grants (account ids). */
+struct BucketAcl {
+    std::optional<std::string> canned;  ///< "private", "public-read" or "public-read-write"
+    std::vector<std::string> grant_read, grant_write, grant_read_acp, grant_write_acp, grant_full_control;
+};
+
+/** One rule of a bucket's CORS configuration (Client::put_bucket_cors). */
+struct CorsRule {
+    std::optional<std::string> id;             ///< <ID>
+    std::vector<std::string> allowed_origins;  ///< at least one; one '*' allowed
+    std::vector<std::string> allowed_methods;  ///< GET PUT POST DELETE HEAD; at least one
+    std::vector<std::string> allowed_headers;  ///< "*" for any
+    std::vector<std::string> expose_headers;   ///< e.g. "ETag"
+    std::optional<uint64_t> max_age_seconds;   ///< <MaxAgeSeconds>
+    bool operator==(const CorsRule &o) const {
+        return id == o.id && allowed_origins == o.allowed_origins && allowed_methods == o.allowed_methods &&
+               allowed_headers == o.allowed_headers && expose_headers == o.expose_headers &&
+               max_age_seconds == o.max_age_seconds;
+    }
 };
 
 class Client {
@@ -1193,6 +1214,130 @@ public:
                                 detail::str(qcos_acl_policy_grant_permission(out.h, i))});
         return p;
     }
+
+    // -- bucket configuration: CORS, ACL, tagging ------------------------------
+
+    /** Replace the bucket's CORS configuration (PUT Bucket CORS): 1 to 100 rules, each
+     *  with an origin and a method; bad rules throw InvalidArgument before sending. */
+    void put_bucket_cors(const std::vector<CorsRule> &rules) const {
+        struct Rules {
+            qcos_cors_rules *h = nullptr;
+            ~Rules() { qcos_cors_rules_free(h); }
+        } r;
+        check(qcos_cors_rules_new(&r.h));
+        for (const auto &rule : rules) {
+            std::string id = rule.id ? detail::cstr(*rule.id, "id") : std::string();
+            int64_t age = -1;
+            if (rule.max_age_seconds) {
+                if (*rule.max_age_seconds > static_cast<uint64_t>(INT64_MAX))
+                    throw Error(Status::InvalidArgument, "max_age_seconds is too large");
+                age = static_cast<int64_t>(*rule.max_age_seconds);
+            }
+            check(qcos_cors_rules_add_rule(r.h, rule.id ? id.c_str() : nullptr, age));
+            const std::pair<uint32_t, const std::vector<std::string> *> lists[] = {
+                {QCOS_CORS_FIELD_ALLOWED_ORIGIN, &rule.allowed_origins},
+                {QCOS_CORS_FIELD_ALLOWED_METHOD, &rule.allowed_methods},
+                {QCOS_CORS_FIELD_ALLOWED_HEADER, &rule.allowed_headers},
+                {QCOS_CORS_FIELD_EXPOSE_HEADER, &rule.expose_headers},
+            };
+            for (const auto &l : lists)
+                for (const auto &v : *l.second)
+                    check(qcos_cors_rules_add_value(r.h, l.first, detail::cstr(v, "value").c_str()));
+        }
+        check(qcos_client_put_bucket_cors(live(), r.h));
+    }
+    /** The bucket's CORS rules (methods in upper case); empty when it has none. */
+    std::vector<CorsRule> get_bucket_cors() const {
+        struct Rules {
+            qcos_cors_rules *h = nullptr;
+            ~Rules() { qcos_cors_rules_free(h); }
+        } r;
+        check(qcos_client_get_bucket_cors(live(), &r.h));
+        std::vector<CorsRule> out;
+        for (size_t i = 0, n = qcos_cors_rules_count(r.h); i < n; i++) {
+            CorsRule rule;
+            if (const char *id = qcos_cors_rules_id(r.h, i)) rule.id = id;
+            int64_t age = qcos_cors_rules_max_age(r.h, i);
+            if (age >= 0) rule.max_age_seconds = static_cast<uint64_t>(age);
+            const std::pair<uint32_t, std::vector<std::string> *> lists[] = {
+                {QCOS_CORS_FIELD_ALLOWED_ORIGIN, &rule.allowed_origins},
+                {QCOS_CORS_FIELD_ALLOWED_METHOD, &rule.allowed_methods},
+                {QCOS_CORS_FIELD_ALLOWED_HEADER, &rule.allowed_headers},
+                {QCOS_CORS_FIELD_EXPOSE_HEADER, &rule.expose_headers},
+            };
+            for (const auto &l : lists)
+                for (size_t j = 0, m = qcos_cors_rules_value_count(r.h, i, l.first); j < m; j++)
+                    l.second->push_back(detail::str(qcos_cors_rules_value(r.h, i, l.first, j)));
+            out.push_back(std::move(rule));
+        }
+        return out;
+    }
+    /** Remove the bucket's CORS configuration (fine when there is none). */
+    void delete_bucket_cors() const { check(qcos_client_delete_bucket_cors(live())); }
+
+    /** Set the bucket's ACL (PUT Bucket ACL); the canned ACL and grants replace the bucket's. */
+    void put_bucket_acl(const BucketAcl &acl) const {
+        struct Acl {
+            qcos_bucket_acl *h = nullptr;
+            ~Acl() { qcos_bucket_acl_free(h); }
+        } a;
+        check(qcos_bucket_acl_new(&a.h));
+        if (acl.canned) check(qcos_bucket_acl_set_canned(a.h, detail::cstr(*acl.canned, "canned").c_str()));
+        const std::pair<uint32_t, const std::vector<std::string> *> lists[] = {
+            {QCOS_GRANT_KIND_READ, &acl.grant_read},
+            {QCOS_GRANT_KIND_WRITE, &acl.grant_write},
+            {QCOS_GRANT_KIND_READ_ACP, &acl.grant_read_acp},
+            {QCOS_GRANT_KIND_WRITE_ACP, &acl.grant_write_acp},
+            {QCOS_GRANT_KIND_FULL_CONTROL, &acl.grant_full_control},
+        };
+        for (const auto &l : lists)
+            for (const auto &id : *l.second)
+                check(qcos_bucket_acl_add_grant(a.h, l.first, detail::cstr(id, "id").c_str()));
+        check(qcos_client_put_bucket_acl(live(), a.h));
+    }
+    /** The bucket's owner, canned ACL and grants (GET Bucket ACL). */
+    AccessControlPolicy get_bucket_acl() const {
+        struct Out {
+            qcos_acl_policy *h = nullptr;
+            ~Out() { qcos_acl_policy_free(h); }
+        } out;
+        check(qcos_client_get_bucket_acl(live(), &out.h));
+        auto opt = [](const char *p) { return p ? std::optional<std::string>(p) : std::nullopt; };
+        AccessControlPolicy p;
+        p.owner_id = detail::str(qcos_acl_policy_owner_id(out.h));
+        p.canned = opt(qcos_acl_policy_canned(out.h));
+        for (size_t i = 0, n = qcos_acl_policy_grant_count(out.h); i < n; i++)
+            p.grants.push_back({detail::str(qcos_acl_policy_grant_type(out.h, i)), opt(qcos_acl_policy_grant_id(out.h, i)),
+                                opt(qcos_acl_policy_grant_uri(out.h, i)),
+                                detail::str(qcos_acl_policy_grant_permission(out.h, i))});
+        return p;
+    }
+
+    /** Replace the bucket's tags (PUT Bucket tagging): at most 50, unique non-empty keys. */
+    void put_bucket_tagging(const std::vector<std::pair<std::string, std::string>> &tags) const {
+        struct Tags {
+            qcos_tags *h = nullptr;
+            ~Tags() { qcos_tags_free(h); }
+        } t;
+        check(qcos_bucket_tags_new(&t.h));
+        for (const auto &kv : tags)
+            check(qcos_tags_add(t.h, detail::cstr(kv.first, "key").c_str(), detail::cstr(kv.second, "value").c_str()));
+        check(qcos_client_put_bucket_tagging(live(), t.h));
+    }
+    /** The bucket's tags, in COS's order; empty when it has none. */
+    std::vector<std::pair<std::string, std::string>> get_bucket_tagging() const {
+        struct Tags {
+            qcos_tags *h = nullptr;
+            ~Tags() { qcos_tags_free(h); }
+        } t;
+        check(qcos_client_get_bucket_tagging(live(), &t.h));
+        std::vector<std::pair<std::string, std::string>> out;
+        for (size_t i = 0, n = qcos_tags_count(t.h); i < n; i++)
+            out.emplace_back(detail::str(qcos_tags_key(t.h, i)), detail::str(qcos_tags_value(t.h, i)));
+        return out;
+    }
+    /** Remove every tag of the bucket. */
+    void delete_bucket_tagging() const { check(qcos_client_delete_bucket_tagging(live())); }
 
     // -- delete, copy, list -----------------------------------------------------
 

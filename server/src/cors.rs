@@ -123,7 +123,7 @@ impl CorsConfig {
             let v = c.text().unwrap_or("").trim().to_string();
             match name {
                 "ID" => {
-                    if v.len() > 255 {
+                    if v.chars().count() > 255 {
                         return Err(invalid(format!(
                             "CORSRule {index}: the ID is longer than 255 characters."
                         )));

@@ -40,8 +40,12 @@
 //!   `Content-MD5`, when sent, must match; at most 10 tags, unique keys) and `PUT/GET /{key}?acl` (headers
 //!   `x-cos-acl`, `x-cos-grant-*`), kept in the object's metadata and dropped when the
 //!   object is written again (`ops/tagging_acl.rs`).
-//! - **Not implemented** (answered `501 NotImplemented`): bucket ACL and tagging, APPEND,
-//!   versioning, lifecycle and the other bucket configurations.
+//! - **Bucket tagging and ACL.** `PUT/GET/DELETE /?tagging` (PUT needs `Content-MD5`; at
+//!   most 50 tags) and `PUT/GET /?acl` (`x-cos-acl: private|public-read|
+//!   public-read-write`, `x-cos-grant-*` including `-write`), kept in the bucket's
+//!   `bucket.meta` (`ops/bucket_config.rs`). ACLs are stored and reported, not enforced.
+//! - **Not implemented** (answered `501 NotImplemented`): versioning, lifecycle and the
+//!   other bucket configurations.
 //! - **Faults and records.** [`FaultRule`]s match on method, path, query and `Host`
 //!   (`host_contains`: fail only `*.myqcloud.com` and let a client's switch to the
 //!   backup domain `*.tencentcos.cn` through); [`FaultAction::ForeignStatus`] answers

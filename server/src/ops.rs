@@ -19,6 +19,7 @@ use crate::store::{NewMeta, ObjectMeta, Placement, Segment, StoreError, Upload};
 use crate::util::{hex, http_date, iso_date, parse_http_date, request_id, unhex, xml_escape};
 
 mod append;
+mod bucket_config;
 mod post_object;
 mod tagging_acl;
 
@@ -288,6 +289,11 @@ enum Op {
     PutAcl,
     GetAcl,
     AppendObject,
+    PutBucketTagging,
+    GetBucketTagging,
+    DeleteBucketTagging,
+    PutBucketAcl,
+    GetBucketAcl,
     NotImplemented,
 }
 
@@ -323,6 +329,11 @@ impl Op {
             Op::PutAcl => "put_acl",
             Op::GetAcl => "get_acl",
             Op::AppendObject => "append_object",
+            Op::PutBucketTagging => "put_bucket_tagging",
+            Op::GetBucketTagging => "get_bucket_tagging",
+            Op::DeleteBucketTagging => "delete_bucket_tagging",
+            Op::PutBucketAcl => "put_bucket_acl",
+            Op::GetBucketAcl => "get_bucket_acl",
             Op::NotImplemented => "not_implemented",
         }
     }
@@ -345,7 +356,7 @@ fn classify(req: &Request, t: &Target) -> Op {
         // A CORS preflight, for the bucket or any object in it.
         return Op::Preflight;
     }
-    // Object tagging and ACL (ops/tagging_acl.rs); the bucket-level ones stay unsupported.
+    // Object tagging and ACL (ops/tagging_acl.rs).
     if !t.key.is_empty() && (req.has_param("tagging") || req.has_param("acl")) {
         let others = req.query.iter().any(|(k, _)| {
             k != "tagging" && k != "acl" && UNSUPPORTED_SUBRESOURCES.contains(&k.as_str())
@@ -356,6 +367,20 @@ fn classify(req: &Request, t: &Target) -> Op {
             (true, false, "DELETE", false) => Op::DeleteTagging,
             (false, true, "PUT", false) => Op::PutAcl,
             (false, true, "GET", false) => Op::GetAcl,
+            _ => Op::NotImplemented,
+        };
+    }
+    // Bucket tagging and ACL (ops/bucket_config.rs).
+    if t.key.is_empty() && (req.has_param("tagging") || req.has_param("acl")) {
+        let others = req.query.iter().any(|(k, _)| {
+            k != "tagging" && k != "acl" && UNSUPPORTED_SUBRESOURCES.contains(&k.as_str())
+        });
+        return match (req.has_param("tagging"), req.has_param("acl"), m, others) {
+            (true, false, "PUT", false) => Op::PutBucketTagging,
+            (true, false, "GET", false) => Op::GetBucketTagging,
+            (true, false, "DELETE", false) => Op::DeleteBucketTagging,
+            (false, true, "PUT", false) => Op::PutBucketAcl,
+            (false, true, "GET", false) => Op::GetBucketAcl,
             _ => Op::NotImplemented,
         };
     }
@@ -1256,6 +1281,11 @@ impl Cx<'_> {
             Op::PutAcl => self.put_acl(body),
             Op::GetAcl => self.get_acl(),
             Op::AppendObject => self.append_object(body),
+            Op::PutBucketTagging => self.put_bucket_tagging(body),
+            Op::GetBucketTagging => self.get_bucket_tagging(),
+            Op::DeleteBucketTagging => self.delete_bucket_tagging(),
+            Op::PutBucketAcl => self.put_bucket_acl(body),
+            Op::GetBucketAcl => self.get_bucket_acl(),
             Op::NotImplemented => unreachable!("handled above"),
         }
     }

@@ -3,7 +3,7 @@
 //! Layout under the data directory:
 //! ```text
 //! tmp/                                 uploads in progress (cleared at start)
-//! buckets/{bucket}/bucket.meta         creation time
+//! buckets/{bucket}/bucket.meta         creation time, bucket tags and ACL
 //! buckets/{bucket}/cors.xml            CORS configuration (PUT ?cors)
 //! buckets/{bucket}/o/{h2}/{h}.meta     object metadata (and tags/ACL), h = sha1(key); names its data file
 //! buckets/{bucket}/o/{h2}/{h}.{gen}[.{i}].data   one file, or one per multipart part
@@ -149,6 +149,8 @@ pub struct Bucket {
     pub objects: BTreeMap<String, Arc<ObjectMeta>>,
     /// The bucket's CORS configuration (`cors.xml` in its directory).
     pub cors: Option<Arc<CorsConfig>>,
+    /// Bucket tags and ACL (PUT `/?tagging`, `/?acl`), lines of `bucket.meta`.
+    pub attrs: ObjectAttrs,
 }
 
 #[derive(Default)]
@@ -335,6 +337,7 @@ impl Store {
             let created = field(&lines, "created")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0);
+            let attrs = ObjectAttrs::parse(&lines);
             let mut objects = BTreeMap::new();
             let odir = dir.join("o");
             if odir.exists() {
@@ -393,6 +396,7 @@ impl Store {
                     created,
                     objects,
                     cors,
+                    attrs,
                 },
             );
         }
@@ -527,6 +531,7 @@ impl Store {
                 created,
                 objects: BTreeMap::new(),
                 cors: None,
+                attrs: ObjectAttrs::default(),
             },
         );
         Ok(())
@@ -570,6 +575,37 @@ impl Store {
             },
         }
         b.cors = cfg.map(Arc::new);
+        Ok(())
+    }
+
+    /// The bucket's tags and ACL.
+    pub fn bucket_attrs(&self, bucket: &str) -> SResult<ObjectAttrs> {
+        let st = self.lock();
+        let b = st.buckets.get(bucket).ok_or(StoreError::NoSuchBucket)?;
+        Ok(b.attrs.clone())
+    }
+
+    /// Change the bucket's tags/ACL with `f`, on disk first (`bucket.meta` is
+    /// rewritten with its other lines kept).
+    pub fn update_bucket_attrs(
+        &self,
+        bucket: &str,
+        f: impl FnOnce(&mut ObjectAttrs),
+    ) -> SResult<()> {
+        let mut st = self.lock();
+        let b = st.buckets.get_mut(bucket).ok_or(StoreError::NoSuchBucket)?;
+        let mut attrs = b.attrs.clone();
+        f(&mut attrs);
+        let path = self.bucket_dir(bucket).join("bucket.meta");
+        let mut lines = read_meta_file(&path).ok_or_else(|| {
+            StoreError::Io(io::Error::other(format!(
+                "the metadata of bucket {bucket:?} is unreadable"
+            )))
+        })?;
+        lines.retain(|(k, _)| !matches!(k.as_str(), "tag" | "acl" | "grant"));
+        lines.extend(attrs.lines());
+        write_meta_file(&path, &self.tmp_dir(), &lines)?;
+        b.attrs = attrs;
         Ok(())
     }
 

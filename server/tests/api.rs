@@ -402,7 +402,7 @@ fn buckets_and_service() {
         (501, Some("NotImplemented"))
     );
     // Object tagging is implemented (ops/tagging_acl.rs): a bad document is refused as
-    // such; bucket tagging and ACL are not implemented.
+    // such; so are bucket tagging and ACL (ops/bucket_config.rs).
     let r = env
         .req("PUT", "k")
         .bucket(Some("other-1250000000"))
@@ -410,18 +410,51 @@ fn buckets_and_service() {
         .body(b"<x/>")
         .send();
     assert_eq!((r.status, r.code().as_deref()), (400, Some("MalformedXML")));
-    for flag in ["tagging", "acl"] {
-        let r = env
-            .req("GET", "")
-            .bucket(Some("other-1250000000"))
-            .flag(flag)
-            .send();
-        assert_eq!(
-            (r.status, r.code().as_deref()),
-            (501, Some("NotImplemented")),
-            "bucket ?{flag}"
-        );
-    }
+    let r = env
+        .req("GET", "")
+        .bucket(Some("other-1250000000"))
+        .flag("tagging")
+        .send();
+    assert_eq!((r.status, r.code().as_deref()), (404, Some("NoSuchTagSet")));
+    // Bucket tagging needs Content-MD5, as bucket CORS does.
+    let r = env
+        .req("PUT", "")
+        .bucket(Some("other-1250000000"))
+        .flag("tagging")
+        .body(b"<Tagging><TagSet></TagSet></Tagging>")
+        .send();
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (400, Some("InvalidRequest"))
+    );
+    let r = env
+        .req("GET", "")
+        .bucket(Some("other-1250000000"))
+        .flag("acl")
+        .send();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-cos-acl"), Some("private"));
+    // A bucket's canned ACL may not be `default` (that is an object's).
+    let r = env
+        .req("PUT", "")
+        .bucket(Some("other-1250000000"))
+        .flag("acl")
+        .header("x-cos-acl", "default")
+        .send();
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (400, Some("InvalidArgument"))
+    );
+    // Other verbs on those sub-resources stay unsupported.
+    let r = env
+        .req("DELETE", "")
+        .bucket(Some("other-1250000000"))
+        .flag("acl")
+        .send();
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (501, Some("NotImplemented"))
+    );
 }
 
 #[test]

@@ -10,6 +10,14 @@ mod types;
 mod tagging_acl;
 pub use tagging_acl::validate_tags;
 
+mod bucket_config;
+pub use crate::xml::CorsRule;
+pub use bucket_config::{
+    BucketAcl, BucketCannedAcl, CORS_METHODS, MAX_BUCKET_TAGS, MAX_CORS_RULE_ID_CHARS,
+    MAX_CORS_RULES, validate_bucket_tags, validate_cors_rules,
+};
+pub(crate) use bucket_config::{CorsField, check_cors_field, check_cors_id};
+
 pub use pool::{MAX_WORKER_THREADS, worker_threads};
 pub use types::*;
 

@@ -23,11 +23,17 @@ fn bad_tag_char(c: char) -> bool {
 /// [`MAX_TAG_KEY_CHARS`] and values at most [`MAX_TAG_VALUE_CHARS`] characters, no control
 /// characters. The error names the tag and the rule.
 pub fn validate_tags(tags: &[(String, String)]) -> Result<()> {
-    if tags.len() > MAX_OBJECT_TAGS {
+    validate_tag_set(tags, MAX_OBJECT_TAGS, "object")
+}
+
+/// The rules of [`validate_tags`] with at most `max` tags per `owner` ("object",
+/// "bucket"); shared by object and bucket tagging.
+pub(super) fn validate_tag_set(tags: &[(String, String)], max: usize, owner: &str) -> Result<()> {
+    if tags.len() > max {
         return Err(Error::invalid(
             "tags",
             format!(
-                "{} tags given; COS keeps at most {MAX_OBJECT_TAGS} tags per object",
+                "{} tags given; COS keeps at most {max} tags per {owner}",
                 tags.len()
             ),
         ));
@@ -123,6 +129,40 @@ fn grant_header(name: &str, ids: &[String]) -> Result<String> {
     Ok(out)
 }
 
+/// Add `x-cos-acl` (when `canned`) and each non-empty `x-cos-grant-*` list to `req`
+/// (PUT Object ACL and PUT Bucket ACL). At least one of them must be set.
+pub(super) fn acl_headers(
+    mut req: Request<'static>,
+    canned: Option<&str>,
+    grants: &[(&str, &Vec<String>)],
+) -> Result<Request<'static>> {
+    let mut any = false;
+    if let Some(c) = canned {
+        req = req.header("x-cos-acl", c);
+        any = true;
+    }
+    for (name, ids) in grants {
+        if !ids.is_empty() {
+            req = req.header(name, grant_header(name, ids)?);
+            any = true;
+        }
+    }
+    if !any {
+        return Err(Error::invalid(
+            "acl",
+            "neither a canned ACL nor any grant is set; there is nothing to send",
+        ));
+    }
+    Ok(req)
+}
+
+/// The canned ACL from a GET `?acl` answer's `x-cos-acl` header, when sent.
+pub(super) fn canned_of(resp: &crate::http::Response) -> Option<String> {
+    resp.header("x-cos-acl")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
 impl Client {
     /// PUT Object tagging request: the `<Tagging>` body with its `Content-MD5`.
     pub fn put_object_tagging_request(
@@ -208,30 +248,16 @@ impl Client {
     /// PUT Object ACL request: `x-cos-acl` and the `x-cos-grant-*` headers, no body.
     pub fn put_object_acl_request(&self, key: &str, acl: &ObjectAcl) -> Result<Request<'static>> {
         let target = self.object_key(key)?;
-        let mut req = Request::new(Method::Put, target).query("acl", None);
-        let mut any = false;
-        if let Some(c) = acl.canned {
-            req = req.header("x-cos-acl", c.as_str());
-            any = true;
-        }
-        for (name, ids) in [
-            ("x-cos-grant-read", &acl.grant_read),
-            ("x-cos-grant-read-acp", &acl.grant_read_acp),
-            ("x-cos-grant-write-acp", &acl.grant_write_acp),
-            ("x-cos-grant-full-control", &acl.grant_full_control),
-        ] {
-            if !ids.is_empty() {
-                req = req.header(name, grant_header(name, ids)?);
-                any = true;
-            }
-        }
-        if !any {
-            return Err(Error::invalid(
-                "acl",
-                "neither a canned ACL nor any grant is set; there is nothing to send",
-            ));
-        }
-        Ok(req)
+        acl_headers(
+            Request::new(Method::Put, target).query("acl", None),
+            acl.canned.map(|c| c.as_str()),
+            &[
+                ("x-cos-grant-read", &acl.grant_read),
+                ("x-cos-grant-read-acp", &acl.grant_read_acp),
+                ("x-cos-grant-write-acp", &acl.grant_write_acp),
+                ("x-cos-grant-full-control", &acl.grant_full_control),
+            ],
+        )
     }
 
     /// PUT Object ACL: set the object's canned ACL and/or grants from `acl` (sent as
@@ -251,10 +277,7 @@ impl Client {
             .inner
             .send(Request::new(Method::Get, target).query("acl", None))?;
         let mut p = xml::parse_access_control_policy(&resp.body)?;
-        p.canned = resp
-            .header("x-cos-acl")
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty());
+        p.canned = canned_of(&resp);
         Ok(p)
     }
 }

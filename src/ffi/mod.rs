@@ -43,6 +43,8 @@ pub mod append;
 
 pub mod multipart;
 
+pub mod bucket_config;
+
 pub mod args;
 pub mod callbacks;
 pub mod entry;

@@ -10,7 +10,9 @@ use super::args::{
 use super::client::qcos_client;
 use super::entry::{entry, entry_value};
 use super::last_error::c_string;
-use crate::client::{AccessControlPolicy, CannedAcl, ObjectAcl, validate_tags};
+use crate::client::{
+    AccessControlPolicy, CannedAcl, ObjectAcl, validate_bucket_tags, validate_tags,
+};
 use crate::error::{Error, Result, Status};
 
 fn at<T>(v: &[T], i: usize) -> Result<&T> {
@@ -21,8 +23,9 @@ fn at<T>(v: &[T], i: usize) -> Result<&T> {
 /// A list of object tags (key, value pairs): built with `qcos_tags_new` and
 /// `qcos_tags_add` for `qcos_client_put_object_tagging`, or returned by
 /// `qcos_client_get_object_tagging`. `qcos_tags_add` applies COS's rules as tags
-/// are added: at most 10 tags, keys non-empty (at most 128 characters) and unique,
-/// values at most 256 characters, no control characters.
+/// are added: at most 10 tags (50 in a bucket's list, from `qcos_bucket_tags_new` or
+/// `qcos_client_get_bucket_tagging`), keys non-empty (at most 128 characters) and
+/// unique, values at most 256 characters, no control characters.
 ///
 /// Strings from the accessors are owned by the list and valid until
 /// `qcos_tags_add` or `qcos_tags_free`.
@@ -33,11 +36,19 @@ fn at<T>(v: &[T], i: usize) -> Result<&T> {
 /// Thread: one thread at a time; may be moved between threads.
 pub struct qcos_tags {
     inner: Poisonable<Vec<(CString, CString)>>,
+    /// A bucket's tag list (at most 50 tags) rather than an object's (10).
+    bucket: bool,
 }
 
 impl qcos_tags {
     fn from_pairs(pairs: &[(String, String)]) -> qcos_tags {
+        Self::with_pairs(pairs, false)
+    }
+
+    /// A list of `pairs` for an object (`bucket` false) or a bucket.
+    pub(super) fn with_pairs(pairs: &[(String, String)], bucket: bool) -> qcos_tags {
         qcos_tags {
+            bucket,
             inner: Poisonable::new(
                 pairs
                     .iter()
@@ -47,7 +58,7 @@ impl qcos_tags {
         }
     }
 
-    fn pairs(&self) -> Result<Vec<(String, String)>> {
+    pub(super) fn pairs(&self) -> Result<Vec<(String, String)>> {
         self.inner
             .get()?
             .iter()
@@ -79,7 +90,8 @@ pub extern "C" fn qcos_tags_new(tags_out: *mut *mut qcos_tags) -> Status {
 
 /// Append the tag `key` = `value` (both copied; `value` may be "").
 ///
-/// The list is unchanged when the tag is refused: an 11th tag, an empty key or one
+/// The list is unchanged when the tag is refused: an 11th tag (a 51st in a bucket's
+/// list), an empty key or one
 /// already in the list, a key over 128 or a value over 256 characters, a control
 /// character (the last error names the rule).
 ///
@@ -99,7 +111,11 @@ pub extern "C" fn qcos_tags_add(
         let value = arg_str(value, "value")?;
         let mut all = tags.pairs()?;
         all.push((key.to_string(), value.to_string()));
-        validate_tags(&all)?;
+        if tags.bucket {
+            validate_bucket_tags(&all)?;
+        } else {
+            validate_tags(&all)?;
+        }
         tags.inner.with(|v| {
             v.push((c_string(key), c_string(value)));
             Ok(())
@@ -239,8 +255,9 @@ pub extern "C" fn qcos_client_delete_object_tagging(
     })
 }
 
-/// The kind of a grant added with `qcos_acl_add_grant` (the `x-cos-grant-*` header
-/// it goes into). Passed as a `uint32_t`.
+/// The kind of a grant added with `qcos_acl_add_grant` (objects) or
+/// `qcos_bucket_acl_add_grant` (buckets): the `x-cos-grant-*` header it goes into.
+/// For a bucket, "the object" below reads "the bucket". Passed as a `uint32_t`.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum qcos_grant_kind {
@@ -252,6 +269,9 @@ pub enum qcos_grant_kind {
     WriteAcp = 2,
     /// `x-cos-grant-full-control`: all permissions.
     FullControl = 3,
+    /// `x-cos-grant-write`: may write the bucket's objects (bucket ACLs only,
+    /// `qcos_bucket_acl_add_grant`; `qcos_acl_add_grant` refuses it).
+    Write = 4,
 }
 
 /// What `qcos_client_put_object_acl` sets: an optional canned ACL (`x-cos-acl`) and
@@ -345,11 +365,17 @@ pub extern "C" fn qcos_acl_add_grant(acl: *mut qcos_acl, kind: u32, id: *const c
                 x if x == qcos_grant_kind::ReadAcp as u32 => &mut a.grant_read_acp,
                 x if x == qcos_grant_kind::WriteAcp as u32 => &mut a.grant_write_acp,
                 x if x == qcos_grant_kind::FullControl as u32 => &mut a.grant_full_control,
+                x if x == qcos_grant_kind::Write as u32 => {
+                    return Err(Error::invalid(
+                        "kind",
+                        "QCOS_GRANT_KIND_WRITE is for bucket ACLs (qcos_bucket_acl_add_grant); an object ACL has no write grant",
+                    ));
+                }
                 other => {
                     return Err(Error::invalid(
                         "kind",
                         format!(
-                            "{other} is not a qcos_grant_kind value (QCOS_GRANT_KIND_READ = 0 to QCOS_GRANT_KIND_FULL_CONTROL = 3)"
+                            "{other} is not a qcos_grant_kind value for an object ACL (QCOS_GRANT_KIND_READ = 0 to QCOS_GRANT_KIND_FULL_CONTROL = 3)"
                         ),
                     ));
                 }

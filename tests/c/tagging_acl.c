@@ -113,7 +113,8 @@ static void test_handles(void) {
     OK(qcos_acl_set_canned(acl, NULL));
     NULLARG(qcos_acl_add_grant(NULL, QCOS_GRANT_KIND_READ, "1"), "acl");
     NULLARG(qcos_acl_add_grant(acl, QCOS_GRANT_KIND_READ, NULL), "id");
-    INVALID(qcos_acl_add_grant(acl, 4, "1"), "not a qcos_grant_kind");
+    INVALID(qcos_acl_add_grant(acl, 5, "1"), "not a qcos_grant_kind");
+    INVALID(qcos_acl_add_grant(acl, QCOS_GRANT_KIND_WRITE, "1"), "bucket ACLs");
     INVALID(qcos_acl_add_grant(acl, QCOS_GRANT_KIND_READ, ""), "empty");
     INVALID(qcos_acl_add_grant(acl, QCOS_GRANT_KIND_READ, "1\r\nx-evil: 1"), "printable ASCII");
     INVALID(qcos_acl_add_grant(acl, QCOS_GRANT_KIND_READ, "a\"b"), "printable ASCII");

@@ -532,6 +532,71 @@ static void test_tagging_acl(const qcos::Client &c) {
     CHECK(e.code() == "NoSuchKey");
 }
 
+static void test_bucket_config(const std::string &bucket) {
+    qcos::Client c(config(bucket));
+    c.create_bucket();
+    // CORS: none set reads as empty; what is put is read back (methods upper-cased).
+    CHECK(c.get_bucket_cors().empty());
+    qcos::CorsRule rule;
+    rule.id = "web";
+    rule.allowed_origins = {"https://app.example.com"};
+    rule.allowed_methods = {"put", "GET"};
+    rule.allowed_headers = {"*"};
+    rule.expose_headers = {"ETag"};
+    rule.max_age_seconds = 600;
+    qcos::CorsRule any;
+    any.allowed_origins = {"*"};
+    any.allowed_methods = {"HEAD"};
+    c.put_bucket_cors({rule, any});
+    std::vector<qcos::CorsRule> got = c.get_bucket_cors();
+    rule.allowed_methods = {"PUT", "GET"};
+    CHECK(got.size() == 2 && got[0] == rule && got[1] == any);
+    qcos::CorsRule bad = any;
+    bad.allowed_methods = {"PATCH"};
+    qcos::Error e = expect_error([&] { c.put_bucket_cors({any, bad}); });
+    CHECK(e.status() == qcos::Status::InvalidArgument && e.message().find("PATCH") != std::string::npos);
+    bad.allowed_methods = {"GET"};
+    bad.allowed_origins.clear();
+    e = expect_error([&] { c.put_bucket_cors({any, bad}); });
+    CHECK(e.message().find("rule 2: no allowed origin") != std::string::npos);
+    c.delete_bucket_cors();
+    CHECK(c.get_bucket_cors().empty());
+
+    // ACL.
+    qcos::AccessControlPolicy p = c.get_bucket_acl();
+    CHECK(p.canned == std::optional<std::string>("private") && p.grants.size() == 1);
+    qcos::BucketAcl acl;
+    acl.canned = "public-read";
+    acl.grant_write = {"100000000002"};
+    c.put_bucket_acl(acl);
+    p = c.get_bucket_acl();
+    CHECK(p.canned == std::optional<std::string>("public-read") && p.grants.size() == 3);
+    if (p.grants.size() == 3) {
+        CHECK(p.grants[1].grantee_type == "Group" && p.grants[1].permission == "READ");
+        CHECK(p.grants[2].id == std::optional<std::string>("qcs::cam::uin/100000000002:uin/100000000002") &&
+              p.grants[2].permission == "WRITE");
+    }
+    acl.canned = "default";
+    e = expect_error([&] { c.put_bucket_acl(acl); });
+    CHECK(e.status() == qcos::Status::InvalidArgument && e.message().find("canned bucket ACL") != std::string::npos);
+
+    // Tagging: up to 50 tags.
+    CHECK(c.get_bucket_tagging().empty());
+    std::vector<std::pair<std::string, std::string>> tags;
+    for (int i = 0; i < 50; i++) tags.emplace_back("k" + std::to_string(i), "v&<" + std::to_string(i));
+    c.put_bucket_tagging(tags);
+    CHECK(c.get_bucket_tagging() == tags);
+    tags.emplace_back("k50", "v");
+    e = expect_error([&] { c.put_bucket_tagging(tags); });
+    CHECK(e.status() == qcos::Status::InvalidArgument && e.message().find("at most 50") != std::string::npos);
+    c.delete_bucket_tagging();
+    CHECK(c.get_bucket_tagging().empty());
+
+    qcos::Client missing(config("cppabsent-1250000000"));
+    e = expect_error([&] { missing.get_bucket_cors(); });
+    CHECK(e.http_status() == 404 && e.code() == "NoSuchBucket");
+}
+
 static void test_append(const qcos::Client &c, const std::string &dir) {
     qcos::PutOptions o;
     o.content_type("text/plain");
@@ -619,6 +684,7 @@ int main() {
         test_multipart(c, env("QCOS_TEST_DIR"));
         test_buckets("cppbuckets-1250000000");
         test_domains(bucket);
+        test_bucket_config("cppbucketcfg-1250000000");
     } catch (const std::exception &e) {
         failed++;
         std::cerr << "unexpected exception: " << e.what() << "\n";

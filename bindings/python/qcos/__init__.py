@@ -36,6 +36,7 @@ from .client import (
 from .transfer import Queue, QueueEvent, TaskInfo, TaskState, TransferResult
 from .multipart import MultipartUpload, Part
 from .tagging_acl import AccessControlPolicy, AclGrant
+from .bucket_config import CorsRule
 from .errors import (
     AuthError,
     BufferTooSmallError,
@@ -66,6 +67,7 @@ __all__ = [
     "BufferTooSmallError",
     "CancelledError",
     "Client",
+    "CorsRule",
     "Credentials",
     "DeleteError",
     "DeleteResult",

@@ -34,6 +34,7 @@ from ._lib import CREDENTIALS_CB, PROTOTYPES, READ_CB, WRITE_CB, lib
 from .transfer import _TransferMixin
 from .multipart import _MultipartMixin
 from .tagging_acl import _TaggingAclMixin
+from .bucket_config import _BucketConfigMixin
 from .errors import (
     AuthError,
     BufferTooSmallError,
@@ -523,7 +524,7 @@ def _get_options(
 # the client
 
 
-class Client(_TransferMixin, _TaggingAclMixin, _MultipartMixin):
+class Client(_TransferMixin, _TaggingAclMixin, _MultipartMixin, _BucketConfigMixin):
     """A COS client for one bucket in one region.
 
     Use it as a context manager (or call :meth:`close`)::

@@ -46,10 +46,11 @@ class AclGrant:
 
 @dataclass(frozen=True)
 class AccessControlPolicy:
-    """An object's ACL as GET Object ACL reports it."""
+    """An object's or a bucket's ACL as GET Object/Bucket ACL reports it."""
 
     owner_id: str
-    #: ``default``, ``private`` or ``public-read`` (the ``x-cos-acl`` header); None if absent.
+    #: The ``x-cos-acl`` header (objects: ``default``, ``private``, ``public-read``;
+    #: buckets: ``private``, ``public-read``, ``public-read-write``); None if absent.
     canned: Optional[str]
     grants: List[AclGrant] = field(default_factory=list)
 
@@ -168,24 +169,30 @@ class _TaggingAclMixin:
 
     def get_object_acl(self: "Client", key: str) -> AccessControlPolicy:
         """The owner, canned ACL and grants of object ``key``."""
-        from .client import _cstr, _text
+        from .client import _cstr
 
         out = c_void_p()
         self._check(lib.qcos_client_get_object_acl(self._h(), _cstr(key, "key"), byref(out)))
-        p = out.value
-        try:
-            return AccessControlPolicy(
-                owner_id=_text(lib.qcos_acl_policy_owner_id(p)),
-                canned=_opt_text(lib.qcos_acl_policy_canned(p)),
-                grants=[
-                    AclGrant(
-                        grantee_type=_text(lib.qcos_acl_policy_grant_type(p, i)),
-                        id=_opt_text(lib.qcos_acl_policy_grant_id(p, i)),
-                        uri=_opt_text(lib.qcos_acl_policy_grant_uri(p, i)),
-                        permission=_text(lib.qcos_acl_policy_grant_permission(p, i)),
-                    )
-                    for i in range(lib.qcos_acl_policy_grant_count(p))
-                ],
-            )
-        finally:
-            lib.qcos_acl_policy_free(p)
+        return _policy(out.value)
+
+
+def _policy(p: int) -> AccessControlPolicy:
+    """Read a ``qcos_acl_policy`` (object or bucket ACL) and free it."""
+    from .client import _text
+
+    try:
+        return AccessControlPolicy(
+            owner_id=_text(lib.qcos_acl_policy_owner_id(p)),
+            canned=_opt_text(lib.qcos_acl_policy_canned(p)),
+            grants=[
+                AclGrant(
+                    grantee_type=_text(lib.qcos_acl_policy_grant_type(p, i)),
+                    id=_opt_text(lib.qcos_acl_policy_grant_id(p, i)),
+                    uri=_opt_text(lib.qcos_acl_policy_grant_uri(p, i)),
+                    permission=_text(lib.qcos_acl_policy_grant_permission(p, i)),
+                )
+                for i in range(lib.qcos_acl_policy_grant_count(p))
+            ],
+        )
+    finally:
+        lib.qcos_acl_policy_free(p)

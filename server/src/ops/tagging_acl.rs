@@ -29,8 +29,8 @@ use crate::http::{Body, Response};
 const MAX_TAGS: usize = 10;
 const MAX_TAG_KEY_CHARS: usize = 128;
 const MAX_TAG_VALUE_CHARS: usize = 256;
-const ALL_USERS: &str = "http://cam.qcloud.com/groups/global/AllUsers";
-const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+pub(super) const ALL_USERS: &str = "http://cam.qcloud.com/groups/global/AllUsers";
+pub(super) const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 /// `x-cos-grant-*` headers and the permission each grants, in GET's order.
 const GRANT_HEADERS: [(&str, &str); 4] = [
@@ -44,7 +44,7 @@ fn invalid_tag(msg: impl Into<String>) -> Fail {
     err(400, "InvalidTag", msg).into()
 }
 
-fn malformed(msg: impl Into<String>) -> Fail {
+pub(super) fn malformed(msg: impl Into<String>) -> Fail {
     err(400, "MalformedXML", msg).into()
 }
 
@@ -52,8 +52,18 @@ fn elems<'a, 'i>(n: roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<'a, 'i>> {
     n.children().filter(|c| c.is_element()).collect()
 }
 
-/// Parse and check a `<Tagging>` document.
+/// Parse and check an object's `<Tagging>` document.
 fn parse_tagging(text: &[u8]) -> Result<Vec<(String, String)>, Fail> {
+    parse_tag_set(text, MAX_TAGS, "Object")
+}
+
+/// Parse and check a `<Tagging>` document of at most `max` tags (`owner`: "Object" or
+/// "Bucket", for the error message).
+pub(super) fn parse_tag_set(
+    text: &[u8],
+    max: usize,
+    owner: &str,
+) -> Result<Vec<(String, String)>, Fail> {
     let doc = parse_xml(text)?;
     let root = doc.root_element();
     if root.tag_name().name() != "Tagging" {
@@ -100,11 +110,11 @@ fn parse_tagging(text: &[u8]) -> Result<Vec<(String, String)>, Fail> {
         };
         tags.push((key, value));
     }
-    if tags.len() > MAX_TAGS {
+    if tags.len() > max {
         return Err(err(
             400,
             "BadRequest",
-            format!("Object tags cannot be greater than {MAX_TAGS}."),
+            format!("{owner} tags cannot be greater than {max}."),
         )
         .into());
     }
@@ -132,7 +142,7 @@ fn parse_tagging(text: &[u8]) -> Result<Vec<(String, String)>, Fail> {
 }
 
 /// `id="a",id="b"` → `["a", "b"]`.
-fn parse_grantees(header: &str, v: &str) -> Result<Vec<String>, Fail> {
+pub(super) fn parse_grantees(header: &str, v: &str) -> Result<Vec<String>, Fail> {
     let bad = || {
         Fail::from(err(
             400,
@@ -161,7 +171,7 @@ fn parse_grantees(header: &str, v: &str) -> Result<Vec<String>, Fail> {
 }
 
 /// A grantee id as COS lists it: `qcs::cam::uin/X:uin/X` for a bare account number.
-fn canonical_id(id: &str) -> String {
+pub(super) fn canonical_id(id: &str) -> String {
     if id.starts_with("qcs::") {
         id.to_string()
     } else {
@@ -169,7 +179,7 @@ fn canonical_id(id: &str) -> String {
     }
 }
 
-fn user_grant(id: &str, perm: &str) -> String {
+pub(super) fn user_grant(id: &str, perm: &str) -> String {
     format!(
         "<Grant><Grantee xmlns:xsi=\"{XSI}\" xsi:type=\"CanonicalUser\">{}{}</Grantee>{}</Grant>",
         el("ID", id),
