@@ -208,20 +208,16 @@ fn c_tagging_acl_under_valgrind() {
     tagging_acl_test(Check::Valgrind);
 }
 
-fn bucket_config_test(under_valgrind: bool) {
+fn bucket_config_test(check: Check) {
     let build = tempfile::tempdir().unwrap();
-    let exe = build_c(
+    let exe = build_for(
+        check,
         &manifest_dir().join("tests/c/bucket_config.c"),
         build.path(),
     );
     let server = start_server(false);
     let env = c_env(&server, "cbucketcfg-1250000000");
-    let cmd = if under_valgrind {
-        valgrind(&exe)
-    } else {
-        Command::new(&exe)
-    };
-    let out = run(cmd, &env);
+    let out = run(check.command(&exe), &env);
     assert_success("tests/c/bucket_config.c", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(" 0 failed"), "{stdout}");
@@ -236,13 +232,21 @@ fn bucket_config_test(under_valgrind: bool) {
 /// bad input, round trips, limits, a missing bucket.
 #[test]
 fn c_bucket_config() {
-    bucket_config_test(false);
+    bucket_config_test(Check::Native);
 }
 
 /// The same program under valgrind.
 #[test]
 fn c_bucket_config_under_valgrind() {
-    bucket_config_test(true);
+    bucket_config_test(Check::Valgrind);
+}
+
+/// The same program with AddressSanitizer and UBSan.
+#[test]
+fn c_bucket_config_under_asan() {
+    if Check::Asan.available() {
+        bucket_config_test(Check::Asan);
+    }
 }
 
 /// The shared library works too: the quickstart linked against `libqcos.so`.
