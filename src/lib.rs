@@ -27,5 +27,6 @@ pub use client::{
     ListObjectsPage, ListObjectsPages, ObjectInfo, ObjectSummary, PartInfo, PartOutput,
     PutObjectOptions, PutObjectOutput, UploadInfo, UploadPartOptions,
 };
+pub use client::{MAX_ACL_GRANTS, encode_tagging, validate_tags};
 pub use config::{Config, Protocol};
 pub use error::{Error, Result, ServiceError, Status};

@@ -517,8 +517,10 @@ pub extern "C" fn qcos_client_copy_object(
         let c = self::client(client)?;
         let key = arg_str(key, "key")?;
         let src = super::transfer::copy_source(src_bucket, src_region, src_key, src_version_id)?;
+        let d = super::options::copy_directives(replace_opts);
         let opts = CopyObjectOptions {
-            metadata_directive_replace: !replace_opts.is_null(),
+            metadata_directive_replace: d.is_some_and(|d| d.replace_metadata),
+            tagging_directive_replace: d.is_some_and(|d| d.replace_tags),
             put: put_options(replace_opts)?,
         };
         let out = arg_opt_out(result_out);

@@ -295,13 +295,26 @@ pub(crate) fn copy_options(
     replace_opts: *const qcos_put_options,
     opts: *const qcos_transfer_options,
 ) -> Result<CopyOptions> {
-    let replace_attrs = match arg_opt_ref(replace_opts) {
-        None => None,
-        Some(_) => Some(attrs_of(&put_options(replace_opts)?)),
+    let put = put_options(replace_opts)?;
+    let d = super::options::copy_directives(replace_opts);
+    let replace_attrs = d
+        .is_some_and(|d| d.replace_metadata)
+        .then(|| attrs_of(&put));
+    let tagging = if d.is_some_and(|d| d.replace_tags) {
+        Some(put.tagging.clone())
+    } else if !put.tagging.is_empty() {
+        return Err(Error::invalid(
+            "replace_opts",
+            "tags are given but the copy keeps the source's tags: set the tagging directive to QCOS_COPY_DIRECTIVE_REPLACED",
+        ));
+    } else {
+        None
     };
     let t = transfer_settings(opts)?;
     Ok(CopyOptions {
         replace_attrs,
+        acl: put.acl.clone(),
+        tagging,
         on_error: t.on_error,
         copy_slice_size: t.slice_size,
         copy_chunk_size: t.part_size,
@@ -320,6 +333,8 @@ pub(crate) fn attrs_of(p: &PutObjectOptions) -> ObjectAttrs {
         storage_class: p.storage_class.clone(),
         meta: p.meta.clone(),
         headers: p.headers.clone(),
+        acl: p.acl.clone(),
+        tagging: p.tagging.clone(),
     }
 }
 
