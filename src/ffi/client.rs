@@ -493,8 +493,12 @@ pub extern "C" fn qcos_client_delete_objects(
 ///
 /// `src_bucket`, `src_region`, `src_key`: the source object (copied); the source
 /// may be in another bucket or region. `src_version_id`: a source version, or NULL.
-/// `replace_opts`: NULL copies the source's metadata; non-NULL replaces it with
-/// these upload options (`x-cos-metadata-directive: Replaced`). `result_out`: may be
+/// `replace_opts`: NULL copies the source's metadata and tags; non-NULL replaces the
+/// metadata with these upload options (`x-cos-metadata-directive: Replaced`; with
+/// `qcos_put_options_set_metadata_directive(.., QCOS_COPY_DIRECTIVE_COPY)` the
+/// source's is kept), sets their ACL (a copy never takes the source's), and replaces
+/// the tags with theirs only under `qcos_put_options_set_tagging_directive(..,
+/// QCOS_COPY_DIRECTIVE_REPLACED)`. `result_out`: may be
 /// NULL; on success receives the new object's ETag and Last-Modified.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;

@@ -41,6 +41,8 @@ pub mod tagging_acl;
 
 pub mod append;
 
+pub mod write_acl;
+
 pub mod args;
 pub mod callbacks;
 pub mod entry;

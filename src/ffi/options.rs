@@ -292,16 +292,20 @@ pub extern "C" fn qcos_put_options_add_meta(
     })
 }
 
-/// Add an extra request header, e.g. "x-cos-acl: private" or "x-cos-tagging: a=b".
+/// Add an extra request header, e.g. "x-cos-server-side-encryption: AES256".
 /// Headers qcos computes itself (Authorization, Host, Content-Length) are refused
-/// when the request is made.
+/// when the request is made. An ACL or tags are better given with
+/// `qcos_put_options_set_acl` and `qcos_put_options_add_tag` (checked, encoded); an
+/// "x-cos-acl", "x-cos-grant-*" or "x-cos-tagging" header still works alone, and is
+/// refused once those are set.
 ///
 /// `name`, `value`: copied; the name must be a header token, the value free of CR,
 /// LF and control characters.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
 /// invalid name, CR/LF in the value, a header name already added that differs only in
-/// case, also a metadata entry's "x-cos-meta-NAME"); the options are then unchanged.
+/// case, also a metadata entry's "x-cos-meta-NAME", an ACL or tagging header when the
+/// ACL or tags are set); the options are then unchanged.
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_put_options_add_header(

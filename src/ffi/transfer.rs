@@ -848,8 +848,11 @@ pub extern "C" fn qcos_download_to_buffer(
 /// the source's.
 ///
 /// `src_bucket`, `src_region`, `src_key`: required strings (copied); `src_version_id`:
-/// NULL for the current version. `replace_opts`: NULL copies the source's metadata;
-/// otherwise its content type, metadata and headers replace them. `opts`: transfer
+/// NULL for the current version. `replace_opts`: NULL copies the source's metadata
+/// and tags; otherwise as for `qcos_client_copy_object` (metadata replaced unless its
+/// metadata directive is COPY, its ACL set, tags replaced only with the tagging
+/// directive REPLACED; a multipart copy that keeps the tags reads the source's with
+/// GET Object tagging and sets them on its Initiate). `opts`: transfer
 /// options (`on_error`, which for a copy also decides what a cancel leaves; part size,
 /// parallelism, single-copy threshold), or NULL. `progress`, `user_data`, `result_out`: as for
 /// `qcos_upload_file` (progress counts bytes of parts copied).
