@@ -128,8 +128,12 @@ fn put_object_with_acl_and_tags() {
     assert!(c.head_object("both.txt", &Default::default()).is_err());
 
     // A plain overwrite starts over without them.
-    c.put_object("doc.txt", Body::Bytes(b"again"), &PutObjectOptions::default())
-        .unwrap();
+    c.put_object(
+        "doc.txt",
+        Body::Bytes(b"again"),
+        &PutObjectOptions::default(),
+    )
+    .unwrap();
     assert!(c.get_object_tagging("doc.txt", None).unwrap().is_empty());
     assert_eq!(grants(&c, "doc.txt").1.len(), 1);
 }
@@ -173,7 +177,10 @@ fn invalid_tags_are_refused_by_the_client_and_the_server() {
         ("a=%zz", "InvalidArgument"),
         ("a=%FF", "InvalidArgument"),
         (
-            &(0..11).map(|i| format!("k{i}=v")).collect::<Vec<_>>().join("&"),
+            &(0..11)
+                .map(|i| format!("k{i}=v"))
+                .collect::<Vec<_>>()
+                .join("&"),
             "BadRequest",
         ),
         (&format!("{}=v", "k".repeat(129)), "InvalidTag"),
@@ -198,7 +205,9 @@ fn upload_file_multipart_and_single_put_carry_acl_and_tags() {
     let c = env.client_with_bucket("wacl-1250000002");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.bin");
-    let data: Vec<u8> = (0..(2 * 1024 * 1024 + 123)).map(|i| (i % 251) as u8).collect();
+    let data: Vec<u8> = (0..(2 * 1024 * 1024 + 123))
+        .map(|i| (i % 251) as u8)
+        .collect();
     std::fs::write(&path, &data).unwrap();
     let t = tags(&[("kind", "multipart"), ("size", "2 MiB")]);
     let attrs = ObjectAttrs {
@@ -407,7 +416,9 @@ fn slice_copy_multipart_keeps_or_replaces_tags_and_sets_acl() {
     let env = start();
     let bucket = "wacl-1250000004";
     let c = env.client_with_bucket(bucket);
-    let data: Vec<u8> = (0..(2 * 1024 * 1024 + 7)).map(|i| (i % 253) as u8).collect();
+    let data: Vec<u8> = (0..(2 * 1024 * 1024 + 7))
+        .map(|i| (i % 253) as u8)
+        .collect();
     let src_tags = tags(&[("origin", "big source")]);
     c.put_object(
         "big.bin",
@@ -616,7 +627,10 @@ fn acl_policy_body_refused_by_the_server_when_malformed() {
             "InvalidArgument",
         ),
         (
-            doc("o", &grant("CanonicalUser", "<ID>1</ID>", "READ").repeat(1001)),
+            doc(
+                "o",
+                &grant("CanonicalUser", "<ID>1</ID>", "READ").repeat(1001),
+            ),
             "InvalidArgument",
         ),
     ];
@@ -632,7 +646,10 @@ fn acl_policy_body_refused_by_the_server_when_malformed() {
     );
     assert_eq!(e.service().unwrap().code, "InvalidRequest", "{e}");
     // 1000 grants are fine.
-    let ok = doc("o", &grant("CanonicalUser", "<ID>1</ID>", "READ").repeat(1000));
+    let ok = doc(
+        "o",
+        &grant("CanonicalUser", "<ID>1</ID>", "READ").repeat(1000),
+    );
     let req = Request::new(Method::Put, Target::Object("p.txt".into()))
         .query("acl", None)
         .body(qcos::http::RequestBody::Bytes(std::borrow::Cow::Owned(
@@ -649,7 +666,10 @@ fn post_object_form_fields_carry_acl_and_tags() {
     let c = env.client_with_bucket(bucket);
     let t = tags(&[("via", "post form"), ("k", "v&w")]);
     let tagging = encode_tagging(&t).unwrap();
-    let fields = [("x-cos-acl", "public-read"), ("x-cos-tagging", tagging.as_str())];
+    let fields = [
+        ("x-cos-acl", "public-read"),
+        ("x-cos-tagging", tagging.as_str()),
+    ];
     let creds = Credentials::new(TEST_SECRET_ID, TEST_SECRET_KEY);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -8,8 +8,8 @@ mod sinks;
 mod types;
 
 mod tagging_acl;
-pub use tagging_acl::{encode_tagging, validate_tags};
 pub(crate) use tagging_acl::validate_policy;
+pub use tagging_acl::{encode_tagging, validate_tags};
 
 pub use pool::{MAX_WORKER_THREADS, worker_threads};
 pub use types::*;

@@ -604,4 +604,97 @@ mod tests {
         }
         assert_eq!(canonical_id("7"), "qcs::cam::uin/7:uin/7");
     }
+
+    #[test]
+    fn policy_documents() {
+        let g = |t: &str, inner: &str, perm: &str| {
+            format!(
+                "<Grant><Grantee xmlns:xsi=\"{XSI}\" xsi:type=\"{t}\">{inner}</Grantee><Permission>{perm}</Permission></Grant>"
+            )
+        };
+        let doc = |grants: &str| {
+            format!(
+                "<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList>{grants}</AccessControlList></AccessControlPolicy>"
+            )
+        };
+        let ok = doc(&(g("CanonicalUser", "<ID> u1 </ID>", "WRITE")
+            + &g("Group", &format!("<URI>{ALL_USERS}</URI>"), "READ")));
+        let p = parse_policy(ok.as_bytes()).ok().unwrap();
+        assert_eq!(
+            p,
+            vec![
+                PolicyGrant {
+                    permission: "WRITE".into(),
+                    group: false,
+                    who: "u1".into()
+                },
+                PolicyGrant {
+                    permission: "READ".into(),
+                    group: true,
+                    who: ALL_USERS.into()
+                },
+            ]
+        );
+        let code = |body: String| match parse_policy(body.as_bytes()) {
+            Err(Fail::Cos(e)) => e.code,
+            Err(Fail::Abort) => "abort".into(),
+            Ok(_) => "ok".into(),
+        };
+        assert_eq!(code(doc("")), "ok");
+        assert_eq!(
+            code("<AccessControlPolicy><AccessControlList/></AccessControlPolicy>".into()),
+            "MalformedXML"
+        );
+        assert_eq!(
+            code(doc(&g("CanonicalUser", "<URI>x</URI>", "READ"))),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            code(doc(&g("CanonicalUser", "<ID>1</ID>", "read"))),
+            "InvalidArgument"
+        );
+        assert_eq!(code(doc("<Other/>")), "MalformedXML");
+        assert_eq!(
+            code(doc(&g("CanonicalUser", "<ID>1</ID>", "READ").repeat(1001))),
+            "InvalidArgument"
+        );
+    }
+
+    #[test]
+    fn tagging_headers() {
+        let empty = Request {
+            method: "PUT".into(),
+            raw_path: "/k".into(),
+            raw_query: String::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            http11: true,
+        };
+        let req = |v: &str| {
+            let mut r = empty.clone();
+            r.headers.push(("x-cos-tagging".into(), v.into()));
+            r
+        };
+        assert_eq!(
+            tags_from_header(&req("a%20b=c%26d&e+f=&g")).ok().unwrap(),
+            Some(vec![
+                ("a b".to_string(), "c&d".to_string()),
+                ("e f".to_string(), String::new()),
+                ("g".to_string(), String::new()),
+            ])
+        );
+        assert_eq!(tags_from_header(&empty).ok().unwrap(), None);
+        assert_eq!(
+            tags_from_header(&req("a=%E4")).err().unwrap().code,
+            "InvalidArgument"
+        );
+        assert_eq!(
+            tags_from_header(&req("a=1&a=2")).err().unwrap().code,
+            "InvalidTag"
+        );
+        assert_eq!(
+            tags_from_header(&req("a=%0A")).err().unwrap().code,
+            "InvalidTag"
+        );
+    }
 }
