@@ -223,7 +223,7 @@ pub extern "C" fn qcos_acl_policy_new(
 
 /// Add a grant to `policy`: `grantee_type` "CanonicalUser" with `who` an account id
 /// (e.g. "qcs::cam::uin/100000000001:uin/100000000002"), or "Group" with `who` a
-/// group URI (e.g. "http://cam.qcloud.com/groups/global/AllUsers"); `permission` one
+/// group URI (e.g. `http://cam.qcloud.com/groups/global/AllUsers`); `permission` one
 /// of "READ", "WRITE", "FULL_CONTROL", "READ_ACP", "WRITE_ACP". All copied. At most
 /// 1000 grants.
 ///
