@@ -304,6 +304,33 @@ typedef uint32_t qcos_cors_field;
 #endif // __cplusplus
 
 /**
+ * How a copy treats the source's metadata and tags (`x-cos-metadata-directive`,
+ * `x-cos-tagging-directive`), set with `qcos_put_options_set_metadata_directive` and
+ * `qcos_put_options_set_tagging_directive`. Passed as a `uint32_t`.
+ */
+enum qcos_copy_directive
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * `Copy`: the destination keeps the source's metadata (or tags).
+     */
+    QCOS_COPY_DIRECTIVE_COPY = 0,
+    /**
+     * `Replaced`: the destination gets the options' metadata (or tags) instead.
+     */
+    QCOS_COPY_DIRECTIVE_REPLACED = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum qcos_copy_directive qcos_copy_directive;
+#else
+typedef uint32_t qcos_copy_directive;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What `qcos_client_put_object_acl` sets: an optional canned ACL (`x-cos-acl`) and
  * grants (`x-cos-grant-*`), sent as headers.
  *
@@ -315,14 +342,19 @@ typedef uint32_t qcos_cors_field;
 typedef struct qcos_acl qcos_acl;
 
 /**
- * An object's ACL as GET Object ACL reports it: owner, canned ACL, grants. Strings
- * are owned by the policy, valid until `qcos_acl_policy_free`.
+ * An object's ACL as a document: owner, canned ACL, grants. Returned by
+ * `qcos_client_get_object_acl`, or built with `qcos_acl_policy_new` and
+ * `qcos_acl_policy_add_grant`; either can be given to
+ * `qcos_client_put_object_acl_policy`. Strings are owned by the policy, valid until
+ * `qcos_acl_policy_free` (adding a grant keeps them valid).
  *
  * Methods: `qcos_acl_policy_owner_id`, `qcos_acl_policy_canned`,
  * `qcos_acl_policy_grant_count`, `_grant_type`, `_grant_id`, `_grant_uri`,
- * `_grant_permission`, `qcos_acl_policy_free`.
+ * `_grant_permission`, `qcos_acl_policy_new`, `qcos_acl_policy_add_grant`,
+ * `qcos_acl_policy_free`.
  *
- * Thread: immutable; any number of threads may read it at once.
+ * Thread: any number of threads may read it at once; `qcos_acl_policy_add_grant`
+ * needs it to itself.
  */
 typedef struct qcos_acl_policy qcos_acl_policy;
 
@@ -1646,8 +1678,12 @@ qcos_status qcos_client_delete_objects(const qcos_client *client,
  *
  * `src_bucket`, `src_region`, `src_key`: the source object (copied); the source
  * may be in another bucket or region. `src_version_id`: a source version, or NULL.
- * `replace_opts`: NULL copies the source's metadata; non-NULL replaces it with
- * these upload options (`x-cos-metadata-directive: Replaced`). `result_out`: may be
+ * `replace_opts`: NULL copies the source's metadata and tags; non-NULL replaces the
+ * metadata with these upload options (`x-cos-metadata-directive: Replaced`; with
+ * `qcos_put_options_set_metadata_directive(.., QCOS_COPY_DIRECTIVE_COPY)` the
+ * source's is kept), sets their ACL (a copy never takes the source's), and replaces
+ * the tags with theirs only under `qcos_put_options_set_tagging_directive(..,
+ * QCOS_COPY_DIRECTIVE_REPLACED)`. `result_out`: may be
  * NULL; on success receives the new object's ETag and Last-Modified.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
@@ -1801,16 +1837,20 @@ qcos_status qcos_put_options_set_storage_class(qcos_put_options *opts, const cha
 qcos_status qcos_put_options_add_meta(qcos_put_options *opts, const char *name, const char *value);
 
 /**
- * Add an extra request header, e.g. "x-cos-acl: private" or "x-cos-tagging: a=b".
+ * Add an extra request header, e.g. "x-cos-server-side-encryption: AES256".
  * Headers qcos computes itself (Authorization, Host, Content-Length) are refused
- * when the request is made.
+ * when the request is made. An ACL or tags are better given with
+ * `qcos_put_options_set_acl` and `qcos_put_options_add_tag` (checked, encoded); an
+ * "x-cos-acl", "x-cos-grant-*" or "x-cos-tagging" header still works alone, and is
+ * refused once those are set.
  *
  * `name`, `value`: copied; the name must be a header token, the value free of CR,
  * LF and control characters.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
  * invalid name, CR/LF in the value, a header name already added that differs only in
- * case, also a metadata entry's "x-cos-meta-NAME"); the options are then unchanged.
+ * case, also a metadata entry's "x-cos-meta-NAME", an ACL or tagging header when the
+ * ACL or tags are set); the options are then unchanged.
  * Thread: one thread at a time per options.
  */
 qcos_status qcos_put_options_add_header(qcos_put_options *opts,
@@ -3183,8 +3223,11 @@ qcos_status qcos_download_to_buffer(const qcos_client *client,
  * the source's.
  *
  * `src_bucket`, `src_region`, `src_key`: required strings (copied); `src_version_id`:
- * NULL for the current version. `replace_opts`: NULL copies the source's metadata;
- * otherwise its content type, metadata and headers replace them. `opts`: transfer
+ * NULL for the current version. `replace_opts`: NULL copies the source's metadata
+ * and tags; otherwise as for `qcos_client_copy_object` (metadata replaced unless its
+ * metadata directive is COPY, its ACL set, tags replaced only with the tagging
+ * directive REPLACED; a multipart copy that keeps the tags reads the source's with
+ * GET Object tagging and sets them on its Initiate). `opts`: transfer
  * options (`on_error`, which for a copy also decides what a cancel leaves; part size,
  * parallelism, single-copy threshold), or NULL. `progress`, `user_data`, `result_out`: as for
  * `qcos_upload_file` (progress counts bytes of parts copied).
@@ -3294,8 +3337,8 @@ qcos_status qcos_queue_download(const qcos_queue *queue,
  *
  * `key`, `src_bucket`, `src_region`, `src_key`: required strings (copied);
  * `src_version_id`: NULL for the current version. `replace_opts`: NULL copies the
- * source's metadata; otherwise its content type, metadata and headers replace them
- * (borrowed for the call). `opts`: transfer options (part size, parallelism,
+ * source's metadata and tags; otherwise as for `qcos_slice_copy` (borrowed for the
+ * call). `opts`: transfer options (part size, parallelism,
  * single-copy threshold), or NULL; its on-cancel and on-error choices are the
  * queue's, as for `qcos_queue_upload`. `task_out`: receives the task id (never 0).
  *
@@ -4559,6 +4602,150 @@ qcos_status qcos_client_get_bucket_tagging(const qcos_client *client, qcos_tags 
  * Thread: any thread; blocks until done.
  */
 qcos_status qcos_client_delete_bucket_tagging(const qcos_client *client);
+
+/**
+ * Set the ACL the object is written with (`x-cos-acl`, `x-cos-grant-*`) from `acl`
+ * (copied; NULL removes it: the object then inherits the bucket's ACL). Applies to
+ * `qcos_client_put_object*`, `qcos_upload_*` (the single PUT or the multipart
+ * upload's Initiate; never its parts), `qcos_queue_upload`, APPEND (the first) and
+ * copies (a copy never takes the source's ACL). This is the way to set an ACL at
+ * write time: an ACL header added with `qcos_put_options_add_header` as well is
+ * refused.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `opts`; an
+ * "x-cos-acl" or "x-cos-grant-*" header already added: the options are then
+ * unchanged); `QCOS_STATUS_INTERNAL` (a handle poisoned by a panic).
+ *
+ * Thread: one thread at a time per options.
+ *
+ * ```c
+ * qcos_acl *acl = NULL;
+ * qcos_acl_new(&acl);
+ * qcos_acl_set_canned(acl, "private");
+ * qcos_put_options_set_acl(opts, acl);
+ * qcos_acl_free(acl);
+ * ```
+ */
+qcos_status qcos_put_options_set_acl(qcos_put_options *opts, const qcos_acl *acl);
+
+/**
+ * Add one tag the object is written with (`x-cos-tagging`, sent URL-encoded). Call
+ * once per tag; order is kept. The rules of `qcos_tags_add` apply to the whole set:
+ * at most 10 tags, keys non-empty (at most 128 characters) and unique, values at most
+ * 256 characters, no control characters. Applies where `qcos_put_options_set_acl`
+ * does; for a copy only with the tagging directive `QCOS_COPY_DIRECTIVE_REPLACED`.
+ *
+ * `key`, `value`: copied. Statuses: `QCOS_STATUS_OK`;
+ * `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, a rule broken, an
+ * "x-cos-tagging" header already added: the options are then unchanged);
+ * `QCOS_STATUS_INTERNAL` (poisoned).
+ *
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_add_tag(qcos_put_options *opts, const char *key, const char *value);
+
+/**
+ * Replace the tags the object is written with by those of `tags` (copied; NULL or
+ * an empty list removes them). See `qcos_put_options_add_tag`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL `opts`; an
+ * "x-cos-tagging" header already added: the options are then unchanged);
+ * `QCOS_STATUS_INTERNAL` (poisoned).
+ *
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_tags(qcos_put_options *opts, const qcos_tags *tags);
+
+/**
+ * When these options are a copy's `replace_opts` (`qcos_client_copy_object`,
+ * `qcos_slice_copy`, `qcos_queue_copy`): `QCOS_COPY_DIRECTIVE_REPLACED` (the
+ * default) gives the destination these options' content type, metadata and other
+ * headers (`x-cos-metadata-directive: Replaced`); `QCOS_COPY_DIRECTIVE_COPY` keeps the
+ * source's, so the options only add an ACL, tags, a storage class or extra headers.
+ * Ignored by uploads.
+ *
+ * `directive`: a `qcos_copy_directive` value. Statuses: `QCOS_STATUS_OK`;
+ * `QCOS_STATUS_INVALID_ARGUMENT` (NULL `opts`, another value).
+ *
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_metadata_directive(qcos_put_options *opts, uint32_t directive);
+
+/**
+ * When these options are a copy's `replace_opts`: `QCOS_COPY_DIRECTIVE_COPY` (the
+ * default) copies the source's tags, and the options must then hold no tags;
+ * `QCOS_COPY_DIRECTIVE_REPLACED` gives the destination the options' tags (none when
+ * there are none; `x-cos-tagging-directive: Replaced`). Changing the tags of an
+ * object copied onto itself needs REPLACED. A copy given NULL options copies the
+ * source's tags. Ignored by uploads.
+ *
+ * `directive`: a `qcos_copy_directive` value. Statuses: `QCOS_STATUS_OK`;
+ * `QCOS_STATUS_INVALID_ARGUMENT` (NULL `opts`, another value).
+ *
+ * Thread: one thread at a time per options.
+ */
+qcos_status qcos_put_options_set_tagging_directive(qcos_put_options *opts, uint32_t directive);
+
+/**
+ * Create an empty ACL document for `qcos_client_put_object_acl_policy`, owned by
+ * `owner_id` (copied; e.g. "qcs::cam::uin/100000000001:uin/100000000001", as
+ * `qcos_acl_policy_owner_id` reports it). Add grants with
+ * `qcos_acl_policy_add_grant`.
+ *
+ * `policy_out`: receives it on success; release it with `qcos_acl_policy_free`.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, an
+ * empty `owner_id` or one with control characters).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_acl_policy_new(const char *owner_id, qcos_acl_policy **policy_out);
+
+/**
+ * Add a grant to `policy`: `grantee_type` "CanonicalUser" with `who` an account id
+ * (e.g. "qcs::cam::uin/100000000001:uin/100000000002"), or "Group" with `who` a
+ * group URI (e.g. `http://cam.qcloud.com/groups/global/AllUsers`); `permission` one
+ * of "READ", "WRITE", "FULL_CONTROL", "READ_ACP", "WRITE_ACP". All copied. At most
+ * 1000 grants.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, an
+ * unknown type or permission, an empty `who`, control characters, a 1001st grant:
+ * the policy is then unchanged).
+ *
+ * Thread: one thread at a time per policy.
+ */
+qcos_status qcos_acl_policy_add_grant(qcos_acl_policy *policy,
+                                      const char *grantee_type,
+                                      const char *who,
+                                      const char *permission);
+
+/**
+ * Set the ACL of object `key` from the document `policy` (PUT Object ACL with an
+ * `<AccessControlPolicy>` body, sent with Content-MD5): its grants replace all of
+ * the object's, exactly as listed (list the owner's FULL_CONTROL too if it should
+ * stay). A policy from `qcos_client_get_object_acl` can be given back as it is (its
+ * canned ACL is not sent).
+ *
+ * `client`, `policy`: borrowed for the call. Statuses: `QCOS_STATUS_OK`;
+ * `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, an invalid key or policy: the
+ * message names the grant); `QCOS_STATUS_SERVICE` (e.g. 404 NoSuchKey);
+ * `QCOS_STATUS_NETWORK`, `QCOS_STATUS_TIMEOUT`, `QCOS_STATUS_AUTH`.
+ *
+ * Thread: any thread; blocks until done.
+ *
+ * ```c
+ * qcos_acl_policy *p = NULL;
+ * qcos_acl_policy_new("qcs::cam::uin/100000000001:uin/100000000001", &p);
+ * qcos_acl_policy_add_grant(p, "CanonicalUser",
+ *                           "qcs::cam::uin/100000000001:uin/100000000001", "FULL_CONTROL");
+ * qcos_acl_policy_add_grant(p, "Group", "http://cam.qcloud.com/groups/global/AllUsers", "READ");
+ * qcos_status s = qcos_client_put_object_acl_policy(client, "a.txt", p);
+ * qcos_acl_policy_free(p);
+ * ```
+ */
+qcos_status qcos_client_put_object_acl_policy(const qcos_client *client,
+                                              const char *key,
+                                              const qcos_acl_policy *policy);
 
 #ifdef __cplusplus
 }  // extern "C"

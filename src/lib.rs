@@ -28,5 +28,6 @@ pub use client::{
     PutObjectOptions, PutObjectOutput, UploadInfo, UploadPartOptions,
 };
 pub use client::{BucketAcl, BucketCannedAcl, CorsRule};
+pub use client::{MAX_ACL_GRANTS, encode_tagging, validate_tags};
 pub use config::{Config, Protocol};
 pub use error::{Error, Result, ServiceError, Status};

@@ -215,6 +215,7 @@ fn exercise(c: &Client, work: &std::path::Path) {
     assert!(h.meta.contains(&("author".into(), "qcos".into())));
     let replace = CopyObjectOptions {
         metadata_directive_replace: true,
+        tagging_directive_replace: false,
         put: PutObjectOptions {
             content_type: Some("image/png".into()),
             meta: vec![("k".into(), "v".into())],

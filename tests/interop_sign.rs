@@ -600,6 +600,7 @@ fn drive_client(client: &Client) {
         &src,
         &CopyObjectOptions {
             metadata_directive_replace: true,
+            tagging_directive_replace: false,
             put: put.clone(),
         },
     );
@@ -633,6 +634,42 @@ fn drive_client(client: &Client) {
     let _ = client.head_bucket();
     let _ = client.create_bucket();
     let _ = client.delete_bucket();
+    // ACL and tags at write time (x-cos-acl, x-cos-grant-*, x-cos-tagging), the
+    // tagging directive of a copy, and an ACL document.
+    let acl_put = PutObjectOptions {
+        acl: qcos::ObjectAcl {
+            canned: Some(qcos::CannedAcl::PublicRead),
+            grant_read: vec!["100000000002".into()],
+            grant_full_control: vec!["qcs::cam::uin/100000000001:uin/100000000003".into()],
+            ..Default::default()
+        },
+        tagging: vec![("k 1".into(), "v&1=+".into()), ("中文".into(), "值".into())],
+        ..Default::default()
+    };
+    let _ = client.put_object("acl/tagged.txt", Body::Bytes(b"x"), &acl_put);
+    let _ = client.initiate_multipart_upload("acl/big.bin", &acl_put);
+    let _ = client.copy_object(
+        "acl/copy.txt",
+        &src,
+        &CopyObjectOptions {
+            tagging_directive_replace: true,
+            put: acl_put.clone(),
+            ..Default::default()
+        },
+    );
+    let _ = client.put_object_acl_policy(
+        "acl/tagged.txt",
+        &qcos::AccessControlPolicy {
+            owner_id: "qcs::cam::uin/100000000001:uin/100000000001".into(),
+            grants: vec![qcos::Grant {
+                grantee_type: "Group".into(),
+                id: None,
+                uri: Some("http://cam.qcloud.com/groups/global/AllUsers".into()),
+                permission: "READ".into(),
+            }],
+            ..Default::default()
+        },
+    );
 }
 
 /// Our client's real requests, captured on the wire, signed again by the official SDK

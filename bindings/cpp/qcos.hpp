@@ -357,6 +357,8 @@ struct PutOut {
 
 }  // namespace detail
 
+struct ObjectAcl;
+
 /** Upload options (Content-Type, metadata, storage class...). Move-only; setters
  *  return *this for chaining and throw Error on a refused value. */
 class PutOptions {
@@ -393,6 +395,39 @@ public:
     PutOptions &add_meta_md5(bool v) { detail::check(qcos_put_options_set_add_meta_md5(h_, v)); return *this; }
     PutOptions &traffic_limit(uint64_t bits_per_second) {
         detail::check(qcos_put_options_set_traffic_limit(h_, bits_per_second));
+        return *this;
+    }
+    /** The object's ACL on writes (x-cos-acl, x-cos-grant-*; qcos_put_options_set_acl);
+     *  a copy never takes the source's. Defined after ObjectAcl. */
+    inline PutOptions &acl(const ObjectAcl &acl);
+    /** Add one tag the object is written with (x-cos-tagging; qcos_put_options_add_tag). */
+    PutOptions &tag(std::string_view key, std::string_view value) {
+        detail::check(qcos_put_options_add_tag(h_, detail::cstr(key, "key").c_str(),
+                                               detail::cstr(value, "value").c_str()));
+        return *this;
+    }
+    /** Replace the tags the object is written with (empty removes them). */
+    PutOptions &tags(const std::vector<std::pair<std::string, std::string>> &tags) {
+        struct Tags {
+            qcos_tags *h = nullptr;
+            ~Tags() { qcos_tags_free(h); }
+        } t;
+        detail::check(qcos_tags_new(&t.h));
+        for (const auto &kv : tags)
+            detail::check(qcos_tags_add(t.h, detail::cstr(kv.first, "key").c_str(), detail::cstr(kv.second, "value").c_str()));
+        detail::check(qcos_put_options_set_tags(h_, t.h));
+        return *this;
+    }
+    /** As a copy's options: true (the default) replaces the source's metadata with these
+     *  options' (x-cos-metadata-directive: Replaced), false keeps it. */
+    PutOptions &replace_metadata(bool v) {
+        detail::check(qcos_put_options_set_metadata_directive(h_, v ? QCOS_COPY_DIRECTIVE_REPLACED : QCOS_COPY_DIRECTIVE_COPY));
+        return *this;
+    }
+    /** As a copy's options: true gives the copy these options' tags (x-cos-tagging-directive:
+     *  Replaced); false (the default) keeps the source's. */
+    PutOptions &replace_tags(bool v) {
+        detail::check(qcos_put_options_set_tagging_directive(h_, v ? QCOS_COPY_DIRECTIVE_REPLACED : QCOS_COPY_DIRECTIVE_COPY));
         return *this;
     }
     const qcos_put_options *get() const noexcept { return h_; }
@@ -879,6 +914,25 @@ struct CorsRule {
     }
 };
 
+inline PutOptions &PutOptions::acl(const ObjectAcl &acl) {
+    struct Acl {
+        qcos_acl *h = nullptr;
+        ~Acl() { qcos_acl_free(h); }
+    } a;
+    detail::check(qcos_acl_new(&a.h));
+    if (acl.canned) detail::check(qcos_acl_set_canned(a.h, detail::cstr(*acl.canned, "canned").c_str()));
+    const std::pair<uint32_t, const std::vector<std::string> *> lists[] = {
+        {QCOS_GRANT_KIND_READ, &acl.grant_read},
+        {QCOS_GRANT_KIND_READ_ACP, &acl.grant_read_acp},
+        {QCOS_GRANT_KIND_WRITE_ACP, &acl.grant_write_acp},
+        {QCOS_GRANT_KIND_FULL_CONTROL, &acl.grant_full_control},
+    };
+    for (const auto &l : lists)
+        for (const auto &id : *l.second) detail::check(qcos_acl_add_grant(a.h, l.first, detail::cstr(id, "id").c_str()));
+    detail::check(qcos_put_options_set_acl(h_, a.h));
+    return *this;
+}
+
 class Client {
 public:
     /** Build from `cfg`, which is consumed (moved-from) whether or not this throws. */
@@ -1196,6 +1250,23 @@ public:
         for (const auto &l : lists)
             for (const auto &id : *l.second) check(qcos_acl_add_grant(a.h, l.first, detail::cstr(id, "id").c_str()));
         check(qcos_client_put_object_acl(live(), detail::cstr(key, "key").c_str(), a.h));
+    }
+    /** Set the ACL of `key` from a document (PUT Object ACL with an AccessControlPolicy
+     *  body): its grants replace all of the object's, exactly as listed. A policy from
+     *  get_object_acl can be given back as it is (its canned ACL is not sent). */
+    void put_object_acl_policy(std::string_view key, const AccessControlPolicy &policy) const {
+        struct Policy {
+            qcos_acl_policy *h = nullptr;
+            ~Policy() { qcos_acl_policy_free(h); }
+        } p;
+        check(qcos_acl_policy_new(detail::cstr(policy.owner_id, "owner_id").c_str(), &p.h));
+        for (const auto &g : policy.grants) {
+            const std::optional<std::string> &who = g.grantee_type == "Group" ? g.uri : g.id;
+            check(qcos_acl_policy_add_grant(p.h, detail::cstr(g.grantee_type, "grantee_type").c_str(),
+                                            detail::cstr(who.value_or(std::string()), "grantee").c_str(),
+                                            detail::cstr(g.permission, "permission").c_str()));
+        }
+        check(qcos_client_put_object_acl_policy(live(), detail::cstr(key, "key").c_str(), p.h));
     }
     /** The owner, canned ACL and grants of `key` (GET Object ACL). */
     AccessControlPolicy get_object_acl(std::string_view key) const {

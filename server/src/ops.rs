@@ -15,7 +15,7 @@ use crate::faults::{FaultAction, FaultProbe};
 use crate::http::{
     self, BUF, Body, HeadError, Piece, PieceReader, Request, Response, ResponseBody,
 };
-use crate::store::{NewMeta, ObjectMeta, Placement, Segment, StoreError, Upload};
+use crate::store::{NewMeta, ObjectAttrs, ObjectMeta, Placement, Segment, StoreError, Upload};
 use crate::util::{hex, http_date, iso_date, parse_http_date, request_id, unhex, xml_escape};
 
 mod append;
@@ -1137,9 +1137,16 @@ fn meta_from_request(req: &Request) -> Result<NewMeta, CosError> {
             "User metadata (x-cos-meta-*) exceeds 2 KB.",
         ));
     }
+    let (canned_acl, grants) = tagging_acl::acl_from_headers(req)?;
     Ok(NewMeta {
         headers,
         storage_class: storage_class_of(req)?,
+        attrs: ObjectAttrs {
+            tags: tagging_acl::tags_from_header(req)?.unwrap_or_default(),
+            canned_acl,
+            grants,
+            policy: None,
+        },
     })
 }
 
@@ -1767,7 +1774,20 @@ impl Cx<'_> {
             )
             .into());
         };
-        if sb == self.bucket && sk == self.key && !replace {
+        let tagging = self.req.header("x-cos-tagging-directive").unwrap_or("Copy");
+        let replace_tags = if tagging.eq_ignore_ascii_case("copy") {
+            false
+        } else if tagging.eq_ignore_ascii_case("replaced") {
+            true
+        } else {
+            return Err(err(
+                400,
+                "InvalidArgument",
+                format!("x-cos-tagging-directive {tagging:?} must be Copy or Replaced."),
+            )
+            .into());
+        };
+        if sb == self.bucket && sk == self.key && !replace && !replace_tags {
             return Err(err(
                 400,
                 "InvalidRequest",
@@ -1776,13 +1796,27 @@ impl Cx<'_> {
             .into());
         }
         let (src, file) = self.copy_source()?;
-        let meta = if replace {
+        let mut meta = if replace {
             meta_from_request(self.req)?
         } else {
             NewMeta {
                 headers: src.headers.clone(),
                 storage_class: storage_class_of(self.req)?,
+                attrs: ObjectAttrs::default(),
             }
+        };
+        // The ACL is the request's (a copy never takes the source's); the tags are the
+        // source's unless the tagging directive replaces them.
+        let (canned_acl, grants) = tagging_acl::acl_from_headers(self.req)?;
+        meta.attrs = ObjectAttrs {
+            tags: if replace_tags {
+                tagging_acl::tags_from_header(self.req)?.unwrap_or_default()
+            } else {
+                src.attrs.tags.clone()
+            },
+            canned_acl,
+            grants,
+            policy: None,
         };
         drop(file);
         // Data files are never modified once written, so the copy shares them.

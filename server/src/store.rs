@@ -55,8 +55,9 @@ pub struct ObjectMeta {
 }
 
 /// What PUT `?tagging` and PUT `?acl` set on an object, kept in its `.meta` file
-/// (lines `tag`, `acl`, `grant`). Any write of new data (PUT, Copy, Complete) starts
-/// over without them, as in COS.
+/// (lines `tag`, `acl`, `grant`, `policy`, `pgrant`). Any write of new data (PUT,
+/// Copy, Complete) starts over with what that write's request carried
+/// (`x-cos-acl`, `x-cos-grant-*`, `x-cos-tagging`), or without them, as in COS.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ObjectAttrs {
     /// `(key, value)` in the order they were put.
@@ -65,6 +66,19 @@ pub struct ObjectAttrs {
     pub canned_acl: Option<String>,
     /// `(permission, grantee id)`, e.g. `("READ", "100000000002")`.
     pub grants: Vec<(String, String)>,
+    /// Set by PUT `?acl` with an `<AccessControlPolicy>` body: the grants exactly as
+    /// given (GET lists them and nothing else).
+    pub policy: Option<Vec<PolicyGrant>>,
+}
+
+/// One grant of an ACL put as a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyGrant {
+    pub permission: String,
+    /// `true`: a `Group` grantee named by `who` (a URI); `false`: a `CanonicalUser`
+    /// with the id `who`.
+    pub group: bool,
+    pub who: String,
 }
 
 impl ObjectAttrs {
@@ -78,6 +92,16 @@ impl ObjectAttrs {
         }
         for (perm, id) in &self.grants {
             v.push(("grant".to_string(), format!("{}:{}", enc(perm), id)));
+        }
+        if let Some(p) = &self.policy {
+            v.push(("policy".to_string(), p.len().to_string()));
+            for g in p {
+                let kind = if g.group { "G" } else { "U" };
+                v.push((
+                    "pgrant".to_string(),
+                    format!("{}:{kind}:{}", enc(&g.permission), g.who),
+                ));
+            }
         }
         v
     }
@@ -93,6 +117,18 @@ impl ObjectAttrs {
                 "tag" => a.tags.extend(pair(v)),
                 "acl" => a.canned_acl = Some(v.clone()),
                 "grant" => a.grants.extend(pair(v)),
+                "policy" => a.policy = Some(Vec::new()),
+                "pgrant" => {
+                    if let Some((perm, rest)) = pair(v)
+                        && let Some((kind, who)) = rest.split_once(':')
+                    {
+                        a.policy.get_or_insert_with(Vec::new).push(PolicyGrant {
+                            permission: perm,
+                            group: kind == "G",
+                            who: who.to_string(),
+                        });
+                    }
+                }
                 _ => {}
             }
         }
@@ -121,6 +157,9 @@ pub enum Placement {
 pub struct NewMeta {
     pub headers: Vec<(String, String)>,
     pub storage_class: String,
+    /// Tags and ACL the write's request carried (`x-cos-tagging`, `x-cos-acl`,
+    /// `x-cos-grant-*`).
+    pub attrs: ObjectAttrs,
 }
 
 #[derive(Debug, Clone)]
@@ -267,6 +306,7 @@ fn parse_new_meta(lines: &[(String, String)]) -> NewMeta {
             .unwrap_or("STANDARD")
             .to_string(),
         headers: Vec::new(),
+        attrs: ObjectAttrs::parse(lines),
     };
     for (k, v) in lines {
         if k == "h"
@@ -703,7 +743,7 @@ impl Store {
             last_modified: now,
             headers: meta.headers.clone(),
             storage_class: meta.storage_class.clone(),
-            attrs: ObjectAttrs::default(),
+            attrs: meta.attrs.clone(),
             segments,
             appendable: false,
         };
@@ -714,6 +754,7 @@ impl Store {
             lines.push(("crc64".into(), c.to_string()));
         }
         lines.extend(meta_lines(&meta));
+        lines.extend(meta.attrs.lines());
         let obj = Arc::new(obj);
         let remove_new = |o: &ObjectMeta| {
             for s in &o.segments {
@@ -765,7 +806,7 @@ impl Store {
                 "the metadata of {key:?} is unreadable"
             )))
         })?;
-        lines.retain(|(k, _)| !matches!(k.as_str(), "tag" | "acl" | "grant"));
+        lines.retain(|(k, _)| !matches!(k.as_str(), "tag" | "acl" | "grant" | "policy" | "pgrant"));
         lines.extend(obj.attrs.lines());
         write_meta_file(&path, &self.tmp_dir(), &lines)?;
         let obj = Arc::new(obj);
@@ -832,13 +873,10 @@ impl Store {
                 discard();
                 return Err(AppendError::PositionMismatch { length: 0 });
             }
-            None => (
-                Vec::new(),
-                Some(0),
-                String::new(),
-                meta,
-                ObjectAttrs::default(),
-            ),
+            None => {
+                let attrs = meta.attrs.clone();
+                (Vec::new(), Some(0), String::new(), meta, attrs)
+            }
             Some(o) if !o.appendable => {
                 discard();
                 return Err(AppendError::NotAppendable);
@@ -854,6 +892,7 @@ impl Store {
                 NewMeta {
                     headers: o.headers.clone(),
                     storage_class: o.storage_class.clone(),
+                    attrs: ObjectAttrs::default(),
                 },
                 o.attrs.clone(),
             ),
@@ -948,6 +987,7 @@ impl Store {
             ("initiated".to_string(), initiated.to_string()),
         ];
         lines.extend(meta_lines(&meta));
+        lines.extend(meta.attrs.lines());
         write_meta_file(&dir.join("upload.meta"), &self.tmp_dir(), &lines)?;
         let up = Upload {
             id: id.clone(),

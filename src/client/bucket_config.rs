@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use super::tagging_acl::{acl_headers, canned_of, validate_tag_set};
+use super::tagging_acl::{acl_request, canned_of, validate_tag_set};
 use super::{AccessControlPolicy, Client, b64, md5_of};
 use crate::error::{Error, Result};
 use crate::http::{Method, Request, RequestBody, Target};
@@ -283,7 +283,7 @@ impl Client {
 
     /// PUT Bucket ACL request: `x-cos-acl` and the `x-cos-grant-*` headers, no body.
     pub fn put_bucket_acl_request(&self, acl: &BucketAcl) -> Result<Request<'static>> {
-        acl_headers(
+        acl_request(
             Request::new(Method::Put, Target::Bucket).query("acl", None),
             acl.canned.map(|c| c.as_str()),
             &[

@@ -8,7 +8,8 @@ mod sinks;
 mod types;
 
 mod tagging_acl;
-pub use tagging_acl::validate_tags;
+pub(crate) use tagging_acl::validate_policy;
+pub use tagging_acl::{encode_tagging, validate_tags};
 
 mod bucket_config;
 pub use crate::xml::CorsRule;
@@ -241,11 +242,43 @@ fn put_headers(opts: &PutObjectOptions, with_metadata: bool) -> Result<Vec<(Stri
     if let Some(t) = opts.traffic_limit {
         h.push(("x-cos-traffic-limit".into(), t.to_string()));
     }
+    refuse_typed_header_conflicts(opts)?;
+    h.extend(tagging_acl::acl_headers(&opts.acl)?);
+    if !opts.tagging.is_empty() {
+        h.push(("x-cos-tagging".into(), encode_tagging(&opts.tagging)?));
+    }
     for (name, v) in &opts.headers {
         h.push(checked_header(name, v)?);
     }
     refuse_duplicate_names("header", &header_names(opts, with_metadata))?;
     Ok(h)
+}
+
+/// Refuse an ACL or tags given both by the typed options (`acl`, `tagging`) and by an
+/// extra header (`x-cos-acl`, `x-cos-grant-*`, `x-cos-tagging` in `headers`): one
+/// source decides, so the caller must choose.
+fn refuse_typed_header_conflicts(opts: &PutObjectOptions) -> Result<()> {
+    for (n, _) in &opts.headers {
+        let l = n.to_ascii_lowercase();
+        let is_acl = l == "x-cos-acl" || tagging_acl::ACL_GRANT_HEADERS.contains(&l.as_str());
+        if is_acl && !opts.acl.is_empty() {
+            return Err(Error::invalid(
+                "acl",
+                format!(
+                    "the ACL is set by the `acl` option and also by the extra header {n:?}: give the whole ACL in `acl`"
+                ),
+            ));
+        }
+        if l == "x-cos-tagging" && !opts.tagging.is_empty() {
+            return Err(Error::invalid(
+                "tagging",
+                format!(
+                    "tags are set by the `tagging` option and also by the extra header {n:?}: give them in `tagging`"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// (name as given, name as sent) of the user metadata, in order. Checked also when a
@@ -271,7 +304,8 @@ pub(crate) fn check_user_names(opts: &PutObjectOptions) -> Result<()> {
         })
         .collect();
     names.extend(opts.headers.iter().map(|(n, _)| (n.clone(), n.clone())));
-    refuse_duplicate_names("header", &names)
+    refuse_duplicate_names("header", &names)?;
+    refuse_typed_header_conflicts(opts)
 }
 
 /// (name as given, name as sent) of every header [`put_headers`] sends, in its order.
@@ -308,6 +342,14 @@ fn header_names(opts: &PutObjectOptions, with_metadata: bool) -> Vec<(String, St
     }
     if opts.traffic_limit.is_some() {
         add("traffic_limit", "x-cos-traffic-limit");
+    }
+    if let Ok(acl) = tagging_acl::acl_headers(&opts.acl) {
+        for (sent, _) in acl {
+            add("acl", &sent);
+        }
+    }
+    if !opts.tagging.is_empty() {
+        add("tagging", "x-cos-tagging");
     }
     for (n, _) in &opts.headers {
         add(n, n);
@@ -685,6 +727,14 @@ impl Client {
                     "Copy"
                 },
             );
+        if opts.tagging_directive_replace {
+            req = req.header("x-cos-tagging-directive", "Replaced");
+        } else if !opts.put.tagging.is_empty() {
+            return Err(Error::invalid(
+                "tagging",
+                "tags are given but the copy keeps the source's tags: set tagging_directive_replace to replace them",
+            ));
+        }
         req.headers
             .extend(put_headers(&opts.put, opts.metadata_directive_replace)?);
         Ok(req)

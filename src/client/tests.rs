@@ -241,6 +241,7 @@ fn copy_source_and_directive() {
     assert!(h(&req, "content-type").is_none());
     let replace = CopyObjectOptions {
         metadata_directive_replace: true,
+        tagging_directive_replace: false,
         put: PutObjectOptions {
             content_type: Some("image/png".into()),
             meta: vec![("x".into(), "1".into())],
@@ -490,6 +491,7 @@ fn names_differing_only_in_case_are_refused_naming_both() {
     for replace in [true, false] {
         let opts = CopyObjectOptions {
             metadata_directive_replace: replace,
+            tagging_directive_replace: false,
             put: PutObjectOptions {
                 meta: vec![("Owner".into(), "a".into()), ("owner".into(), "b".into())],
                 ..Default::default()
@@ -499,6 +501,7 @@ fn names_differing_only_in_case_are_refused_naming_both() {
         assert!(m.contains("\"Owner\"") && m.contains("\"owner\""), "{m}");
         let opts = CopyObjectOptions {
             metadata_directive_replace: replace,
+            tagging_directive_replace: false,
             put: PutObjectOptions {
                 headers: vec![
                     ("X-Cos-Acl".into(), "a".into()),

@@ -64,6 +64,17 @@ pub struct PutObjectOptions {
     pub add_meta_md5: Option<bool>,
     /// `x-cos-traffic-limit` in bit/s (819200..=838860800).
     pub traffic_limit: Option<u64>,
+    /// The object's ACL, sent as `x-cos-acl` and `x-cos-grant-*` (signed, like every
+    /// `x-cos-*` header). Empty (the default) sends none: the object inherits the
+    /// bucket's ACL. This is the way to set an ACL at write time; giving an ACL header
+    /// in `headers` as well is refused.
+    pub acl: ObjectAcl,
+    /// The object's tags, sent as `x-cos-tagging` (`k1=v1&k2=v2`, each key and value
+    /// URL-encoded), checked with [`validate_tags`](crate::client::validate_tags) before
+    /// anything is sent. Empty (the default) sends none. Giving `x-cos-tagging` in
+    /// `headers` as well is refused. For a copy, see
+    /// [`CopyObjectOptions::tagging_directive_replace`].
+    pub tagging: Vec<(String, String)>,
 }
 
 /// Answer of PUT Object.
@@ -136,9 +147,16 @@ pub struct CopyObjectOptions {
     /// `x-cos-metadata-directive: Replaced` (use `put`'s metadata) instead of `Copy`.
     /// Required to change metadata of an object copied onto itself.
     pub metadata_directive_replace: bool,
+    /// `x-cos-tagging-directive: Replaced`: the destination gets `put.tagging` (none
+    /// when empty) instead of the source's tags. `false` (the default) copies the
+    /// source's tags; `put.tagging` must then be empty (refused otherwise: COS would
+    /// ignore it). Changing the tags of an object copied onto itself needs `true`.
+    pub tagging_directive_replace: bool,
     /// Metadata and headers for the destination; content type, cache control,
     /// disposition, encoding, expires and `meta` apply only when replacing.
-    /// `storage_class` and `headers` always apply.
+    /// `storage_class`, `acl` and `headers` always apply (a copy does not take the
+    /// source's ACL: without `acl` the destination inherits the bucket's); `tagging`
+    /// applies with `tagging_directive_replace`.
     pub put: PutObjectOptions,
 }
 
@@ -212,6 +230,9 @@ pub const MAX_TAG_KEY_CHARS: usize = 128;
 /// Longest tag value, in characters (Unicode scalar values), COS accepts: 256.
 pub const MAX_TAG_VALUE_CHARS: usize = 256;
 
+/// Most grants one `<AccessControlPolicy>` may hold (COS: 1000).
+pub const MAX_ACL_GRANTS: usize = 1000;
+
 /// A canned ACL (`x-cos-acl`) of an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CannedAcl {
@@ -260,6 +281,18 @@ pub struct ObjectAcl {
     pub grant_write_acp: Vec<String>,
     /// `x-cos-grant-full-control`: all of the above.
     pub grant_full_control: Vec<String>,
+}
+
+impl ObjectAcl {
+    /// Whether nothing is set (no canned ACL, no grant): a write then sends no ACL
+    /// header.
+    pub fn is_empty(&self) -> bool {
+        self.canned.is_none()
+            && self.grant_read.is_empty()
+            && self.grant_read_acp.is_empty()
+            && self.grant_write_acp.is_empty()
+            && self.grant_full_control.is_empty()
+    }
 }
 
 /// Answer of APPEND Object ([`Client::append_object`](crate::Client::append_object)).

@@ -496,8 +496,12 @@ pub extern "C" fn qcos_client_delete_objects(
 ///
 /// `src_bucket`, `src_region`, `src_key`: the source object (copied); the source
 /// may be in another bucket or region. `src_version_id`: a source version, or NULL.
-/// `replace_opts`: NULL copies the source's metadata; non-NULL replaces it with
-/// these upload options (`x-cos-metadata-directive: Replaced`). `result_out`: may be
+/// `replace_opts`: NULL copies the source's metadata and tags; non-NULL replaces the
+/// metadata with these upload options (`x-cos-metadata-directive: Replaced`; with
+/// `qcos_put_options_set_metadata_directive(.., QCOS_COPY_DIRECTIVE_COPY)` the
+/// source's is kept), sets their ACL (a copy never takes the source's), and replaces
+/// the tags with theirs only under `qcos_put_options_set_tagging_directive(..,
+/// QCOS_COPY_DIRECTIVE_REPLACED)`. `result_out`: may be
 /// NULL; on success receives the new object's ETag and Last-Modified.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT`;
@@ -520,8 +524,10 @@ pub extern "C" fn qcos_client_copy_object(
         let c = self::client(client)?;
         let key = arg_str(key, "key")?;
         let src = super::transfer::copy_source(src_bucket, src_region, src_key, src_version_id)?;
+        let d = super::options::copy_directives(replace_opts);
         let opts = CopyObjectOptions {
-            metadata_directive_replace: !replace_opts.is_null(),
+            metadata_directive_replace: d.is_some_and(|d| d.replace_metadata),
+            tagging_directive_replace: d.is_some_and(|d| d.replace_tags),
             put: put_options(replace_opts)?,
         };
         let out = arg_opt_out(result_out);

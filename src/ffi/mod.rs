@@ -45,6 +45,8 @@ pub mod multipart;
 
 pub mod bucket_config;
 
+pub mod write_acl;
+
 pub mod args;
 pub mod callbacks;
 pub mod entry;

@@ -22,6 +22,43 @@ use crate::error::{Error, Result, Status};
 /// options to calls at once if none modifies it meanwhile.
 pub struct qcos_put_options {
     pub(crate) inner: Poisonable<PutObjectOptions>,
+    /// What these options do as a copy's `replace_opts` (metadata, tags).
+    pub(crate) copy: CopyDirectives,
+}
+
+/// How a copy treats the source's metadata and tags (`x-cos-metadata-directive`,
+/// `x-cos-tagging-directive`), set with `qcos_put_options_set_metadata_directive` and
+/// `qcos_put_options_set_tagging_directive`. Passed as a `uint32_t`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum qcos_copy_directive {
+    /// `Copy`: the destination keeps the source's metadata (or tags).
+    Copy = 0,
+    /// `Replaced`: the destination gets the options' metadata (or tags) instead.
+    Replaced = 1,
+}
+
+/// The copy directives of a `qcos_put_options` (C only: the Rust API has them in
+/// `CopyObjectOptions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CopyDirectives {
+    pub(crate) replace_metadata: bool,
+    pub(crate) replace_tags: bool,
+}
+
+impl Default for CopyDirectives {
+    /// Options given to a copy replace the metadata (as always) and keep the tags.
+    fn default() -> Self {
+        CopyDirectives {
+            replace_metadata: true,
+            replace_tags: false,
+        }
+    }
+}
+
+/// The copy directives of optional put options: `None` for NULL (copy everything).
+pub(crate) fn copy_directives(p: *const qcos_put_options) -> Option<CopyDirectives> {
+    super::args::arg_opt_ref(p).map(|o| o.copy)
 }
 
 /// Options of a download or HEAD: Range, If-* conditions, `response-*` overrides,
@@ -89,6 +126,7 @@ pub extern "C" fn qcos_put_options_new(opts_out: *mut *mut qcos_put_options) -> 
     entry(|| {
         arg_out(opts_out, "opts_out")?.write(into_box(qcos_put_options {
             inner: Poisonable::new(PutObjectOptions::default()),
+            copy: CopyDirectives::default(),
         }));
         Ok(())
     })
@@ -254,16 +292,20 @@ pub extern "C" fn qcos_put_options_add_meta(
     })
 }
 
-/// Add an extra request header, e.g. "x-cos-acl: private" or "x-cos-tagging: a=b".
+/// Add an extra request header, e.g. "x-cos-server-side-encryption: AES256".
 /// Headers qcos computes itself (Authorization, Host, Content-Length) are refused
-/// when the request is made.
+/// when the request is made. An ACL or tags are better given with
+/// `qcos_put_options_set_acl` and `qcos_put_options_add_tag` (checked, encoded); an
+/// "x-cos-acl", "x-cos-grant-*" or "x-cos-tagging" header still works alone, and is
+/// refused once those are set.
 ///
 /// `name`, `value`: copied; the name must be a header token, the value free of CR,
 /// LF and control characters.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8,
 /// invalid name, CR/LF in the value, a header name already added that differs only in
-/// case, also a metadata entry's "x-cos-meta-NAME"); the options are then unchanged.
+/// case, also a metadata entry's "x-cos-meta-NAME", an ACL or tagging header when the
+/// ACL or tags are set); the options are then unchanged.
 /// Thread: one thread at a time per options.
 #[unsafe(no_mangle)]
 pub extern "C" fn qcos_put_options_add_header(

@@ -326,8 +326,8 @@ pub extern "C" fn qcos_queue_download(
 ///
 /// `key`, `src_bucket`, `src_region`, `src_key`: required strings (copied);
 /// `src_version_id`: NULL for the current version. `replace_opts`: NULL copies the
-/// source's metadata; otherwise its content type, metadata and headers replace them
-/// (borrowed for the call). `opts`: transfer options (part size, parallelism,
+/// source's metadata and tags; otherwise as for `qcos_slice_copy` (borrowed for the
+/// call). `opts`: transfer options (part size, parallelism,
 /// single-copy threshold), or NULL; its on-cancel and on-error choices are the
 /// queue's, as for `qcos_queue_upload`. `task_out`: receives the task id (never 0).
 ///

@@ -58,7 +58,7 @@ impl qcos_tags {
         }
     }
 
-    pub(super) fn pairs(&self) -> Result<Vec<(String, String)>> {
+    pub(crate) fn pairs(&self) -> Result<Vec<(String, String)>> {
         self.inner
             .get()?
             .iter()
@@ -282,7 +282,7 @@ pub enum qcos_grant_kind {
 ///
 /// Thread: one thread at a time; may be moved between threads.
 pub struct qcos_acl {
-    inner: Poisonable<ObjectAcl>,
+    pub(crate) inner: Poisonable<ObjectAcl>,
 }
 
 /// Create an empty ACL (no canned ACL, no grants).
@@ -429,25 +429,30 @@ pub extern "C" fn qcos_client_put_object_acl(
     })
 }
 
-struct PolicyGrant {
-    grantee_type: CString,
-    id: Option<CString>,
-    uri: Option<CString>,
-    permission: CString,
+pub(crate) struct PolicyGrant {
+    pub(crate) grantee_type: CString,
+    pub(crate) id: Option<CString>,
+    pub(crate) uri: Option<CString>,
+    pub(crate) permission: CString,
 }
 
-/// An object's ACL as GET Object ACL reports it: owner, canned ACL, grants. Strings
-/// are owned by the policy, valid until `qcos_acl_policy_free`.
+/// An object's ACL as a document: owner, canned ACL, grants. Returned by
+/// `qcos_client_get_object_acl`, or built with `qcos_acl_policy_new` and
+/// `qcos_acl_policy_add_grant`; either can be given to
+/// `qcos_client_put_object_acl_policy`. Strings are owned by the policy, valid until
+/// `qcos_acl_policy_free` (adding a grant keeps them valid).
 ///
 /// Methods: `qcos_acl_policy_owner_id`, `qcos_acl_policy_canned`,
 /// `qcos_acl_policy_grant_count`, `_grant_type`, `_grant_id`, `_grant_uri`,
-/// `_grant_permission`, `qcos_acl_policy_free`.
+/// `_grant_permission`, `qcos_acl_policy_new`, `qcos_acl_policy_add_grant`,
+/// `qcos_acl_policy_free`.
 ///
-/// Thread: immutable; any number of threads may read it at once.
+/// Thread: any number of threads may read it at once; `qcos_acl_policy_add_grant`
+/// needs it to itself.
 pub struct qcos_acl_policy {
-    owner_id: CString,
-    canned: Option<CString>,
-    grants: Vec<PolicyGrant>,
+    pub(crate) owner_id: CString,
+    pub(crate) canned: Option<CString>,
+    pub(crate) grants: Vec<PolicyGrant>,
 }
 
 impl From<&AccessControlPolicy> for qcos_acl_policy {

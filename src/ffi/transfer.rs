@@ -295,13 +295,26 @@ pub(crate) fn copy_options(
     replace_opts: *const qcos_put_options,
     opts: *const qcos_transfer_options,
 ) -> Result<CopyOptions> {
-    let replace_attrs = match arg_opt_ref(replace_opts) {
-        None => None,
-        Some(_) => Some(attrs_of(&put_options(replace_opts)?)),
+    let put = put_options(replace_opts)?;
+    let d = super::options::copy_directives(replace_opts);
+    let replace_attrs = d
+        .is_some_and(|d| d.replace_metadata)
+        .then(|| attrs_of(&put));
+    let tagging = if d.is_some_and(|d| d.replace_tags) {
+        Some(put.tagging.clone())
+    } else if !put.tagging.is_empty() {
+        return Err(Error::invalid(
+            "replace_opts",
+            "tags are given but the copy keeps the source's tags: set the tagging directive to QCOS_COPY_DIRECTIVE_REPLACED",
+        ));
+    } else {
+        None
     };
     let t = transfer_settings(opts)?;
     Ok(CopyOptions {
         replace_attrs,
+        acl: put.acl.clone(),
+        tagging,
         on_error: t.on_error,
         copy_slice_size: t.slice_size,
         copy_chunk_size: t.part_size,
@@ -320,6 +333,8 @@ pub(crate) fn attrs_of(p: &PutObjectOptions) -> ObjectAttrs {
         storage_class: p.storage_class.clone(),
         meta: p.meta.clone(),
         headers: p.headers.clone(),
+        acl: p.acl.clone(),
+        tagging: p.tagging.clone(),
     }
 }
 
@@ -833,8 +848,11 @@ pub extern "C" fn qcos_download_to_buffer(
 /// the source's.
 ///
 /// `src_bucket`, `src_region`, `src_key`: required strings (copied); `src_version_id`:
-/// NULL for the current version. `replace_opts`: NULL copies the source's metadata;
-/// otherwise its content type, metadata and headers replace them. `opts`: transfer
+/// NULL for the current version. `replace_opts`: NULL copies the source's metadata
+/// and tags; otherwise as for `qcos_client_copy_object` (metadata replaced unless its
+/// metadata directive is COPY, its ACL set, tags replaced only with the tagging
+/// directive REPLACED; a multipart copy that keeps the tags reads the source's with
+/// GET Object tagging and sets them on its Initiate). `opts`: transfer
 /// options (`on_error`, which for a copy also decides what a cancel leaves; part size,
 /// parallelism, single-copy threshold), or NULL. `progress`, `user_data`, `result_out`: as for
 /// `qcos_upload_file` (progress counts bytes of parts copied).

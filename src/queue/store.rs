@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::RUN;
-use crate::client::Client;
+use crate::client::{Client, ObjectAcl};
 use crate::transfer::{
     CopySource, Got, MultipartStore, ObjectAttrs, PartWatch, PartWritten, RemoteObject, RemotePart,
     RemoteUpload, TransferConfig, Written,
@@ -226,8 +226,14 @@ impl MultipartStore for TaskStore<'_> {
         key: &str,
         src: &CopySource,
         replace: Option<&ObjectAttrs>,
+        acl: &ObjectAcl,
+        tagging: Option<&[(String, String)]>,
     ) -> Result<Written> {
-        MultipartStore::copy_object(self.client, key, src, replace)
+        MultipartStore::copy_object(self.client, key, src, replace, acl, tagging)
+    }
+
+    fn source_tagging(&self, src: &CopySource) -> Result<Vec<(String, String)>> {
+        MultipartStore::source_tagging(self.client, src)
     }
 
     fn upload_part_copy(

@@ -16,7 +16,7 @@ use super::store::{
 };
 use super::upload::{UploadOptions, UploadOutput, UploadSource, upload};
 use crate::client::{
-    Body, Client, CopyObjectOptions, GetObjectOptions, ObjectInfo, PutObjectOptions,
+    Body, Client, CopyObjectOptions, GetObjectOptions, ObjectAcl, ObjectInfo, PutObjectOptions,
     UploadPartOptions,
 };
 use crate::crc64;
@@ -36,6 +36,8 @@ fn put_options(attrs: &ObjectAttrs) -> PutObjectOptions {
         check_content_md5: Some(false),
         add_meta_md5: Some(false),
         traffic_limit: None,
+        acl: attrs.acl.clone(),
+        tagging: attrs.tagging.clone(),
     }
 }
 
@@ -51,6 +53,8 @@ impl From<&PutObjectOptions> for ObjectAttrs {
             storage_class: o.storage_class.clone(),
             meta: o.meta.clone(),
             headers: o.headers.clone(),
+            acl: o.acl.clone(),
+            tagging: o.tagging.clone(),
         }
     }
 }
@@ -86,6 +90,7 @@ fn remote_object(info: ObjectInfo) -> RemoteObject {
         storage_class: info.storage_class.clone(),
         meta: info.meta.clone(),
         headers: Vec::new(),
+        ..ObjectAttrs::default()
     };
     RemoteObject {
         size: info.content_length,
@@ -388,15 +393,32 @@ impl MultipartStore for Client {
         Ok(remote_object(other.head_object(&src.key, &opts)?))
     }
 
+    fn source_tagging(&self, src: &CopySource) -> Result<Vec<(String, String)>> {
+        let c = self.config();
+        if src.bucket == c.bucket && src.region == c.region {
+            return self.get_object_tagging(&src.key, src.version_id.as_deref());
+        }
+        let mut cfg = c.clone();
+        cfg.bucket = src.bucket.clone();
+        cfg.region = src.region.clone();
+        Client::new(cfg)?.get_object_tagging(&src.key, src.version_id.as_deref())
+    }
+
     fn copy_object(
         &self,
         key: &str,
         src: &CopySource,
         replace: Option<&ObjectAttrs>,
+        acl: &ObjectAcl,
+        tagging: Option<&[(String, String)]>,
     ) -> Result<Written> {
+        let mut put = replace.map(put_options).unwrap_or_default();
+        put.acl = acl.clone();
+        put.tagging = tagging.map(<[_]>::to_vec).unwrap_or_default();
         let opts = CopyObjectOptions {
             metadata_directive_replace: replace.is_some(),
-            put: replace.map(put_options).unwrap_or_default(),
+            tagging_directive_replace: tagging.is_some(),
+            put,
         };
         let o = Client::copy_object(self, key, src, &opts)?;
         Ok(Written {

@@ -18,14 +18,24 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use super::run::{Dispatch, ProgressFn, Reporter, RunEnd, normalize_etag, run, with_retries};
 use super::store::{CopySource, MultipartStore, ObjectAttrs, PartWatch, RemotePart};
 use super::upload::{Leftover, plan_part_size};
+use crate::client::ObjectAcl;
 use crate::crc64;
 use crate::{Error, Result};
 
 /// Options of one copy. `None` fields take the store's configuration.
 #[derive(Debug, Clone, Default)]
 pub struct CopyOptions {
-    /// Replace the object's attributes with these instead of copying the source's.
+    /// Replace the object's attributes with these instead of copying the source's
+    /// (their `acl` and `tagging` are not used: see the two fields below).
     pub replace_attrs: Option<ObjectAttrs>,
+    /// The destination's ACL. A copy never takes the source's ACL: empty (the default)
+    /// sends none, and the object inherits the bucket's.
+    pub acl: ObjectAcl,
+    /// `Some(tags)`: the destination gets these tags (none when empty;
+    /// `x-cos-tagging-directive: Replaced`). `None` (the default): the source's tags
+    /// are copied (a multipart copy reads them with GET Object tagging and sets them on
+    /// its Initiate).
+    pub tagging: Option<Vec<(String, String)>>,
     /// After a cancel or a failure of a multipart copy. Default keep (the upload id is in
     /// the error message; a copy is not resumed automatically).
     pub on_error: Leftover,
@@ -152,7 +162,15 @@ pub fn slice_copy_resume<S: MultipartStore + ?Sized>(
             cfg.chunk_retry_times,
             &cancel,
             &|| format!("copy to {key}"),
-            || store.copy_object(key, src, opts.replace_attrs.as_ref()),
+            || {
+                store.copy_object(
+                    key,
+                    src,
+                    opts.replace_attrs.as_ref(),
+                    &opts.acl,
+                    opts.tagging.as_deref(),
+                )
+            },
         )?;
         check("the copy", w.crc64)?;
         rep.add(size);
@@ -210,10 +228,15 @@ pub fn slice_copy_resume<S: MultipartStore + ?Sized>(
     let (upload_id, remote) = match found {
         Some((uid, m)) => (uid, m),
         None => {
-            let attrs = opts
+            let mut attrs = opts
                 .replace_attrs
                 .clone()
                 .unwrap_or_else(|| head.attrs.clone());
+            attrs.acl = opts.acl.clone();
+            attrs.tagging = match &opts.tagging {
+                Some(t) => t.clone(),
+                None => store.source_tagging(src)?,
+            };
             (store.initiate(key, &attrs)?, HashMap::new())
         }
     };

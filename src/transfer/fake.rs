@@ -11,6 +11,7 @@ use md5::{Digest, Md5};
 
 use super::run::hex;
 use super::store::*;
+use crate::client::ObjectAcl;
 use crate::crc64;
 use crate::{Error, Result, ServiceError};
 
@@ -526,11 +527,22 @@ impl MultipartStore for Fake {
         self.head(&src.key)
     }
 
+    fn source_tagging(&self, src: &CopySource) -> Result<Vec<(String, String)>> {
+        let s = self.state.lock().unwrap();
+        let o = s
+            .objects
+            .get(&src.key)
+            .ok_or_else(|| service(404, "NoSuchKey"))?;
+        Ok(o.attrs.tagging.clone())
+    }
+
     fn copy_object(
         &self,
         key: &str,
         src: &CopySource,
         replace: Option<&ObjectAttrs>,
+        acl: &ObjectAcl,
+        tagging: Option<&[(String, String)]>,
     ) -> Result<Written> {
         self.enter(Op::Copy);
         let mut s = self.state.lock().unwrap();
@@ -539,7 +551,9 @@ impl MultipartStore for Fake {
             .get(&src.key)
             .ok_or_else(|| service(404, "NoSuchKey"))?;
         let data = o.data.clone();
-        let attrs = replace.cloned().unwrap_or_else(|| o.attrs.clone());
+        let mut attrs = replace.cloned().unwrap_or_else(|| o.attrs.clone());
+        attrs.acl = acl.clone();
+        attrs.tagging = tagging.map_or_else(|| o.attrs.tagging.clone(), <[_]>::to_vec);
         let etag = o.etag.clone();
         let crc = crc64::checksum(&data);
         s.objects.insert(

@@ -13,6 +13,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::Result;
+use crate::client::ObjectAcl;
 
 /// Given to [`MultipartStore::upload_part`] so an implementation that streams the part
 /// can report bytes as they go out and stop early when the transfer is cancelled. An
@@ -107,6 +108,12 @@ pub struct ObjectAttrs {
     pub meta: Vec<(String, String)>,
     /// Extra request headers (validated by the client).
     pub headers: Vec<(String, String)>,
+    /// The object's ACL (`x-cos-acl`, `x-cos-grant-*`); empty sends none. Sent on PUT
+    /// Object and Initiate, never on Upload Part.
+    pub acl: ObjectAcl,
+    /// The object's tags (`x-cos-tagging`); empty sends none. Sent on PUT Object and
+    /// Initiate, never on Upload Part.
+    pub tagging: Vec<(String, String)>,
 }
 
 /// What a successful PUT Object, Complete Multipart Upload or PUT Object - Copy returned.
@@ -277,14 +284,22 @@ pub trait MultipartStore: Sync {
     /// HEAD of a copy source (which may live in another bucket or region).
     fn head_source(&self, src: &CopySource) -> Result<RemoteObject>;
 
-    /// PUT Object - Copy. `replace = Some(attrs)` replaces the metadata with `attrs`;
-    /// `None` copies the source's metadata.
+    /// PUT Object - Copy. `replace = Some(attrs)` replaces the metadata with `attrs`
+    /// (their `acl` and `tagging` are not used); `None` copies the source's metadata.
+    /// `acl`: the destination's ACL (empty: none sent). `tagging`: `Some` replaces the
+    /// tags with these (`x-cos-tagging-directive: Replaced`), `None` copies the source's.
     fn copy_object(
         &self,
         key: &str,
         src: &CopySource,
         replace: Option<&ObjectAttrs>,
+        acl: &ObjectAcl,
+        tagging: Option<&[(String, String)]>,
     ) -> Result<Written>;
+
+    /// The tags of a copy source (GET Object tagging; none: empty). A multipart copy
+    /// that keeps the source's tags sets them on its Initiate.
+    fn source_tagging(&self, src: &CopySource) -> Result<Vec<(String, String)>>;
 
     /// Upload Part - Copy of source bytes `first..=last`.
     fn upload_part_copy(

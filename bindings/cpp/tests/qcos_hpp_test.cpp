@@ -595,6 +595,54 @@ static void test_bucket_config(const std::string &bucket) {
     qcos::Client missing(config("cppabsent-1250000000"));
     e = expect_error([&] { missing.get_bucket_cors(); });
     CHECK(e.http_status() == 404 && e.code() == "NoSuchBucket");
+
+static void test_write_acl(const qcos::Client &c, const std::string &bucket, const std::string &region) {
+    qcos::ObjectAcl acl;
+    acl.canned = "private";
+    acl.grant_read = {"100000000002"};
+    qcos::PutOptions o;
+    o.acl(acl).tag("project", "qcos").tag("a b", "c&d");
+    c.put_object("wacl/obj", "hello", &o);
+    std::vector<std::pair<std::string, std::string>> want = {{"project", "qcos"}, {"a b", "c&d"}};
+    CHECK(c.get_object_tagging("wacl/obj") == want);
+    qcos::AccessControlPolicy p = c.get_object_acl("wacl/obj");
+    CHECK(p.canned == std::optional<std::string>("private") && p.grants.size() == 2);
+    qcos::Error e = expect_error([&] { o.tag("project", "again"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument && e.message().find("twice") != std::string::npos);
+    e = expect_error([&] { o.header("x-cos-acl", "public-read"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+
+    // Copies: keep the metadata, set an ACL, replace the tags.
+    qcos::PutOptions co;
+    qcos::ObjectAcl pub;
+    pub.canned = "public-read";
+    co.replace_metadata(false).acl(pub).replace_tags(true).tags({{"origin", "copy"}});
+    c.copy_object("wacl/copy", bucket, region, "wacl/obj", {}, &co);
+    CHECK(c.get_object_tagging("wacl/copy") == (std::vector<std::pair<std::string, std::string>>{{"origin", "copy"}}));
+    CHECK(c.get_object_acl("wacl/copy").canned == std::optional<std::string>("public-read"));
+    co.replace_tags(false);
+    e = expect_error([&] { c.copy_object("wacl/copy2", bucket, region, "wacl/obj", {}, &co); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+    co.tags({});
+    c.copy_object("wacl/copy2", bucket, region, "wacl/obj", {}, &co);
+    CHECK(c.get_object_tagging("wacl/copy2") == want);
+
+    // The ACL as a document, round trip.
+    qcos::AccessControlPolicy doc;
+    doc.owner_id = "qcs::cam::uin/100000000001:uin/100000000001";
+    doc.grants.push_back({"CanonicalUser", doc.owner_id, std::nullopt, "FULL_CONTROL"});
+    doc.grants.push_back({"Group", std::nullopt, "http://cam.qcloud.com/groups/global/AllUsers", "READ"});
+    c.put_object_acl_policy("wacl/obj", doc);
+    p = c.get_object_acl("wacl/obj");
+    CHECK(p.grants.size() == 2);
+    if (p.grants.size() == 2) {
+        CHECK(p.grants[0].id == doc.grants[0].id && p.grants[0].permission == "FULL_CONTROL");
+        CHECK(p.grants[1].grantee_type == "Group" && p.grants[1].uri == doc.grants[1].uri);
+    }
+    c.put_object_acl_policy("wacl/obj", p);
+    doc.grants[1].permission = "EVERYTHING";
+    e = expect_error([&] { c.put_object_acl_policy("wacl/obj", doc); });
+    CHECK(e.status() == qcos::Status::InvalidArgument && e.message().find("grant 1") != std::string::npos);
 }
 
 static void test_append(const qcos::Client &c, const std::string &dir) {
@@ -676,6 +724,7 @@ int main() {
         test_listing(c);
         test_errors(c);
         test_tagging_acl(c);
+        test_write_acl(c, bucket, region);
         test_provider(bucket);
         test_signing(c, bucket);
         test_transfers(bucket, region);

@@ -418,6 +418,14 @@ PROTOTYPES: Dict[str, Tuple[object, List[object]]] = {
     "qcos_client_put_bucket_tagging": (c_int, [c_void_p, c_void_p]),
     "qcos_client_get_bucket_tagging": (c_int, [c_void_p, POINTER(c_void_p)]),
     "qcos_client_delete_bucket_tagging": (c_int, [c_void_p]),
+    "qcos_put_options_set_acl": (c_int, [c_void_p, c_void_p]),
+    "qcos_put_options_add_tag": (c_int, [c_void_p, c_char_p, c_char_p]),
+    "qcos_put_options_set_tags": (c_int, [c_void_p, c_void_p]),
+    "qcos_put_options_set_metadata_directive": (c_int, [c_void_p, c_uint32]),
+    "qcos_put_options_set_tagging_directive": (c_int, [c_void_p, c_uint32]),
+    "qcos_acl_policy_new": (c_int, [c_char_p, POINTER(c_void_p)]),
+    "qcos_acl_policy_add_grant": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p]),
+    "qcos_client_put_object_acl_policy": (c_int, [c_void_p, c_char_p, c_void_p]),
 }
 
 if sys.platform == "darwin":

@@ -439,6 +439,74 @@ class _Options:
         self.handle = None
 
 
+#: Upload options that set the object's ACL and tags (they also apply to copies
+#: that keep the source's metadata).
+_ACL_TAG_OPTIONS = (
+    "acl",
+    "grant_read",
+    "grant_read_acp",
+    "grant_write_acp",
+    "grant_full_control",
+    "tagging",
+)
+#: ``qcos_copy_directive`` values.
+_DIRECTIVES = {"Copy": 0, "Replaced": 1}
+
+
+def _check_directive(name: str, value: str) -> None:
+    if value not in _DIRECTIVES:
+        raise InvalidArgumentError(
+            Status.INVALID_ARGUMENT, f"{name} must be 'Copy' or 'Replaced', not {value!r}"
+        )
+
+
+def _set_acl_and_tags(
+    h: int,
+    acl: Optional[str],
+    grants: Mapping[str, Any],
+    tagging: Optional[Any],
+) -> None:
+    """Give put options handle ``h`` the ACL (canned ``acl`` and ``grant_*`` id
+    lists) and the tags (a mapping or ``(key, value)`` pairs)."""
+    from .tagging_acl import GRANT_KINDS, _pairs
+
+    if acl is not None or any(grants.values()):
+        a = c_void_p()
+        check(lib.qcos_acl_new(byref(a)))
+        try:
+            if acl is not None:
+                check(lib.qcos_acl_set_canned(a, _cstr(acl, "acl")))
+            for name, ids in grants.items():
+                if isinstance(ids, (str, bytes)):
+                    raise TypeError(f"{name} must be a list of ids, not a single string")
+                for i in ids or ():
+                    check(lib.qcos_acl_add_grant(a, GRANT_KINDS[name], _cstr(i, name)))
+            check(lib.qcos_put_options_set_acl(h, a))
+        finally:
+            lib.qcos_acl_free(a)
+    if tagging is not None:
+        for k, v in _pairs(tagging):
+            check(lib.qcos_put_options_add_tag(h, _cstr(k, "tag key"), _cstr(v, "tag value")))
+
+
+def _copy_put_options(metadata_directive: str, tagging_directive: str, options: Mapping[str, Any]) -> None:
+    """Check a copy's directives against its put ``options``: metadata options need
+    ``metadata_directive='Replaced'``, ``tagging`` needs
+    ``tagging_directive='Replaced'``; the ACL options go with either."""
+    _check_directive("metadata_directive", metadata_directive)
+    _check_directive("tagging_directive", tagging_directive)
+    if metadata_directive == "Copy" and set(options) - set(_ACL_TAG_OPTIONS):
+        raise InvalidArgumentError(
+            Status.INVALID_ARGUMENT,
+            "upload options other than the ACL and tags apply only with metadata_directive='Replaced'",
+        )
+    if tagging_directive == "Copy" and options.get("tagging") is not None:
+        raise InvalidArgumentError(
+            Status.INVALID_ARGUMENT,
+            "tagging applies to a copy only with tagging_directive='Replaced'",
+        )
+
+
 def _put_options(
     metadata: Optional[Mapping[str, str]] = None,
     headers: Optional[Mapping[str, str]] = None,
@@ -446,11 +514,25 @@ def _put_options(
     add_meta_md5: Optional[bool] = None,
     traffic_limit: Optional[int] = None,
     force: bool = False,
+    acl: Optional[str] = None,
+    grant_read: Optional[Any] = None,
+    grant_read_acp: Optional[Any] = None,
+    grant_write_acp: Optional[Any] = None,
+    grant_full_control: Optional[Any] = None,
+    tagging: Optional[Any] = None,
+    metadata_directive: Optional[str] = None,
+    tagging_directive: Optional[str] = None,
     **strings: Optional[str],
 ) -> _Options:
     unknown = set(strings) - set(_PUT_STRINGS)
     if unknown:
         raise TypeError(f"unexpected upload option(s): {', '.join(sorted(unknown))}")
+    grants = {
+        "grant_read": grant_read,
+        "grant_read_acp": grant_read_acp,
+        "grant_write_acp": grant_write_acp,
+        "grant_full_control": grant_full_control,
+    }
     wanted = (
         force
         or metadata
@@ -459,6 +541,10 @@ def _put_options(
         or add_meta_md5 is not None
         or traffic_limit
         or any(v is not None for v in strings.values())
+        or acl is not None
+        or any(grants.values())
+        or tagging is not None
+        or tagging_directive == "Replaced"
     )
     if not wanted:
         return _Options(None, lambda h: None)
@@ -481,6 +567,11 @@ def _put_options(
             check(lib.qcos_put_options_set_add_meta_md5(h, bool(add_meta_md5)))
         if traffic_limit:
             check(lib.qcos_put_options_set_traffic_limit(h, int(traffic_limit)))
+        _set_acl_and_tags(h, acl, grants, tagging)
+        if metadata_directive is not None:
+            check(lib.qcos_put_options_set_metadata_directive(h, _DIRECTIVES[metadata_directive]))
+        if tagging_directive is not None:
+            check(lib.qcos_put_options_set_tagging_directive(h, _DIRECTIVES[tagging_directive]))
     except BaseException:
         opts.__exit__(None, None, None)
         raise
@@ -806,7 +897,12 @@ class Client(_TransferMixin, _TaggingAclMixin, _MultipartMixin, _BucketConfigMix
                 ``content_disposition``, ``content_encoding``, ``expires``,
                 ``storage_class``, ``metadata`` (dict for ``x-cos-meta-*``),
                 ``headers`` (extra request headers), ``check_content_md5``,
-                ``add_meta_md5``, ``traffic_limit`` (bits/s).
+                ``add_meta_md5``, ``traffic_limit`` (bits/s); the object's ACL:
+                ``acl`` (``default``, ``private`` or ``public-read``) and
+                ``grant_read``, ``grant_read_acp``, ``grant_write_acp``,
+                ``grant_full_control`` (lists of account ids); its tags:
+                ``tagging`` (a mapping or ``(key, value)`` pairs, checked before
+                sending). Giving the ACL or tags also in ``headers`` is refused.
 
         Returns: the new object's :class:`PutResult`. Raises :class:`QcosError`;
         an exception from the file object or ``progress`` is re-raised as is.
@@ -1125,27 +1221,26 @@ class Client(_TransferMixin, _TaggingAclMixin, _MultipartMixin, _BucketConfigMix
         source_region: Optional[str] = None,
         source_version_id: Optional[str] = None,
         metadata_directive: str = "Copy",
+        tagging_directive: str = "Copy",
         **options: Any,
     ) -> PutResult:
         """Copy an object within COS into ``key`` of this bucket (PUT Object -
         Copy, up to 5 GiB). The source defaults to this client's bucket and
         region. ``metadata_directive="Copy"`` keeps the source's metadata;
         ``"Replaced"`` replaces it with the upload ``options`` (as for
-        :meth:`put_object`)."""
+        :meth:`put_object`). The ACL options (``acl``, ``grant_*``) apply either
+        way (a copy never takes the source's ACL). ``tagging_directive="Copy"``
+        keeps the source's tags (``tagging`` is then refused); ``"Replaced"`` gives
+        the copy ``tagging`` (none when absent)."""
         h = self._h()
-        if metadata_directive not in ("Copy", "Replaced"):
-            raise InvalidArgumentError(
-                Status.INVALID_ARGUMENT,
-                f"metadata_directive must be 'Copy' or 'Replaced', not {metadata_directive!r}",
-            )
-        if metadata_directive == "Copy" and options:
-            raise InvalidArgumentError(
-                Status.INVALID_ARGUMENT,
-                "upload options apply only with metadata_directive='Replaced'",
-            )
+        _copy_put_options(metadata_directive, tagging_directive, options)
         out = c_void_p()
-        replace = metadata_directive == "Replaced"
-        with _put_options(force=replace, **options) as opts:
+        with _put_options(
+            force=metadata_directive == "Replaced",
+            metadata_directive=metadata_directive,
+            tagging_directive=tagging_directive,
+            **options,
+        ) as opts:
             st = lib.qcos_client_copy_object(
                 h,
                 _cstr(key, "key"),

@@ -3,7 +3,10 @@
 Mixed into :class:`qcos.Client`. Method names follow the official SDK
 (``put_object_tagging``, ``get_object_tagging``, ``delete_object_tagging``,
 ``put_object_acl``, ``get_object_acl``); tags are a mapping (or a sequence of
-pairs) and ACL grants are lists of account ids.
+pairs) and ACL grants are lists of account ids. ``put_object_acl_policy`` sets the
+ACL from an :class:`AccessControlPolicy` document (what ``get_object_acl``
+returns). Writes (``put_object``, ``upload_file``, copies) take ``acl``,
+``grant_*`` and ``tagging`` options too.
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ class AclGrant:
 
 @dataclass(frozen=True)
 class AccessControlPolicy:
-    """An object's or a bucket's ACL as GET Object/Bucket ACL reports it."""
+    """An object's or a bucket's ACL as GET Object/Bucket ACL reports it (and as
+    :meth:`Client.put_object_acl_policy` takes it; ``canned`` is then ignored)."""
 
     owner_id: str
     #: The ``x-cos-acl`` header (objects: ``default``, ``private``, ``public-read``;
@@ -174,6 +178,40 @@ class _TaggingAclMixin:
         out = c_void_p()
         self._check(lib.qcos_client_get_object_acl(self._h(), _cstr(key, "key"), byref(out)))
         return _policy(out.value)
+
+    def put_object_acl_policy(self: "Client", key: str, policy: AccessControlPolicy) -> None:
+        """Set the ACL of object ``key`` from the document ``policy`` (PUT Object ACL
+        with an ``<AccessControlPolicy>`` body): its grants replace all of the
+        object's, exactly as listed (list the owner's ``FULL_CONTROL`` too if it
+        should stay). A policy from :meth:`get_object_acl` can be put back as it is.
+        Each grant is a ``CanonicalUser`` with an ``id`` or a ``Group`` with a
+        ``uri``; permissions ``READ``, ``WRITE``, ``FULL_CONTROL``, ``READ_ACP``,
+        ``WRITE_ACP``; at most 1000 grants. Anything else raises
+        :class:`qcos.InvalidArgumentError` before sending."""
+        from .client import _cstr
+
+        h = self._h()
+        p = c_void_p()
+        self._check(lib.qcos_acl_policy_new(_cstr(policy.owner_id, "owner_id"), byref(p)))
+        try:
+            for i, g in enumerate(policy.grants):
+                who = g.uri if g.grantee_type == "Group" else g.id
+                if who is None:
+                    raise TypeError(
+                        f"grant {i}: a {g.grantee_type} grantee needs "
+                        + ("a uri" if g.grantee_type == "Group" else "an id")
+                    )
+                self._check(
+                    lib.qcos_acl_policy_add_grant(
+                        p,
+                        _cstr(g.grantee_type, "grantee_type"),
+                        _cstr(who, "grantee"),
+                        _cstr(g.permission, "permission"),
+                    )
+                )
+            self._check(lib.qcos_client_put_object_acl_policy(h, _cstr(key, "key"), p))
+        finally:
+            lib.qcos_acl_policy_free(p)
 
 
 def _policy(p: int) -> AccessControlPolicy:

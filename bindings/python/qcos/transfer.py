@@ -345,6 +345,7 @@ class _TransferMixin:
         source_region: Optional[str] = None,
         source_version_id: Optional[str] = None,
         metadata_directive: str = "Copy",
+        tagging_directive: str = "Copy",
         progress: Optional[Callable[[int, int], Any]] = None,
         **options: Any,
     ) -> TransferResult:
@@ -356,12 +357,17 @@ class _TransferMixin:
         from .client import _CallbackState, _cstr, _opt_cstr, _put_options
 
         h = self._h()  # type: ignore[attr-defined]
-        t = _copy_transfer_options(metadata_directive, options)
+        t = _copy_transfer_options(metadata_directive, tagging_directive, options)
         state = _CallbackState()
         cb = _progress_cb(progress, state)
         out = c_void_p()
         client: Any = self
-        with _put_options(force=metadata_directive == "Replaced", **options) as po, _TransferOptions(**t) as to:
+        with _put_options(
+            force=metadata_directive == "Replaced",
+            metadata_directive=metadata_directive,
+            tagging_directive=tagging_directive,
+            **options,
+        ) as po, _TransferOptions(**t) as to:
             st = lib.qcos_slice_copy(
                 h,
                 _cstr(key, "key"),
@@ -381,19 +387,14 @@ class _TransferMixin:
         return result
 
 
-def _copy_transfer_options(metadata_directive: str, options: dict) -> dict:
-    """Check a copy's ``metadata_directive`` and split the transfer options off
-    ``options`` (what stays are put options, allowed only when replacing)."""
-    if metadata_directive not in ("Copy", "Replaced"):
-        raise InvalidArgumentError(
-            Status.INVALID_ARGUMENT,
-            f"metadata_directive must be 'Copy' or 'Replaced', not {metadata_directive!r}",
-        )
+def _copy_transfer_options(metadata_directive: str, tagging_directive: str, options: dict) -> dict:
+    """Check a copy's directives and split the transfer options off ``options``
+    (what stays are put options: metadata ones only when replacing the metadata,
+    ``tagging`` only when replacing the tags, the ACL ones always)."""
+    from .client import _copy_put_options
+
     t = _split(options)
-    if metadata_directive == "Copy" and options:
-        raise InvalidArgumentError(
-            Status.INVALID_ARGUMENT, "upload options apply only with metadata_directive='Replaced'"
-        )
+    _copy_put_options(metadata_directive, tagging_directive, options)
     return t
 
 
@@ -493,6 +494,7 @@ class Queue:
         source_region: Optional[str] = None,
         source_version_id: Optional[str] = None,
         metadata_directive: str = "Copy",
+        tagging_directive: str = "Copy",
         **options: Any,
     ) -> int:
         """Queue a server-side copy of any size (the official SDK's copy as a task);
@@ -503,10 +505,15 @@ class Queue:
         the service's error (see :meth:`task_info`)."""
         from .client import _cstr, _opt_cstr, _put_options
 
-        t = _copy_transfer_options(metadata_directive, options)
+        t = _copy_transfer_options(metadata_directive, tagging_directive, options)
         client: Any = self._client
         task = c_uint64()
-        with _put_options(force=metadata_directive == "Replaced", **options) as po, _TransferOptions(**t) as to:
+        with _put_options(
+            force=metadata_directive == "Replaced",
+            metadata_directive=metadata_directive,
+            tagging_directive=tagging_directive,
+            **options,
+        ) as po, _TransferOptions(**t) as to:
             check(
                 lib.qcos_queue_copy(
                     self._q(),

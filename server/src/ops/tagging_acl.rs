@@ -10,21 +10,33 @@
 //!   object has no tags; `DELETE` removes them (204).
 //! - `PUT /{key}?acl` takes `x-cos-acl` (`default|private|public-read`) and/or
 //!   `x-cos-grant-read|-read-acp|-write-acp|-full-control` (`id="…",id="…"`); the grants
-//!   replace the previous ones. An ACL in the body is `501 NotImplemented`. `GET`
-//!   answers the `<AccessControlPolicy>`: the owner (the server's single account) with
-//!   FULL_CONTROL, `AllUsers` READ for `public-read`, then each grant; plus the
-//!   `x-cos-acl` header.
+//!   replace the previous ones. Or (not both) an `<AccessControlPolicy>` body: its
+//!   grants (`CanonicalUser` with `<ID>`, `Group` with `<URI>`; at most 1000;
+//!   permissions `READ|WRITE|FULL_CONTROL|READ_ACP|WRITE_ACP`) replace the whole ACL
+//!   and GET lists exactly them (`400 MalformedXML` for a document that is not one,
+//!   `400 InvalidArgument` for a bad grant). `GET` answers the
+//!   `<AccessControlPolicy>`: for a header-set ACL the owner (the server's single
+//!   account) with FULL_CONTROL, `AllUsers` READ for `public-read`, then each grant;
+//!   plus the `x-cos-acl` header.
+//! - Writes carry them too (cos-protocol.md §6.1, §6.6, §6.10): PUT Object, Initiate
+//!   Multipart Upload (for the object Complete makes), POST Object (form fields) and
+//!   APPEND (the first) take `x-cos-acl`, `x-cos-grant-*` and `x-cos-tagging`
+//!   (`k1=v1&k2=v2`, URL-encoded; bad encoding `400 InvalidArgument`, the tag rules as
+//!   above). PUT Object - Copy takes the ACL from its request (never the source's) and
+//!   the tags from the source (`x-cos-tagging-directive: Copy`, the default) or from
+//!   its `x-cos-tagging` (`Replaced`).
 //! - A missing key is `404 NoSuchKey`; a `versionId` other than `null` is
-//!   `404 NoSuchVersion` (no versioning here). Tags and ACL go away when the object is
-//!   written again (PUT, Copy, Complete).
+//!   `404 NoSuchVersion` (no versioning here). Tags and ACL are replaced by those of
+//!   the request when the object is written again (PUT, Copy, Complete).
 
 use md5::{Digest, Md5};
 
 use super::{
-    Cx, Fail, HResult, OWNER_ID, OWNER_NAME, XML_DECL, el, err, parse_md5_header, parse_xml,
-    store_err,
+    CosError, Cx, Fail, HResult, OWNER_ID, OWNER_NAME, XML_DECL, el, err, parse_md5_header,
+    parse_xml, store_err,
 };
-use crate::http::{Body, Response};
+use crate::http::{Body, Request, Response};
+use crate::store::PolicyGrant;
 
 const MAX_TAGS: usize = 10;
 const MAX_TAG_KEY_CHARS: usize = 128;
@@ -40,12 +52,226 @@ const GRANT_HEADERS: [(&str, &str); 4] = [
     ("x-cos-grant-write-acp", "WRITE_ACP"),
 ];
 
-fn invalid_tag(msg: impl Into<String>) -> Fail {
-    err(400, "InvalidTag", msg).into()
+fn invalid_tag(msg: impl Into<String>) -> CosError {
+    err(400, "InvalidTag", msg)
 }
 
 pub(super) fn malformed(msg: impl Into<String>) -> Fail {
     err(400, "MalformedXML", msg).into()
+}
+
+/// Most grants one `<AccessControlPolicy>` may hold.
+const MAX_POLICY_GRANTS: usize = 1000;
+const PERMISSIONS: [&str; 5] = ["READ", "WRITE", "FULL_CONTROL", "READ_ACP", "WRITE_ACP"];
+
+/// COS's rules for a tag set: at most `max` tags (10 for an object, 50 for a bucket;
+/// `owner` is "Object" or "Bucket" for the message), keys non-empty, unique and at
+/// most 128 characters, values at most 256.
+fn check_tags(tags: &[(String, String)], max: usize, owner: &str) -> Result<(), CosError> {
+    if tags.len() > max {
+        return Err(err(
+            400,
+            "BadRequest",
+            format!("{owner} tags cannot be greater than {max}."),
+        ));
+    }
+    for (i, (k, v)) in tags.iter().enumerate() {
+        if k.is_empty() {
+            return Err(invalid_tag("The TagKey you have provided is empty."));
+        }
+        if k.chars().count() > MAX_TAG_KEY_CHARS {
+            return Err(invalid_tag(format!(
+                "The TagKey you have provided is longer than {MAX_TAG_KEY_CHARS} characters."
+            )));
+        }
+        if v.chars().count() > MAX_TAG_VALUE_CHARS {
+            return Err(invalid_tag(format!(
+                "The TagValue you have provided is longer than {MAX_TAG_VALUE_CHARS} characters."
+            )));
+        }
+        if tags[..i].iter().any(|(k2, _)| k2 == k) {
+            return Err(invalid_tag(
+                "Cannot provide multiple Tags with the same key.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One part of `x-cos-tagging`: `+` is a space, `%XX` a byte, UTF-8 overall.
+fn form_decode(s: &str) -> Option<String> {
+    qcos::encode::percent_decode(&s.replace('+', "%20"))
+}
+
+/// The tags of `x-cos-tagging` (`k1=v1&k2=v2`, URL-encoded), checked; `None` when
+/// the header is absent.
+pub(crate) fn tags_from_header(req: &Request) -> Result<Option<Vec<(String, String)>>, CosError> {
+    let Some(v) = req.header("x-cos-tagging") else {
+        return Ok(None);
+    };
+    let mut tags = Vec::new();
+    for part in v.trim().split('&').filter(|p| !p.is_empty()) {
+        let (k, val) = part.split_once('=').unwrap_or((part, ""));
+        let (Some(k), Some(val)) = (form_decode(k), form_decode(val)) else {
+            return Err(err(
+                400,
+                "InvalidArgument",
+                format!("x-cos-tagging {v:?} is not URL-encoded key=value pairs joined by '&'."),
+            ));
+        };
+        if k.chars().chain(val.chars()).any(char::is_control) {
+            return Err(invalid_tag("A tag contains a control character."));
+        }
+        tags.push((k, val));
+    }
+    check_tags(&tags, MAX_TAGS, "Object")?;
+    Ok(Some(tags))
+}
+
+/// The canned ACL (`x-cos-acl`) and the `(permission, id)` grants (`x-cos-grant-*`)
+/// of a request.
+pub(crate) type HeaderAcl = (Option<String>, Vec<(String, String)>);
+
+/// `x-cos-acl` and `x-cos-grant-*` of a request, checked.
+pub(crate) fn acl_from_headers(req: &Request) -> Result<HeaderAcl, CosError> {
+    let canned = match req.header("x-cos-acl") {
+        None => None,
+        Some(v) => match v.trim() {
+            c @ ("default" | "private" | "public-read") => Some(c.to_string()),
+            other => {
+                return Err(err(
+                    400,
+                    "InvalidArgument",
+                    format!("x-cos-acl {other:?} is not one of default, private, public-read."),
+                ));
+            }
+        },
+    };
+    let mut grants = Vec::new();
+    for (h, perm) in GRANT_HEADERS {
+        if let Some(v) = req.header(h) {
+            for id in parse_grantees(h, v)? {
+                grants.push((perm.to_string(), id));
+            }
+        }
+    }
+    Ok((canned, grants))
+}
+
+fn attr<'a>(n: roxmltree::Node<'a, '_>, local: &str) -> Option<&'a str> {
+    n.attributes()
+        .find(|a| a.name() == local)
+        .map(|a| a.value())
+}
+
+fn child<'a, 'i>(n: roxmltree::Node<'a, 'i>, name: &str) -> Vec<roxmltree::Node<'a, 'i>> {
+    elems(n)
+        .into_iter()
+        .filter(|c| c.tag_name().name() == name)
+        .collect()
+}
+
+/// Parse and check an `<AccessControlPolicy>` body: its grants, in order.
+fn parse_policy(text: &[u8]) -> Result<Vec<PolicyGrant>, Fail> {
+    let doc = parse_xml(text)?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "AccessControlPolicy" {
+        return Err(malformed("The root element must be AccessControlPolicy."));
+    }
+    let text_of = |n: roxmltree::Node<'_, '_>| -> String {
+        n.descendants()
+            .filter(|d| d.is_text())
+            .map(|d| d.text().unwrap_or(""))
+            .collect::<String>()
+            .trim()
+            .to_string()
+    };
+    let owner = child(root, "Owner");
+    let [owner] = owner.as_slice() else {
+        return Err(malformed("AccessControlPolicy must hold one Owner."));
+    };
+    let owner_id = child(*owner, "ID");
+    if owner_id.len() != 1 || text_of(owner_id[0]).is_empty() {
+        return Err(malformed("Owner must hold one non-empty ID."));
+    }
+    let lists = child(root, "AccessControlList");
+    let [list] = lists.as_slice() else {
+        return Err(malformed(
+            "AccessControlPolicy must hold one AccessControlList.",
+        ));
+    };
+    let mut out = Vec::new();
+    for g in elems(*list) {
+        if g.tag_name().name() != "Grant" {
+            return Err(malformed(format!(
+                "AccessControlList holds <{}>; only Grant elements are allowed.",
+                g.tag_name().name()
+            )));
+        }
+        let grantee = child(g, "Grantee");
+        let perm = child(g, "Permission");
+        let ([grantee], [perm]) = (grantee.as_slice(), perm.as_slice()) else {
+            return Err(malformed(
+                "Every Grant needs one Grantee and one Permission.",
+            ));
+        };
+        let permission = text_of(*perm);
+        if !PERMISSIONS.contains(&permission.as_str()) {
+            return Err(err(
+                400,
+                "InvalidArgument",
+                format!("Permission {permission:?} is not one of READ, WRITE, FULL_CONTROL, READ_ACP, WRITE_ACP."),
+            )
+            .into());
+        }
+        let (group, name) = match attr(*grantee, "type") {
+            Some("CanonicalUser") => (false, "ID"),
+            Some("Group") => (true, "URI"),
+            other => {
+                return Err(err(
+                    400,
+                    "InvalidArgument",
+                    format!("Grantee xsi:type {other:?} is not CanonicalUser or Group."),
+                )
+                .into());
+            }
+        };
+        let who = child(*grantee, name);
+        let [who] = who.as_slice() else {
+            return Err(err(
+                400,
+                "InvalidArgument",
+                format!(
+                    "A {} grantee needs one <{name}>.",
+                    if group { "Group" } else { "CanonicalUser" }
+                ),
+            )
+            .into());
+        };
+        let who = text_of(*who);
+        if who.is_empty() || who.chars().any(char::is_control) {
+            return Err(err(
+                400,
+                "InvalidArgument",
+                format!("A grantee's <{name}> is empty or holds a control character."),
+            )
+            .into());
+        }
+        out.push(PolicyGrant {
+            permission,
+            group,
+            who,
+        });
+    }
+    if out.len() > MAX_POLICY_GRANTS {
+        return Err(err(
+            400,
+            "InvalidArgument",
+            format!("An ACL holds at most {MAX_POLICY_GRANTS} grants."),
+        )
+        .into());
+    }
+    Ok(out)
 }
 
 fn elems<'a, 'i>(n: roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<'a, 'i>> {
@@ -110,45 +336,18 @@ pub(super) fn parse_tag_set(
         };
         tags.push((key, value));
     }
-    if tags.len() > max {
-        return Err(err(
-            400,
-            "BadRequest",
-            format!("{owner} tags cannot be greater than {max}."),
-        )
-        .into());
-    }
-    for (i, (k, v)) in tags.iter().enumerate() {
-        if k.is_empty() {
-            return Err(invalid_tag("The TagKey you have provided is empty."));
-        }
-        if k.chars().count() > MAX_TAG_KEY_CHARS {
-            return Err(invalid_tag(format!(
-                "The TagKey you have provided is longer than {MAX_TAG_KEY_CHARS} characters."
-            )));
-        }
-        if v.chars().count() > MAX_TAG_VALUE_CHARS {
-            return Err(invalid_tag(format!(
-                "The TagValue you have provided is longer than {MAX_TAG_VALUE_CHARS} characters."
-            )));
-        }
-        if tags[..i].iter().any(|(k2, _)| k2 == k) {
-            return Err(invalid_tag(
-                "Cannot provide multiple Tags with the same key.",
-            ));
-        }
-    }
+    check_tags(&tags, max, owner)?;
     Ok(tags)
 }
 
 /// `id="a",id="b"` → `["a", "b"]`.
-pub(super) fn parse_grantees(header: &str, v: &str) -> Result<Vec<String>, Fail> {
+pub(super) fn parse_grantees(header: &str, v: &str) -> Result<Vec<String>, CosError> {
     let bad = || {
-        Fail::from(err(
+        err(
             400,
             "InvalidArgument",
             format!("{header} {v:?} must be id=\"…\" entries separated by commas."),
-        ))
+        )
     };
     let mut out = Vec::new();
     for part in v.split(',') {
@@ -257,36 +456,37 @@ impl Cx<'_> {
 
     pub(super) fn put_acl(&mut self, body: &mut Body<'_>) -> HResult {
         let req = self.req;
-        let canned = match req.header("x-cos-acl") {
-            None => None,
-            Some(v) => match v.trim() {
-                c @ ("default" | "private" | "public-read") => Some(c.to_string()),
-                other => {
-                    return Err(err(
-                        400,
-                        "InvalidArgument",
-                        format!("x-cos-acl {other:?} is not one of default, private, public-read."),
-                    )
-                    .into());
-                }
-            },
-        };
-        let mut grants = Vec::new();
-        for (h, perm) in GRANT_HEADERS {
-            if let Some(v) = req.header(h) {
-                for id in parse_grantees(h, v)? {
-                    grants.push((perm.to_string(), id));
-                }
-            }
-        }
+        let (canned, grants) = acl_from_headers(req)?;
         let text = self.small_body(body)?;
         if !text.iter().all(u8::is_ascii_whitespace) {
-            return Err(err(
-                501,
-                "NotImplemented",
-                "An ACL in the request body is not implemented by qcos-server; use the x-cos-acl and x-cos-grant-* headers.",
-            )
-            .into());
+            if canned.is_some() || !grants.is_empty() {
+                return Err(err(
+                    400,
+                    "InvalidRequest",
+                    "PUT Object ACL takes the ACL from headers or from an AccessControlPolicy body, not both.",
+                )
+                .into());
+            }
+            let want = parse_md5_header(req)?;
+            let got: [u8; 16] = Md5::digest(&text).into();
+            if want.is_some_and(|want| want != got) {
+                return Err(err(
+                    400,
+                    "BadDigest",
+                    "The Content-MD5 you specified did not match what was received.",
+                )
+                .into());
+            }
+            let policy = parse_policy(&text)?;
+            self.sh
+                .store
+                .update_attrs(&self.bucket, &self.key, |a| {
+                    a.canned_acl = None;
+                    a.grants.clear();
+                    a.policy = Some(policy);
+                })
+                .map_err(store_err)?;
+            return Ok(Response::new(200));
         }
         if canned.is_none() && grants.is_empty() {
             return Err(err(
@@ -301,6 +501,7 @@ impl Cx<'_> {
             .update_attrs(&self.bucket, &self.key, |a| {
                 a.canned_acl = canned;
                 a.grants = grants;
+                a.policy = None;
             })
             .map_err(store_err)?;
         Ok(Response::new(200))
@@ -312,12 +513,32 @@ impl Cx<'_> {
             .store
             .get_object(&self.bucket, &self.key)
             .map_err(store_err)?;
-        let canned = obj.attrs.canned_acl.as_deref().unwrap_or("default");
         let mut x = format!(
             "<AccessControlPolicy><Owner>{}{}</Owner><AccessControlList>",
             el("ID", OWNER_ID),
             el("DisplayName", OWNER_NAME)
         );
+        if let Some(policy) = &obj.attrs.policy {
+            // Exactly the grants of the document that was put.
+            let mut public = false;
+            for g in policy {
+                if g.group {
+                    public |= g.who == ALL_USERS && g.permission == "READ";
+                    x.push_str(&format!(
+                        "<Grant><Grantee xmlns:xsi=\"{XSI}\" xsi:type=\"Group\">{}</Grantee>{}</Grant>",
+                        el("URI", &g.who),
+                        el("Permission", &g.permission)
+                    ));
+                } else {
+                    x.push_str(&user_grant(&g.who, &g.permission));
+                }
+            }
+            x.push_str("</AccessControlList></AccessControlPolicy>");
+            let canned = if public { "public-read" } else { "private" };
+            return Ok(Response::xml(200, format!("{XML_DECL}{x}"))
+                .header("x-cos-acl", canned.to_string()));
+        }
+        let canned = obj.attrs.canned_acl.as_deref().unwrap_or("default");
         x.push_str(&user_grant(OWNER_ID, "FULL_CONTROL"));
         if canned == "public-read" {
             x.push_str(&format!(
@@ -393,5 +614,98 @@ mod tests {
             assert!(parse_grantees("h", bad).is_err(), "{bad}");
         }
         assert_eq!(canonical_id("7"), "qcs::cam::uin/7:uin/7");
+    }
+
+    #[test]
+    fn policy_documents() {
+        let g = |t: &str, inner: &str, perm: &str| {
+            format!(
+                "<Grant><Grantee xmlns:xsi=\"{XSI}\" xsi:type=\"{t}\">{inner}</Grantee><Permission>{perm}</Permission></Grant>"
+            )
+        };
+        let doc = |grants: &str| {
+            format!(
+                "<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList>{grants}</AccessControlList></AccessControlPolicy>"
+            )
+        };
+        let ok = doc(&(g("CanonicalUser", "<ID> u1 </ID>", "WRITE")
+            + &g("Group", &format!("<URI>{ALL_USERS}</URI>"), "READ")));
+        let p = parse_policy(ok.as_bytes()).ok().unwrap();
+        assert_eq!(
+            p,
+            vec![
+                PolicyGrant {
+                    permission: "WRITE".into(),
+                    group: false,
+                    who: "u1".into()
+                },
+                PolicyGrant {
+                    permission: "READ".into(),
+                    group: true,
+                    who: ALL_USERS.into()
+                },
+            ]
+        );
+        let code = |body: String| match parse_policy(body.as_bytes()) {
+            Err(Fail::Cos(e)) => e.code,
+            Err(Fail::Abort) => "abort".into(),
+            Ok(_) => "ok".into(),
+        };
+        assert_eq!(code(doc("")), "ok");
+        assert_eq!(
+            code("<AccessControlPolicy><AccessControlList/></AccessControlPolicy>".into()),
+            "MalformedXML"
+        );
+        assert_eq!(
+            code(doc(&g("CanonicalUser", "<URI>x</URI>", "READ"))),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            code(doc(&g("CanonicalUser", "<ID>1</ID>", "read"))),
+            "InvalidArgument"
+        );
+        assert_eq!(code(doc("<Other/>")), "MalformedXML");
+        assert_eq!(
+            code(doc(&g("CanonicalUser", "<ID>1</ID>", "READ").repeat(1001))),
+            "InvalidArgument"
+        );
+    }
+
+    #[test]
+    fn tagging_headers() {
+        let empty = Request {
+            method: "PUT".into(),
+            raw_path: "/k".into(),
+            raw_query: String::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            http11: true,
+        };
+        let req = |v: &str| {
+            let mut r = empty.clone();
+            r.headers.push(("x-cos-tagging".into(), v.into()));
+            r
+        };
+        assert_eq!(
+            tags_from_header(&req("a%20b=c%26d&e+f=&g")).ok().unwrap(),
+            Some(vec![
+                ("a b".to_string(), "c&d".to_string()),
+                ("e f".to_string(), String::new()),
+                ("g".to_string(), String::new()),
+            ])
+        );
+        assert_eq!(tags_from_header(&empty).ok().unwrap(), None);
+        assert_eq!(
+            tags_from_header(&req("a=%E4")).err().unwrap().code,
+            "InvalidArgument"
+        );
+        assert_eq!(
+            tags_from_header(&req("a=1&a=2")).err().unwrap().code,
+            "InvalidTag"
+        );
+        assert_eq!(
+            tags_from_header(&req("a=%0A")).err().unwrap().code,
+            "InvalidTag"
+        );
     }
 }
