@@ -595,6 +595,7 @@ static void test_bucket_config(const std::string &bucket) {
     qcos::Client missing(config("cppabsent-1250000000"));
     e = expect_error([&] { missing.get_bucket_cors(); });
     CHECK(e.http_status() == 404 && e.code() == "NoSuchBucket");
+}
 
 static void test_write_acl(const qcos::Client &c, const std::string &bucket, const std::string &region) {
     qcos::ObjectAcl acl;
