@@ -9,66 +9,7 @@
  * The exit status is the number of failed checks (capped).
  */
 #include "qcos.h"
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        checks++;                                                                        \
-        if (!(cond)) {                                                                   \
-            failures++;                                                                  \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n  last error: [%s] %s\n",          \
-                    __FILE__, __LINE__, #cond,                                           \
-                    qcos_status_str((uint32_t)qcos_last_error_status()),                 \
-                    qcos_last_error_message());                                          \
-        }                                                                                \
-    } while (0)
-
-static void expect_status(const char *file, int line, const char *expr, qcos_status got,
-                          qcos_status want, const char *needle) {
-    checks++;
-    if (got != want) {
-        failures++;
-        fprintf(stderr, "%s:%d: %s returned %s (%d), expected %s\n  last error: %s\n", file, line,
-                expr, qcos_status_str((uint32_t)got), (int)got, qcos_status_str((uint32_t)want),
-                qcos_last_error_message());
-    } else if (needle != NULL && strstr(qcos_last_error_message(), needle) == NULL) {
-        failures++;
-        fprintf(stderr, "%s:%d: %s: message \"%s\" does not mention \"%s\"\n", file, line, expr,
-                qcos_last_error_message(), needle);
-    }
-}
-
-#define EXPECT_STATUS(call, want, needle) \
-    expect_status(__FILE__, __LINE__, #call, (call), (want), (needle))
-#define OK(call) EXPECT_STATUS(call, QCOS_STATUS_OK, (const char *)NULL)
-#define NULLARG(call, name) EXPECT_STATUS(call, QCOS_STATUS_INVALID_ARGUMENT, "`" name "`")
-
-static const char *env(const char *name) {
-    const char *v = getenv(name);
-    if (v == NULL || *v == '\0') {
-        fprintf(stderr, "environment variable %s is not set\n", name);
-        exit(100);
-    }
-    return v;
-}
-
-/* CRC-64/XZ (COS's crc64ecma), bit by bit. */
-static uint64_t crc64(uint64_t crc, const uint8_t *p, size_t n) {
-    crc = ~crc;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xC96C5795D7870F42ULL & (0 - (crc & 1)));
-    }
-    return ~crc;
-}
+#include "check.h"
 
 /* The object's bytes must be exactly `want`. */
 static void expect_object(const qcos_client *c, const char *key, const uint8_t *want,

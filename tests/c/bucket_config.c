@@ -9,53 +9,7 @@
  * COS_SECRET_ID, COS_SECRET_KEY. The exit status is the number of failed checks.
  */
 #include "qcos.h"
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        checks++;                                                                        \
-        if (!(cond)) {                                                                   \
-            failures++;                                                                  \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n  last error: [%s] %s\n",          \
-                    __FILE__, __LINE__, #cond,                                           \
-                    qcos_status_str((uint32_t)qcos_last_error_status()),                 \
-                    qcos_last_error_message());                                          \
-        }                                                                                \
-    } while (0)
-
-static void expect_status(const char *file, int line, const char *expr, qcos_status got,
-                          qcos_status want, const char *needle) {
-    checks++;
-    if (got != want) {
-        failures++;
-        fprintf(stderr, "%s:%d: %s returned %s (%d), expected %s\n  last error: %s\n", file, line,
-                expr, qcos_status_str((uint32_t)got), (int)got, qcos_status_str((uint32_t)want),
-                qcos_last_error_message());
-    } else if (needle != NULL && strstr(qcos_last_error_message(), needle) == NULL) {
-        failures++;
-        fprintf(stderr, "%s:%d: %s: message \"%s\" does not mention \"%s\"\n", file, line, expr,
-                qcos_last_error_message(), needle);
-    }
-}
-
-#define EXPECT_STATUS(call, want, needle) \
-    expect_status(__FILE__, __LINE__, #call, (call), (want), (needle))
-#define OK(call) EXPECT_STATUS(call, QCOS_STATUS_OK, (const char *)NULL)
-#define INVALID(call, needle) EXPECT_STATUS(call, QCOS_STATUS_INVALID_ARGUMENT, (needle))
-#define NULLARG(call, name) INVALID(call, "`" name "`")
-
-static const char BAD_UTF8[] = {'k', (char)0xff, (char)0xfe, 0};
-
-static int streq(const char *a, const char *b) {
-    return a != NULL && b != NULL && strcmp(a, b) == 0;
-}
+#include "check.h"
 
 /* Handles and accessors without a server: NULLs, bad input, limits. */
 static void test_handles(void) {
