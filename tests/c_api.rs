@@ -137,28 +137,39 @@ fn native_static_libs_are_current() {
     );
 }
 
-fn api_test(check: Check) {
+/// Build the C program `src` (relative to the repository) for `check`, run it with
+/// `env` plus `QCOS_TEST_DIR` (a fresh scratch directory), and assert that it exited 0
+/// after reporting " 0 failed".
+fn run_c_program(check: Check, src: &str, mut env: Vec<(&'static str, String)>) -> Output {
     let build = tempfile::tempdir().unwrap();
-    let exe = build_for(
-        check,
-        &manifest_dir().join("tests/c/api_test.c"),
-        build.path(),
-    );
-    let server = start_server(false);
+    let exe = build_for(check, &manifest_dir().join(src), build.path());
     let scratch = tempfile::tempdir().unwrap();
-    let mut env = c_env(&server, "ctest-1250000000");
     env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
-    let cmd = check.command(&exe);
-    let out = run(cmd, &env);
-    assert_success("tests/c/api_test.c", &out);
+    let out = run(check.command(&exe), &env);
+    assert_success(src, &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(" 0 failed"), "{stdout}");
-    // The library prints nothing, not even for the panic the program provokes.
+    out
+}
+
+/// The library prints nothing: a program's stderr stays empty.
+fn assert_quiet(out: &Output) {
     assert!(
         out.stderr.is_empty(),
         "the library wrote to stderr:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn api_test(check: Check) {
+    let server = start_server(false);
+    let out = run_c_program(
+        check,
+        "tests/c/api_test.c",
+        c_env(&server, "ctest-1250000000"),
+    );
+    // The library prints nothing, not even for the panic the program provokes.
+    assert_quiet(&out);
 }
 
 /// The whole C API, end to end, from C.
@@ -175,24 +186,13 @@ fn c_api_end_to_end_under_valgrind() {
 }
 
 fn tagging_acl_test(check: Check) {
-    let build = tempfile::tempdir().unwrap();
-    let exe = build_for(
-        check,
-        &manifest_dir().join("tests/c/tagging_acl.c"),
-        build.path(),
-    );
     let server = start_server(false);
-    let env = c_env(&server, "ctags-1250000000");
-    let cmd = check.command(&exe);
-    let out = run(cmd, &env);
-    assert_success("tests/c/tagging_acl.c", &out);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(" 0 failed"), "{stdout}");
-    assert!(
-        out.stderr.is_empty(),
-        "the library wrote to stderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_c_program(
+        check,
+        "tests/c/tagging_acl.c",
+        c_env(&server, "ctags-1250000000"),
     );
+    assert_quiet(&out);
 }
 
 /// Object tagging and ACL from C (`tests/c/tagging_acl.c`): handles, NULL and bad
@@ -209,23 +209,13 @@ fn c_tagging_acl_under_valgrind() {
 }
 
 fn bucket_config_test(check: Check) {
-    let build = tempfile::tempdir().unwrap();
-    let exe = build_for(
-        check,
-        &manifest_dir().join("tests/c/bucket_config.c"),
-        build.path(),
-    );
     let server = start_server(false);
-    let env = c_env(&server, "cbucketcfg-1250000000");
-    let out = run(check.command(&exe), &env);
-    assert_success("tests/c/bucket_config.c", &out);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(" 0 failed"), "{stdout}");
-    assert!(
-        out.stderr.is_empty(),
-        "the library wrote to stderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_c_program(
+        check,
+        "tests/c/bucket_config.c",
+        c_env(&server, "cbucketcfg-1250000000"),
     );
+    assert_quiet(&out);
 }
 
 /// Bucket CORS, ACL and tagging from C (`tests/c/bucket_config.c`): handles, NULL and
@@ -453,12 +443,6 @@ fn c_get_to_callback_resumes_a_cut_body_under_valgrind() {
 /// the checked and file forms, and a lost response (the server carries out the first
 /// append to "c-lost" and drops its answer) appended exactly once.
 fn append_test(check: Check) {
-    let build = tempfile::tempdir().unwrap();
-    let exe = build_for(
-        check,
-        &manifest_dir().join("tests/c/append_test.c"),
-        build.path(),
-    );
     let server = start_server(true);
     server.server.faults().add(
         qcos_server::FaultRule::new(qcos_server::FaultAction::ResetAfterBody)
@@ -466,14 +450,11 @@ fn append_test(check: Check) {
             .path_contains("c-lost")
             .query_contains("append"),
     );
-    let scratch = tempfile::tempdir().unwrap();
-    let mut env = c_env(&server, "cappend-1250000000");
-    env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
-    let cmd = check.command(&exe);
-    let out = run(cmd, &env);
-    assert_success("tests/c/append_test.c", &out);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    run_c_program(
+        check,
+        "tests/c/append_test.c",
+        c_env(&server, "cappend-1250000000"),
+    );
     assert_eq!(
         server.server.faults().fired(0),
         1,
@@ -501,20 +482,12 @@ fn c_append_end_to_end_under_valgrind() {
 /// input, initiate / parts from memory and file / list / complete, abort, and an
 /// UploadId that does not fit its buffer (the upload is aborted again).
 fn multipart_test(check: Check) {
-    let build = tempfile::tempdir().unwrap();
-    let exe = build_for(
-        check,
-        &manifest_dir().join("tests/c/multipart_test.c"),
-        build.path(),
-    );
     let server = start_server(true);
-    let scratch = tempfile::tempdir().unwrap();
-    let mut env = c_env(&server, "cmultipart-1250000000");
-    env.push(("QCOS_TEST_DIR", scratch.path().display().to_string()));
-    let out = run(check.command(&exe), &env);
-    assert_success("tests/c/multipart_test.c", &out);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    run_c_program(
+        check,
+        "tests/c/multipart_test.c",
+        c_env(&server, "cmultipart-1250000000"),
+    );
     assert_eq!(server.server.stats().get("complete"), 1);
     assert_eq!(
         server.server.stats().get("abort"),
@@ -877,19 +850,11 @@ fn c_config_from_env_reads_every_option_under_asan() {
 }
 
 fn write_acl_test(check: Check) {
-    let build = tempfile::tempdir().unwrap();
-    let exe = build_for(
-        check,
-        &manifest_dir().join("tests/c/write_acl.c"),
-        build.path(),
-    );
     let server = start_server(false);
+    let build = tempfile::tempdir().unwrap();
     let mut env = c_env(&server, "cwacl-1250000000");
     env.push(("TMPDIR", build.path().display().to_string()));
-    let out = run(check.command(&exe), &env);
-    assert_success("tests/c/write_acl.c", &out);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    let out = run_c_program(check, "tests/c/write_acl.c", env);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if check == Check::Valgrind {
         // The multipart upload and copy start the client's worker threads, whose
