@@ -492,6 +492,36 @@ fn slice_copy_multipart_keeps_or_replaces_tags_and_sets_acl() {
     )
     .unwrap();
     assert!(c.get_object_tagging("copy-d.bin", None).unwrap().is_empty());
+
+    // A caller who may copy but may not read the source's tags: the multipart copy
+    // that would carry them over says so, and one given its tags never reads them.
+    env.server.faults().add(
+        qcos_server::FaultRule::new(qcos_server::FaultAction::Status {
+            http_status: 403,
+            code: "AccessDenied".into(),
+            message: "Access Denied.".into(),
+        })
+        .method("GET")
+        .path_contains("big.bin")
+        .query_contains("tagging"),
+    );
+    let e = c
+        .slice_copy("copy-e.bin", &src, &multipart, None)
+        .unwrap_err();
+    let s = e.service().expect("the service's refusal");
+    assert_eq!((s.http_status, s.code.as_str()), (403, "AccessDenied"));
+    assert!(s.message.contains("CopyOptions::tagging"), "{e}");
+    c.slice_copy(
+        "copy-e.bin",
+        &src,
+        &CopyOptions {
+            tagging: Some(t.clone()),
+            ..multipart
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(c.get_object_tagging("copy-e.bin", None).unwrap(), t);
 }
 
 #[test]

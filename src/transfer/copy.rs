@@ -235,7 +235,19 @@ pub fn slice_copy_resume<S: MultipartStore + ?Sized>(
             attrs.acl = opts.acl.clone();
             attrs.tagging = match &opts.tagging {
                 Some(t) => t.clone(),
-                None => store.source_tagging(src)?,
+                None => store.source_tagging(src).map_err(|mut e| {
+                    // A multipart copy does not carry tags over by itself: say why the
+                    // source's tags were read, and how to do without.
+                    if let Error::Service(s) = &mut e {
+                        s.message = format!(
+                            "{} (reading the source's tags, to give them to the multipart \
+                             copy; set CopyOptions::tagging to choose the copy's tags without \
+                             reading them)",
+                            s.message
+                        );
+                    }
+                    e
+                })?,
             };
             (store.initiate(key, &attrs)?, HashMap::new())
         }
