@@ -382,26 +382,15 @@ impl MultipartStore for Client {
             version_id: src.version_id.clone(),
             ..GetObjectOptions::default()
         };
-        let c = self.config();
-        if src.bucket == c.bucket && src.region == c.region {
-            return Ok(remote_object(self.head_object(&src.key, &opts)?));
-        }
-        let mut cfg = c.clone();
-        cfg.bucket = src.bucket.clone();
-        cfg.region = src.region.clone();
-        let other = Client::new(cfg)?;
-        Ok(remote_object(other.head_object(&src.key, &opts)?))
+        with_source_client(self, src, |c| {
+            Ok(remote_object(c.head_object(&src.key, &opts)?))
+        })
     }
 
     fn source_tagging(&self, src: &CopySource) -> Result<Vec<(String, String)>> {
-        let c = self.config();
-        if src.bucket == c.bucket && src.region == c.region {
-            return self.get_object_tagging(&src.key, src.version_id.as_deref());
-        }
-        let mut cfg = c.clone();
-        cfg.bucket = src.bucket.clone();
-        cfg.region = src.region.clone();
-        Client::new(cfg)?.get_object_tagging(&src.key, src.version_id.as_deref())
+        with_source_client(self, src, |c| {
+            c.get_object_tagging(&src.key, src.version_id.as_deref())
+        })
     }
 
     fn copy_object(
@@ -493,4 +482,21 @@ impl Client {
     ) -> Result<CopyOutput> {
         slice_copy(self, key, src, opts, progress)
     }
+}
+
+/// Run `f` with a client of `src`'s bucket: `client` itself, or one made for the
+/// source's bucket and region with the same settings and credentials.
+fn with_source_client<T>(
+    client: &Client,
+    src: &CopySource,
+    f: impl FnOnce(&Client) -> Result<T>,
+) -> Result<T> {
+    let c = client.config();
+    if src.bucket == c.bucket && src.region == c.region {
+        return f(client);
+    }
+    let mut cfg = c.clone();
+    cfg.bucket = src.bucket.clone();
+    cfg.region = src.region.clone();
+    f(&Client::new(cfg)?)
 }
