@@ -89,6 +89,17 @@ fn c_env(server: &TestServer, bucket: &str) -> Vec<(&'static str, String)> {
     env
 }
 
+/// A Rust client of `bucket` on `server`, with the test keys.
+fn rust_client(server: &TestServer, bucket: &str) -> qcos::client::Client {
+    let mut cfg = qcos::config::Config::new(REGION, bucket);
+    cfg.endpoint = Some(server.server.endpoint());
+    cfg.credentials = Some(qcos::auth::Credentials::new(
+        TEST_SECRET_ID,
+        TEST_SECRET_KEY,
+    ));
+    qcos::client::Client::new(cfg).expect("client")
+}
+
 fn run(mut cmd: Command, env: &[(&str, String)]) -> Output {
     isolate(&mut cmd, env);
     cmd.output().expect("run the C program")
@@ -309,13 +320,7 @@ fn quickstart(check: Check) {
         assert!(stdout.contains(step), "missing {step:?} in:\n{stdout}");
     }
     // The example deleted its object: the bucket is empty again.
-    let mut cfg = qcos::config::Config::new(REGION, "quickstart-1250000000");
-    cfg.endpoint = Some(server.server.endpoint());
-    cfg.credentials = Some(qcos::auth::Credentials::new(
-        TEST_SECRET_ID,
-        TEST_SECRET_KEY,
-    ));
-    let client = qcos::client::Client::new(cfg).expect("client");
+    let client = rust_client(&server, "quickstart-1250000000");
     let page = client
         .list_objects(&qcos::client::ListObjectsOptions::default())
         .expect("list");
@@ -358,13 +363,7 @@ fn get_resume_run(
         build.path(),
     );
     let server = start_server(true);
-    let mut cfg = qcos::config::Config::new(REGION, BUCKET);
-    cfg.endpoint = Some(server.server.endpoint());
-    cfg.credentials = Some(qcos::auth::Credentials::new(
-        TEST_SECRET_ID,
-        TEST_SECRET_KEY,
-    ));
-    let client = qcos::client::Client::new(cfg).expect("client");
+    let client = rust_client(&server, BUCKET);
     let bytes: Vec<u8> = (0..SIZE).map(resume_byte_at).collect();
     client
         .put_object(
@@ -526,13 +525,7 @@ fn domains_run(check: Check, mode: &str) -> Vec<qcos_server::SeenRequest> {
         build.path(),
     );
     let server = start_server(true);
-    let mut cfg = qcos::config::Config::new(REGION, BUCKET);
-    cfg.endpoint = Some(server.server.endpoint());
-    cfg.credentials = Some(qcos::auth::Credentials::new(
-        TEST_SECRET_ID,
-        TEST_SECRET_KEY,
-    ));
-    let client = qcos::client::Client::new(cfg).expect("client");
+    let client = rust_client(&server, BUCKET);
     client
         .put_object(
             "domains/obj",
@@ -626,6 +619,75 @@ fn quickstart_example_is_clean_under_asan() {
     if Check::Asan.available() {
         quickstart(Check::Asan);
     }
+}
+
+/// examples/c/cleanup_uploads.c: a dry run lists the stale uploads under the prefix and
+/// aborts nothing; `-x` aborts exactly those; a younger age limit spares them all.
+fn cleanup_uploads(check: Check) {
+    const BUCKET: &str = "ccleanup-1250000000";
+    let server = start_server(true);
+    let client = rust_client(&server, BUCKET);
+    let opts = qcos::PutObjectOptions::default();
+    let mut ids = Vec::new();
+    for key in ["tmp/a.bin", "tmp/b.bin", "keep/c.bin"] {
+        ids.push((key, client.initiate_multipart_upload(key, &opts).unwrap()));
+    }
+    let build = tempfile::tempdir().unwrap();
+    let exe = build_for(
+        check,
+        &manifest_dir().join("examples/c/cleanup_uploads.c"),
+        build.path(),
+    );
+    let env = c_env(&server, BUCKET);
+    let run_it = |args: &[&str]| {
+        let mut cmd = check.command(&exe);
+        cmd.args(args);
+        let out = run(cmd, &env);
+        assert_success("examples/c/cleanup_uploads.c", &out);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let listed = || client.list_multipart_uploads("").unwrap().len();
+
+    let out = run_it(&["-p", "tmp/", "-o", "3600", "-x"]);
+    assert!(
+        out.contains("2 upload(s) listed, 0 stale, 0 aborted"),
+        "{out}"
+    );
+    let out = run_it(&["-p", "tmp/", "-o", "0"]);
+    for (key, id) in &ids[..2] {
+        assert!(
+            out.contains(&format!("would abort {key} (upload {id},")),
+            "{out}"
+        );
+    }
+    assert!(out.contains("dry run"), "{out}");
+    assert_eq!(listed(), 3);
+    let out = run_it(&["-p", "tmp/", "-o", "0", "-x"]);
+    assert!(
+        out.contains("2 upload(s) listed, 2 stale, 2 aborted, 0 failed"),
+        "{out}"
+    );
+    let left = client.list_multipart_uploads("").unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        (left[0].key.as_str(), &left[0].upload_id),
+        (ids[2].0, &ids[2].1)
+    );
+    // Bad arguments are refused before any request.
+    let mut cmd = check.command(&exe);
+    cmd.args(["-o", "soon"]);
+    let out = run(cmd, &env);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+#[test]
+fn cleanup_uploads_example_aborts_only_stale_uploads() {
+    cleanup_uploads(Check::Native);
+}
+
+#[test]
+fn cleanup_uploads_example_is_clean_under_valgrind() {
+    cleanup_uploads(Check::Valgrind);
 }
 
 /// The GET-resume program with AddressSanitizer and UBSan.
