@@ -72,6 +72,7 @@
 //! In C, `qcos_client_free` shuts down every queue made from the client, so no queue
 //! thread outlives the client handle.
 
+mod dir;
 mod store;
 
 use std::collections::{BTreeMap, VecDeque};
