@@ -347,11 +347,7 @@ impl Queue {
         if self.is_shut_down() {
             return Err(Error::InvalidState("the queue is shut down".into()));
         }
-        let unfinished = self
-            .tasks()
-            .iter()
-            .filter(|t| !t.state.is_final())
-            .count();
+        let unfinished = self.tasks().iter().filter(|t| !t.state.is_final()).count();
         let size = self.inner.queue_size;
         if unfinished + n > size {
             return Err(Error::InvalidState(format!(
@@ -381,8 +377,18 @@ mod tests {
             assert!(check_relative(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "", "/abs", "a//b", "a/", "./x", "a/./b", "a/../../e", "..", "a\\b", "a\u{1}b",
-            "a\0b", "x\ny",
+            "",
+            "/abs",
+            "a//b",
+            "a/",
+            "./x",
+            "a/./b",
+            "a/../../e",
+            "..",
+            "a\\b",
+            "a\u{1}b",
+            "a\0b",
+            "x\ny",
         ] {
             assert!(check_relative(bad).is_err(), "{bad:?}");
         }
@@ -401,7 +407,9 @@ mod tests {
             Ok(Some(Mapped::Dir(p))) if p == Path::new("/t/d/sub")
         ));
         assert!(matches!(map_key("p/", "p/", d), Ok(None)));
-        for bad in ["p/../x", "p//abs", "p/a//b", "p/./x", "p/a\\b", "p/\u{7}", "p/a//"] {
+        for bad in [
+            "p/../x", "p//abs", "p/a//b", "p/./x", "p/a\\b", "p/\u{7}", "p/a//",
+        ] {
             let e = map_key(bad, "p/", d).err().expect(bad);
             assert!(e.to_string().contains(&format!("{bad:?}")), "{e}");
         }
