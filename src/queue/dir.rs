@@ -107,7 +107,7 @@ fn check_on_disk(key: &str, dir: &Path, path: &Path, is_file: bool) -> Result<()
                     format!("{} is a symbolic link", cur.display()),
                 ));
             }
-            Ok(m) if !(last && is_file) && !m.is_dir() => {
+            Ok(m) if !(m.is_dir() || last && is_file) => {
                 return Err(refuse_key(
                     key,
                     format!("{} exists and is not a directory", cur.display()),
