@@ -671,6 +671,21 @@ typedef struct qcos_tags qcos_tags;
 typedef struct qcos_task_info qcos_task_info;
 
 /**
+ * The tasks queued by `qcos_queue_upload_directory` or `qcos_queue_download_prefix`:
+ * for each, its task id, object key and local file path, in the order they were
+ * queued. Read-only once made.
+ *
+ * Strings from the accessors are owned by the list and valid until
+ * `qcos_task_list_free`.
+ *
+ * Methods: `qcos_task_list_count`, `qcos_task_list_id`, `qcos_task_list_key`,
+ * `qcos_task_list_path`, `qcos_task_list_free`.
+ *
+ * Thread: any thread; several threads may read it at once (nothing changes it).
+ */
+typedef struct qcos_task_list qcos_task_list;
+
+/**
  * Options of a transfer (upload, download, copy): what to do with a multipart upload
  * on cancel or error, resume, part size, parallelism. Pass NULL instead of a handle
  * for the defaults. A call copies what it needs; one handle may serve many calls.
@@ -4746,6 +4761,114 @@ qcos_status qcos_acl_policy_add_grant(qcos_acl_policy *policy,
 qcos_status qcos_client_put_object_acl_policy(const qcos_client *client,
                                               const char *key,
                                               const qcos_acl_policy *policy);
+
+/**
+ * Queue one upload per regular file under the local directory `dir` (recursively),
+ * as object `prefix` + the file's path relative to `dir` with `/` separators
+ * (`prefix` is used as given: pass "photos/" for a folder, or "" for none). Files are
+ * queued in sorted order (by name at each level, depth first). Each task is the same
+ * as one from `qcos_queue_upload` with `put_opts` and `opts`. Returns at once.
+ *
+ * Symbolic links (to files or directories) are not followed and not uploaded, nor
+ * are FIFOs, sockets or devices; empty directories make no object.
+ *
+ * Everything is checked before the first task is queued, so an error queues nothing:
+ * a file name that is not UTF-8, or that would make an invalid key or one that
+ * `qcos_queue_download_prefix` would refuse (a backslash or control character, a key
+ * over 850 bytes, a prefix starting with "/"), fails with
+ * `QCOS_STATUS_INVALID_ARGUMENT` and a message naming the file.
+ *
+ * `queue`: borrowed. `dir`, `prefix`: copied; `prefix` may be "" but not NULL.
+ * `put_opts`: content type, metadata... applied to every file; borrowed, or NULL.
+ * `opts`: transfer options, or NULL. `tasks_out`: receives the list of queued tasks
+ * (possibly empty; release it with `qcos_task_list_free`); untouched on error.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, invalid UTF-8,
+ * `dir` not a directory, a bad file name or key: the message names it);
+ * `QCOS_STATUS_IO` (a directory cannot be read); `QCOS_STATUS_INVALID_STATE` (the
+ * queue has no room for every file within `upload_queue_size`, or its client was
+ * freed).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_upload_directory(const qcos_queue *queue,
+                                        const char *dir,
+                                        const char *prefix,
+                                        const qcos_put_options *put_opts,
+                                        const qcos_transfer_options *opts,
+                                        qcos_task_list **tasks_out);
+
+/**
+ * Queue one download per object whose key starts with `prefix` (every page of GET
+ * Bucket) into the local directory `dir` (created if missing): object `prefix` +
+ * `rel` goes to `dir/rel`, and the parent directories are created now. A directory
+ * marker (a key ending in "/") creates that directory and queues nothing. Tasks are
+ * queued in key order; each is the same as one from `qcos_queue_download` with
+ * `opts`. Returns once the listing is done and the tasks are queued.
+ *
+ * Hostile keys: every key is checked before anything is created or queued. A key
+ * with an empty, "." or ".." segment ("a//b", "a/../../x"), a leading "/", a
+ * backslash or a control character (NUL included), a key whose file would also be
+ * the directory of another key ("a" and "a/b"), a key equal to `prefix` that is not
+ * a marker, or one whose path goes through a symbolic link (or a file) already in
+ * `dir`, makes the call fail with `QCOS_STATUS_INVALID_ARGUMENT` and a message naming
+ * the key: nothing is queued and nothing is written.
+ *
+ * `queue`: borrowed. `prefix`: copied; may be "" (the whole bucket) but not NULL.
+ * `dir`: copied. `opts`: transfer options, or NULL. `tasks_out`: receives the list of
+ * queued tasks (release it with `qcos_task_list_free`); untouched on error.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL, invalid UTF-8, a
+ * refused key, `dir` exists and is not a directory); the listing's errors
+ * (`QCOS_STATUS_SERVICE`, `QCOS_STATUS_TRANSPORT`...; see `qcos_last_error_*`);
+ * `QCOS_STATUS_IO` (a directory cannot be created); `QCOS_STATUS_INVALID_STATE` (no
+ * room for every object within `upload_queue_size`, or the client was freed).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_download_prefix(const qcos_queue *queue,
+                                       const char *prefix,
+                                       const char *dir,
+                                       const qcos_transfer_options *opts,
+                                       qcos_task_list **tasks_out);
+
+/**
+ * The number of tasks in `list`; 0 when `list` is NULL.
+ *
+ * Thread: any.
+ */
+size_t qcos_task_list_count(const qcos_task_list *list);
+
+/**
+ * The task id of entry `index` (for `qcos_queue_wait`, `qcos_queue_task_info`...);
+ * 0 when `list` is NULL or `index` is out of range.
+ *
+ * Thread: any.
+ */
+uint64_t qcos_task_list_id(const qcos_task_list *list, size_t index);
+
+/**
+ * The object key of entry `index`, or NULL when `list` is NULL or `index` is out of
+ * range. Owned by `list`.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_list_key(const qcos_task_list *list, size_t index);
+
+/**
+ * The local file path of entry `index` (the file uploaded, or the file the download
+ * writes), or NULL when `list` is NULL or `index` is out of range. Owned by `list`.
+ *
+ * Thread: any.
+ */
+const char *qcos_task_list_path(const qcos_task_list *list, size_t index);
+
+/**
+ * Release a task list (the tasks themselves stay in the queue). NULL does nothing.
+ *
+ * Thread: any thread, once no other thread uses `list`.
+ */
+void qcos_task_list_free(qcos_task_list *list);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -47,6 +47,8 @@ pub mod bucket_config;
 
 pub mod write_acl;
 
+pub mod dir;
+
 pub mod args;
 pub mod callbacks;
 pub mod entry;

@@ -243,7 +243,7 @@ pub extern "C" fn qcos_queue_free(queue: *mut qcos_queue) {
     })
 }
 
-fn queue<'a>(p: *const qcos_queue) -> Result<&'a Queue> {
+pub(super) fn queue<'a>(p: *const qcos_queue) -> Result<&'a Queue> {
     Ok(&*arg_ref(p, "queue")?.inner)
 }
 
