@@ -426,6 +426,13 @@ PROTOTYPES: Dict[str, Tuple[object, List[object]]] = {
     "qcos_acl_policy_new": (c_int, [c_char_p, POINTER(c_void_p)]),
     "qcos_acl_policy_add_grant": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p]),
     "qcos_client_put_object_acl_policy": (c_int, [c_void_p, c_char_p, c_void_p]),
+    "qcos_queue_upload_directory": (c_int, [c_void_p, c_char_p, c_char_p, c_void_p, c_void_p, POINTER(c_void_p)]),
+    "qcos_queue_download_prefix": (c_int, [c_void_p, c_char_p, c_char_p, c_void_p, POINTER(c_void_p)]),
+    "qcos_task_list_count": (c_size_t, [c_void_p]),
+    "qcos_task_list_id": (c_uint64, [c_void_p, c_size_t]),
+    "qcos_task_list_key": (c_char_p, [c_void_p, c_size_t]),
+    "qcos_task_list_path": (c_char_p, [c_void_p, c_size_t]),
+    "qcos_task_list_free": (None, [c_void_p]),
 }
 
 if sys.platform == "darwin":

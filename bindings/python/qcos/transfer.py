@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, List, Optional, U
 
 from ._lib import PROGRESS_CB, QUEUE_EVENT_CB, READ_CB, QueueEventStruct, lib
 from .errors import BufferTooSmallError, InvalidArgumentError, QcosError, Status, check, last_error
+from .queue_dir import _QueueDirMixin
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Client
@@ -409,7 +410,7 @@ def _event(ev: QueueEventStruct) -> QueueEvent:
     )
 
 
-class Queue:
+class Queue(_QueueDirMixin):
     """Background transfers (uploads, downloads and server-side copies):
     ``file_parallel_limit`` at once (a client option), each with its own parts in
     parallel; pause, resume, cancel, wait, and a stream of events. Use it as a
