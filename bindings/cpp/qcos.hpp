@@ -1643,6 +1643,14 @@ private:
     std::shared_ptr<detail::ProviderState> provider_;
 };
 
+/** One task queued by Queue::upload_directory or Queue::download_prefix. */
+struct DirTask {
+    std::string key;
+    /** The local file (uploaded, or written by the download). */
+    std::string path;
+    uint64_t task = 0;
+};
+
 /** Background transfers with pause, resume, cancel, wait and events. Move-only.
  *  The destructor stops the event callback, cancels waiting and running tasks and
  *  joins the queue's threads. */
@@ -1692,6 +1700,29 @@ public:
                                       detail::cstr(src_key, "src_key").c_str(),
                                       version.empty() ? nullptr : version.c_str(), raw(replace), raw(opts), &task));
         return task;
+    }
+    /** One upload per regular file under `dir` (recursively) as `prefix` + relative path;
+     *  symbolic links are skipped. Everything is checked first: a bad file name throws
+     *  (InvalidArgument, naming the file) and queues nothing. */
+    std::vector<DirTask> upload_directory(const std::string &dir, std::string_view prefix,
+                                          const PutOptions *put = nullptr,
+                                          const TransferOptions *opts = nullptr) const {
+        TaskList l;
+        detail::check(qcos_queue_upload_directory(live(), detail::cstr(dir, "dir").c_str(),
+                                                  detail::cstr(prefix, "prefix").c_str(), raw(put), raw(opts),
+                                                  &l.h));
+        return l.items();
+    }
+    /** One download per object under `prefix` into `dir` (created if missing); a key
+     *  ending in "/" only makes its directory. A hostile key (`..`, absolute, empty
+     *  segment, backslash, control character, a path through a symbolic link in `dir`)
+     *  throws InvalidArgument naming it, with nothing queued or written. */
+    std::vector<DirTask> download_prefix(std::string_view prefix, const std::string &dir,
+                                         const TransferOptions *opts = nullptr) const {
+        TaskList l;
+        detail::check(qcos_queue_download_prefix(live(), detail::cstr(prefix, "prefix").c_str(),
+                                                 detail::cstr(dir, "dir").c_str(), raw(opts), &l.h));
+        return l.items();
     }
     void pause(uint64_t task) const { detail::check(qcos_queue_pause(live(), task)); }
     void resume(uint64_t task) const { detail::check(qcos_queue_resume(live(), task)); }
@@ -1783,6 +1814,21 @@ private:
                 std::lock_guard<std::mutex> g(s->mu);
                 s->errors.push_back(std::current_exception());
             }
+        }
+    };
+    /** Owns a qcos_task_list. */
+    struct TaskList {
+        qcos_task_list *h = nullptr;
+        TaskList() = default;
+        TaskList(const TaskList &) = delete;
+        TaskList &operator=(const TaskList &) = delete;
+        ~TaskList() { qcos_task_list_free(h); }
+        std::vector<DirTask> items() const {
+            std::vector<DirTask> out;
+            for (size_t i = 0, n = qcos_task_list_count(h); i < n; i++)
+                out.push_back({detail::str(qcos_task_list_key(h, i)), detail::str(qcos_task_list_path(h, i)),
+                               qcos_task_list_id(h, i)});
+            return out;
         }
     };
     const qcos_queue *live() const {

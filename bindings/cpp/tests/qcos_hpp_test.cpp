@@ -9,6 +9,7 @@
 #include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -714,6 +715,45 @@ static void test_multipart(const qcos::Client &c, const std::string &dir) {
     CHECK(e.status() == qcos::Status::InvalidArgument);
 }
 
+static std::string slurp(const std::string &path) {
+    std::ifstream f(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+static void test_dir(const qcos::Client &c, const std::string &dir) {
+    namespace fs = std::filesystem;
+    const std::string up = dir + "/cpp-up";
+    fs::create_directories(up + "/sub/deep");
+    std::ofstream(up + "/a.txt", std::ios::binary) << "hello";
+    std::ofstream(up + "/empty", std::ios::binary);
+    std::ofstream(up + "/sub/deep/b.txt", std::ios::binary) << std::string(70000, 'b');
+    fs::create_symlink(up + "/a.txt", up + "/link");
+    qcos::Queue q(c);
+    std::vector<qcos::DirTask> ts = q.upload_directory(up, "cppdir/");
+    CHECK(ts.size() == 3);
+    CHECK(ts.size() == 3 && ts[0].key == "cppdir/a.txt" && ts[0].path == up + "/a.txt" &&
+          ts[2].key == "cppdir/sub/deep/b.txt" && ts[1].task != 0);
+    for (const auto &t : ts) CHECK(q.wait(t.task) == QCOS_TASK_STATE_SUCCEEDED);
+    const std::string down = dir + "/cpp-down";
+    std::vector<qcos::DirTask> ds = q.download_prefix("cppdir/", down);
+    CHECK(ds.size() == 3);
+    for (const auto &t : ds) CHECK(q.wait(t.task) == QCOS_TASK_STATE_SUCCEEDED);
+    CHECK(slurp(down + "/a.txt") == "hello" && slurp(down + "/empty").empty());
+    CHECK(slurp(down + "/sub/deep/b.txt") == std::string(70000, 'b'));
+    CHECK(!fs::exists(down + "/link"));
+
+    c.put_object("cpphostile/ok", "ok");
+    c.put_object("cpphostile/a//b", "evil");
+    qcos::Error e = expect_error([&] { q.download_prefix("cpphostile/", dir + "/cpp-hostile"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument &&
+          e.message().find("\"cpphostile/a//b\"") != std::string::npos);
+    CHECK(!fs::exists(dir + "/cpp-hostile"));
+    e = expect_error([&] { q.upload_directory(up + "/a.txt", "x/"); });
+    CHECK(e.status() == qcos::Status::InvalidArgument);
+}
+
 int main() {
     const std::string region = env("COS_REGION");
     const std::string bucket = "cpptest-1250000000";
@@ -732,6 +772,7 @@ int main() {
         test_threads(c);
         test_append(c, env("QCOS_TEST_DIR"));
         test_multipart(c, env("QCOS_TEST_DIR"));
+        test_dir(c, env("QCOS_TEST_DIR"));
         test_buckets("cppbuckets-1250000000");
         test_domains(bucket);
         test_bucket_config("cppbucketcfg-1250000000");
