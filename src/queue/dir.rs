@@ -244,7 +244,8 @@ impl Queue {
     /// `dir/rel`, and its parent directories are created now. A "directory marker" (a
     /// key ending in `/`) creates that directory and queues nothing. The answer lists
     /// `(key, file, task)` in key order; each task is the same as one from
-    /// [`Queue::download`] with `opts`.
+    /// [`Queue::download`] with `opts` (a regular file already at a path is replaced
+    /// once the download completes, as there).
     ///
     /// Every key is checked before anything is created or queued (see the module
     /// documentation): a key with an empty, `.` or `..` segment, a leading `/`, a `\`
