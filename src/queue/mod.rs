@@ -38,6 +38,20 @@
 //! ETag is still the one it had when the copy began (otherwise the stale upload is
 //! aborted and the copy starts over). Cancel aborts it, as for uploads.
 //!
+//! # Uploads from a reader
+//!
+//! [`Queue::upload_reader`] queues the upload of a reader: of exactly `len` bytes, or of
+//! unknown length read to its end (a stream, uploaded in parts as they fill). It runs on
+//! the workers like a file upload, with the same events and cancel. Its bytes can be
+//! read only once, so such a task can be neither paused nor resumed: `pause` (in any
+//! state) and `resume` (of a failed one) fail with [`Error::InvalidState`] saying so,
+//! and a failure aborts the multipart upload (nothing could continue it). The reader is
+//! read only on the worker running the task, and dropped as soon as the task ends
+//! (succeeded, failed or cancelled: a waiting task's reader is dropped unread by
+//! `cancel`), or when the queue shuts down. A read error fails the task with that
+//! error, except an error wrapping [`CancelTask`], which cancels it.
+//! [`TaskInfo::is_stream`] tells such tasks apart (their `path` is empty).
+//!
 //! All three may be called from any thread, on a task in any state; where the request
 //! makes no sense (resuming a task that succeeded, pausing a cancelled one) the answer is
 //! [`Error::InvalidState`], and an unknown id is [`Error::NotFound`].
@@ -75,6 +89,7 @@
 mod store;
 
 use std::collections::{BTreeMap, VecDeque};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -230,7 +245,35 @@ pub struct TaskInfo {
     /// found again only through this id: abort it with
     /// [`Client::abort_multipart_upload`] if the task will not be resumed.
     pub upload_id: Option<String>,
+    /// The upload reads from a reader ([`Queue::upload_reader`]): `path` is empty, and
+    /// the task can be neither paused nor resumed.
+    pub is_stream: bool,
 }
+
+/// The error a reader given to [`Queue::upload_reader`] returns to cancel its task
+/// rather than fail it: `Err(std::io::Error::other(CancelTask))`. The task then ends
+/// `Cancelled` (its multipart upload aborted), as if [`Queue::cancel`] had been called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CancelTask;
+
+impl std::fmt::Display for CancelTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the upload's reader cancelled the task")
+    }
+}
+
+impl std::error::Error for CancelTask {}
+
+/// Whether `e` is a reader's [`CancelTask`].
+fn is_reader_cancel(e: &Error) -> bool {
+    match e {
+        Error::Io { source, .. } => source.get_ref().is_some_and(|i| i.is::<CancelTask>()),
+        _ => false,
+    }
+}
+
+/// A queued upload's reader, taken by the worker that runs the task.
+type ReaderSlot = Mutex<Option<Box<dyn Read + Send>>>;
 
 /// What an [`Event`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,6 +312,26 @@ enum Spec {
         src: CopySource,
         opts: CopyOptions,
     },
+    /// [`Queue::upload_reader`]: `len` bytes, or a stream when `None`.
+    Reader {
+        reader: ReaderSlot,
+        len: Option<u64>,
+        opts: UploadOptions,
+    },
+}
+
+impl Spec {
+    fn is_stream(&self) -> bool {
+        matches!(self, Spec::Reader { .. })
+    }
+
+    /// Take the reader out (to run it, or to drop it unread).
+    fn take_reader(&self) -> Option<Box<dyn Read + Send>> {
+        match self {
+            Spec::Reader { reader, .. } => reader.lock().unwrap_or_else(|p| p.into_inner()).take(),
+            _ => None,
+        }
+    }
 }
 
 pub(crate) const RUN: u8 = 0;
@@ -299,6 +362,7 @@ impl Task {
             Spec::Upload { path, .. } => (TaskKind::Upload, path.clone(), None),
             Spec::Download { path, .. } => (TaskKind::Download, path.clone(), None),
             Spec::Copy { src, .. } => (TaskKind::Copy, PathBuf::new(), Some(src.clone())),
+            Spec::Reader { .. } => (TaskKind::Upload, PathBuf::new(), None),
         };
         TaskInfo {
             id: self.id,
@@ -313,6 +377,7 @@ impl Task {
             error: self.error.clone(),
             result: self.result.clone(),
             upload_id: self.upload_id.clone(),
+            is_stream: self.spec.is_stream(),
         }
     }
 
@@ -546,6 +611,41 @@ impl Queue {
         )
     }
 
+    /// Queue the upload of `reader` to `key`: `Some(len)` = exactly `len` bytes (fewer or
+    /// more fails the task), `None` = a stream of unknown length read to its end (one PUT
+    /// if it ends within `slice_size`, otherwise a multipart upload whose parts start at
+    /// `chunk_size` and grow as needed). Returns at once with the task id; the task starts
+    /// `Waiting`. See "Uploads from a reader" in the module documentation: the reader is
+    /// read only on the worker running the task and dropped as soon as the task ends;
+    /// the task cannot be paused or resumed; `opts.on_cancel` and `opts.on_error` are
+    /// ignored (cancel and failure both abort the multipart upload).
+    ///
+    /// Errors: `InvalidArgument` (bad key; `add_meta_md5` with a length above
+    /// `slice_size`, which needs the whole source first), `InvalidState` (the queue is
+    /// full of unfinished tasks, or shut down). On error the reader is dropped unread.
+    pub fn upload_reader(
+        &self,
+        key: &str,
+        reader: Box<dyn Read + Send>,
+        len: Option<u64>,
+        opts: UploadOptions,
+    ) -> Result<TaskId> {
+        validate_key(key)?;
+        let mut opts = opts;
+        // The queue aborts the upload itself (on cancel and on failure).
+        opts.on_cancel = Leftover::KeepForResume;
+        opts.on_error = Leftover::KeepForResume;
+        self.add(
+            key,
+            Spec::Reader {
+                reader: Mutex::new(Some(reader)),
+                len,
+                opts,
+            },
+            len,
+        )
+    }
+
     /// Queue the download of `key` to the file at `path` (written only once complete and
     /// verified). Returns at once with the task id.
     ///
@@ -664,6 +764,12 @@ impl Queue {
             return Err(shut_down());
         }
         let task = st.tasks.get_mut(&id).ok_or_else(|| Self::not_found(id))?;
+        if task.spec.is_stream() && !task.state.is_final() {
+            return Err(Error::InvalidState(format!(
+                "task {id} uploads from a reader, whose bytes cannot be read again: it \
+                 cannot be paused (cancel it instead)"
+            )));
+        }
         match task.state {
             TaskState::Waiting => {
                 st.pending.retain(|&t| t != id);
@@ -699,6 +805,12 @@ impl Queue {
             return Err(shut_down());
         }
         let task = st.tasks.get_mut(&id).ok_or_else(|| Self::not_found(id))?;
+        if task.spec.is_stream() && task.state == TaskState::Failed {
+            return Err(Error::InvalidState(format!(
+                "task {id} uploaded from a reader, whose bytes cannot be read again: it \
+                 cannot be resumed (queue a new upload)"
+            )));
+        }
         match task.state {
             TaskState::Paused | TaskState::Failed => {
                 task.control.store(RUN, Ordering::SeqCst);
@@ -756,6 +868,9 @@ impl Queue {
                 }
             }
         };
+        // A waiting upload's reader is dropped unread (outside the lock: dropping it may
+        // run the caller's code).
+        drop(spec.take_reader());
         cleanup(&inner.client, &key, &spec, upload_id.as_deref())
     }
 
@@ -906,7 +1021,9 @@ impl Queue {
             }
         }
         self.inner.callback_on.store(false, Ordering::SeqCst);
-        // 2. Cancel what is waiting or running; workers finish and exit.
+        // 2. Cancel what is waiting or running; workers finish and exit. The readers of
+        // waiting uploads are dropped unread, outside the lock.
+        let mut unread = Vec::new();
         {
             let inner = &*self.inner;
             let mut st = inner.lock();
@@ -918,6 +1035,7 @@ impl Queue {
                     TaskState::Waiting => {
                         task.control.store(CANCEL, Ordering::SeqCst);
                         inner.set_state(task, TaskState::Cancelled);
+                        unread.push(task.spec.clone());
                     }
                     TaskState::Checking | TaskState::Running => {
                         task.control.store(CANCEL, Ordering::SeqCst);
@@ -928,6 +1046,9 @@ impl Queue {
             inner.work.notify_all();
             // `wait` on a paused task returns now.
             inner.ended.notify_all();
+        }
+        for spec in unread {
+            drop(spec.take_reader());
         }
         // 3. Join every worker, then end the part pool and join its threads.
         let workers = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|p| p.into_inner()));
@@ -1014,7 +1135,7 @@ fn join_all(handles: &Mutex<Vec<JoinHandle<()>>>) {
 /// Best effort for downloads; an Abort that fails is reported.
 fn cleanup(client: &Client, key: &str, spec: &Spec, upload_id: Option<&str>) -> Result<()> {
     match spec {
-        Spec::Upload { .. } | Spec::Copy { .. } => match upload_id {
+        Spec::Upload { .. } | Spec::Copy { .. } | Spec::Reader { .. } => match upload_id {
             Some(uid) => match MultipartStore::abort(client, key, uid) {
                 Ok(()) => Ok(()),
                 Err(e) if e.service().is_some_and(|s| s.code == "NoSuchUpload") => Ok(()),
@@ -1169,6 +1290,40 @@ fn run_task(
                 Err(e) => Outcome::Failed(e),
             }
         }
+        Spec::Reader { len, opts, .. } => {
+            // Taken out here and dropped before the task's final state is recorded.
+            match spec.take_reader() {
+                Some(mut reader) => {
+                    let source = match len {
+                        Some(len) => UploadSource::Reader {
+                            reader: &mut *reader,
+                            len: *len,
+                        },
+                        None => UploadSource::Stream(&mut *reader),
+                    };
+                    let r = upload(&store, key, source, opts, Some(&mut progress));
+                    drop(reader);
+                    match r {
+                        Ok(o) => Outcome::Done(TaskResult {
+                            etag: o.etag,
+                            crc64: o.crc64,
+                            crc64_verified: o.crc64_verified,
+                            version_id: o.version_id,
+                            size: o.size,
+                        }),
+                        Err(Error::Cancelled(_)) => Outcome::Stopped,
+                        Err(e) if is_reader_cancel(&e) => {
+                            control.store(CANCEL, Ordering::SeqCst);
+                            Outcome::Stopped
+                        }
+                        Err(e) => Outcome::Failed(e),
+                    }
+                }
+                None => Outcome::Failed(Error::InvalidState(
+                    "the upload's reader was already used: a reader is read only once".into(),
+                )),
+            }
+        }
         Spec::Copy { src, opts } => {
             match slice_copy_resume(&store, key, src, opts, resume, Some(&mut progress)) {
                 Ok(o) => Outcome::Done(TaskResult {
@@ -1212,6 +1367,20 @@ fn run_task(
             }
         }
         return;
+    }
+    // A reader's upload cannot be continued: a failure aborts its multipart upload
+    // (kept in `upload_id` only if the Abort failed, so `cancel` can try again).
+    let mut upload_id = upload_id;
+    let outcome = match outcome {
+        Outcome::Stopped if spec.is_stream() => Outcome::Failed(Error::Internal(
+            "the transfer stopped without a cancel request".into(),
+        )),
+        o => o,
+    };
+    if spec.is_stream() && matches!(outcome, Outcome::Failed(_)) {
+        if cleanup(&inner.client, key, spec, upload_id.as_deref()).is_ok() {
+            upload_id = None;
+        }
     }
     let mut st = inner.lock();
     let st = &mut *st;
