@@ -1,8 +1,8 @@
 //! The transfer queue: background uploads, downloads and server-side copies with pause,
 //! resume, cancel and events (the seed SDK's task list, in a sync-first shape).
 //!
-//! A [`Queue`] belongs to one [`Client`]. [`Queue::upload`], [`Queue::download`] and
-//! [`Queue::copy`] return a [`TaskId`] at once; the transfer runs on one of the queue's
+//! A [`Queue`] belongs to one [`Client`]. [`Queue::upload`], [`Queue::upload_reader`],
+//! [`Queue::download`] and [`Queue::copy`] return a [`TaskId`] at once; the transfer runs on one of the queue's
 //! `file_parallel_limit` worker threads, so at most that many run at a time, each with
 //! its own `chunk_parallel_limit` parts (the transfer engine's parallelism).
 //!
@@ -1377,10 +1377,11 @@ fn run_task(
         )),
         o => o,
     };
-    if spec.is_stream() && matches!(outcome, Outcome::Failed(_)) {
-        if cleanup(&inner.client, key, spec, upload_id.as_deref()).is_ok() {
-            upload_id = None;
-        }
+    if spec.is_stream()
+        && matches!(outcome, Outcome::Failed(_))
+        && cleanup(&inner.client, key, spec, upload_id.as_deref()).is_ok()
+    {
+        upload_id = None;
     }
     let mut st = inner.lock();
     let st = &mut *st;
