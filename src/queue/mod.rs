@@ -620,9 +620,11 @@ impl Queue {
     /// the task cannot be paused or resumed; `opts.on_cancel` and `opts.on_error` are
     /// ignored (cancel and failure both abort the multipart upload).
     ///
-    /// Errors: `InvalidArgument` (bad key; `add_meta_md5` with a length above
-    /// `slice_size`, which needs the whole source first), `InvalidState` (the queue is
-    /// full of unfinished tasks, or shut down). On error the reader is dropped unread.
+    /// Errors: `InvalidArgument` (bad key), `InvalidState` (the queue is full of
+    /// unfinished tasks, or shut down). On error the reader is dropped unread. What goes
+    /// wrong once the task runs (a read error, a reader shorter or longer than `len`,
+    /// `add_meta_md5` on a source above `slice_size`, a service error) fails the task,
+    /// with the error in [`TaskInfo::error`].
     pub fn upload_reader(
         &self,
         key: &str,
