@@ -2,9 +2,10 @@
 //! resume, cancel and events (the seed SDK's task list, in a sync-first shape).
 //!
 //! A [`Queue`] belongs to one [`Client`]. [`Queue::upload`], [`Queue::upload_reader`],
-//! [`Queue::download`] and [`Queue::copy`] return a [`TaskId`] at once; the transfer runs on one of the queue's
-//! `file_parallel_limit` worker threads, so at most that many run at a time, each with
-//! its own `chunk_parallel_limit` parts (the transfer engine's parallelism).
+//! [`Queue::download`] and [`Queue::copy`] return a [`TaskId`] at once; the transfer
+//! runs on one of the queue's `file_parallel_limit` worker threads, so at most that many
+//! run at a time, each with its own `chunk_parallel_limit` parts (the transfer engine's
+//! parallelism).
 //!
 //! # States
 //!
