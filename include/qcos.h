@@ -659,7 +659,7 @@ typedef struct qcos_tags qcos_tags;
  * A snapshot of one task: state, progress, and its error or result. Strings are owned
  * by the snapshot, valid until `qcos_task_info_free`, "" when absent.
  *
- * Methods: `qcos_task_info_id`, `_is_upload`, `_is_copy`, `_state`, `_key`, `_path`,
+ * Methods: `qcos_task_info_id`, `_is_upload`, `_is_copy`, `_is_stream`, `_state`, `_key`, `_path`,
  * `_source_bucket`, `_source_region`, `_source_key`, `_source_version_id`,
  * `_loaded`, `_total`, `_total_known`, `_speed`, `_error_status`,
  * `_error_message`, `_error_http_status`, `_error_code`, `_error_request_id`,
@@ -752,7 +752,9 @@ typedef int (*qcos_credentials_cb)(void *user_data, qcos_credentials *out);
  * `user_data`: the pointer given with the callback, passed back untouched.
  * `buf`, `n_out`: borrowed for this invocation only.
  *
- * Thread: called only on the thread that made the qcos call, only during that call.
+ * Thread: called only on the thread that made the qcos call, only during that call;
+ * except for `qcos_queue_upload_from_callback`, where it is called on one of the
+ * queue's worker threads (see there for how long it may be called).
  * It must not unwind, throw or longjmp through qcos.
  */
 typedef int (*qcos_read_cb)(void *user_data, uint8_t *buf, size_t cap, size_t *n_out);
@@ -3377,13 +3379,55 @@ qcos_status qcos_queue_copy(const qcos_queue *queue,
                             uint64_t *task_out);
 
 /**
+ * Queue the upload of the bytes `read_cb` produces as object `key`: exactly
+ * `content_length` bytes, or, with `content_length == UINT64_MAX`, a stream of unknown
+ * length read until the callback reports 0 bytes (one PUT when it ends within
+ * `slice_size`, otherwise a multipart upload whose part size grows as needed). Returns
+ * at once; the task runs on a queue worker like a file upload, with the same events.
+ *
+ * The bytes can be read only once, so such a task can be neither paused
+ * (`qcos_queue_pause` answers `QCOS_STATUS_INVALID_STATE`, in any state) nor resumed
+ * (a failed one: `QCOS_STATUS_INVALID_STATE`); a failure aborts its multipart upload.
+ * `qcos_task_info_is_stream` is true for it (its path is "").
+ *
+ * `read_cb`: required (see `qcos_read_cb`). It is called **on a queue worker thread**,
+ * one invocation at a time, only while the task is checking or running, and never
+ * after the task reached a final state (SUCCEEDED, FAILED, CANCELLED: a waiting task
+ * cancelled by `qcos_queue_cancel` is never read), nor after `qcos_queue_free` or
+ * `qcos_client_free` of the queue's client returned. `user_data`: passed back to it;
+ * must stay valid (and be usable from that thread) until one of those happened. A
+ * non-zero return cancels the task (it ends CANCELLED, its multipart upload aborted);
+ * a callback that ends before `content_length` bytes, or has more, fails it
+ * (`QCOS_STATUS_INVALID_STATE` in its info).
+ *
+ * `key`: copied. `put_opts`: content type, metadata...; borrowed for the call, or
+ * NULL. `opts`: transfer options (part size, parallelism), or NULL; its on-cancel and
+ * on-error choices are the queue's (both abort). `task_out`: receives the task id
+ * (never 0). On any error status the callback is never called.
+ *
+ * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL queue, key,
+ * `read_cb` or `task_out`, bad key); `QCOS_STATUS_INVALID_STATE` (the queue holds
+ * `upload_queue_size` unfinished tasks, or its client was freed).
+ *
+ * Thread: any thread.
+ */
+qcos_status qcos_queue_upload_from_callback(const qcos_queue *queue,
+                                            const char *key,
+                                            uint64_t content_length,
+                                            qcos_read_cb read_cb,
+                                            void *user_data,
+                                            const qcos_put_options *put_opts,
+                                            const qcos_transfer_options *opts,
+                                            uint64_t *task_out);
+
+/**
  * Pause a task: a waiting one at once; a checking or running one at its next part
  * boundary (the PAUSED event follows; its multipart upload is kept). Pausing a paused
  * task does nothing.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND` (no such task);
  * `QCOS_STATUS_INVALID_STATE` (the task succeeded, failed, was cancelled or is being
- * cancelled, or the queue's client was freed).
+ * cancelled, uploads from a read callback, or the queue's client was freed).
  *
  * Thread: any thread.
  */
@@ -3396,8 +3440,8 @@ qcos_status qcos_queue_pause(const qcos_queue *queue, uint64_t task);
  * reached, withdraws the pause.
  *
  * Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND`; `QCOS_STATUS_INVALID_STATE`
- * (the task is waiting, running, succeeded or cancelled, or the queue's client was
- * freed).
+ * (the task is waiting, running, succeeded or cancelled, a failed upload from a read
+ * callback, or the queue's client was freed).
  *
  * Thread: any thread.
  */
@@ -3691,6 +3735,15 @@ const char *qcos_task_info_source_version_id(const qcos_task_info *info);
  * Thread: any.
  */
 const char *qcos_task_info_upload_id(const qcos_task_info *info);
+
+/**
+ * True for an upload queued from a read callback (`qcos_queue_upload_from_callback`:
+ * its path is "", and it can be neither paused nor resumed); false otherwise (or when
+ * `info` is NULL).
+ *
+ * Thread: any.
+ */
+bool qcos_task_info_is_stream(const qcos_task_info *info);
 
 /**
  * Release a task snapshot. NULL does nothing.

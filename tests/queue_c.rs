@@ -452,3 +452,40 @@ fn c_queue_copy_is_clean_under_asan() {
         copy_run(Check::Asan);
     }
 }
+
+/// Queued uploads from a read callback (`tests/c/queue_stream.c`): known and unknown
+/// lengths byte for byte, pause refused, cancel aborting (a cancelled waiting task's
+/// callback never called), a callback cancelling or ending short, a queue freed
+/// mid-stream (the callback's state freed right after), bad arguments.
+fn stream_run(check: Check) {
+    let r = Run::start();
+    r.slow_parts("/cs/", 100);
+    let out = r.run("tests/c/queue_stream.c", &[], check);
+    assert_all_passed(&out);
+    let left = r.client().list_multipart_uploads("").unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    // cs/run.bin, st/stop.bin, st/short.bin and cs/free1.bin were aborted.
+    assert!(r.server.stats().get("abort") >= 4);
+    let e = r
+        .client()
+        .head_object("cs/run.bin", &Default::default())
+        .unwrap_err();
+    assert_eq!(e.service().map(|s| s.http_status), Some(404));
+}
+
+#[test]
+fn c_queue_stream_uploads() {
+    stream_run(Check::Native);
+}
+
+#[test]
+fn c_queue_stream_uploads_under_valgrind() {
+    stream_run(Check::Valgrind);
+}
+
+#[test]
+fn c_queue_stream_uploads_under_asan() {
+    if Check::Asan.available() {
+        stream_run(Check::Asan);
+    }
+}

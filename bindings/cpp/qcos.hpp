@@ -704,6 +704,8 @@ struct TaskInfo {
     std::string source_bucket, source_region, source_key, source_version_id;
     /// The UploadId a paused or failed upload or copy keeps on the service ("" when none).
     std::string upload_id;
+    /// A Queue::upload_from_reader task: path is "", it can be neither paused nor resumed.
+    bool is_stream = false;
 };
 
 /** Client settings, consumed by the Client constructor. Move-only; setters chain. */
@@ -1724,6 +1726,29 @@ public:
                                                  detail::cstr(dir, "dir").c_str(), raw(opts), &l.h));
         return l.items();
     }
+    using ReadFn = std::function<size_t(uint8_t *, size_t)>;
+    /** Queue the upload of what `reader(buf, cap)` produces (it returns the bytes written,
+     *  at most `cap`; 0 = the end): exactly `length` bytes, or with std::nullopt a stream
+     *  read to its end. Returns the task id at once. `reader` runs on a queue worker
+     *  thread, never after the task ended or the Queue was destroyed; the Queue keeps it
+     *  (and what it captures) alive until then. Such a task can be neither paused nor
+     *  resumed (Error InvalidState). A `reader` that throws (or returns more than `cap`)
+     *  cancels its task; the exception is kept in callback_errors(). */
+    uint64_t upload_from_reader(std::string_view key, std::optional<uint64_t> length, ReadFn reader,
+                                const PutOptions *put = nullptr, const TransferOptions *opts = nullptr) {
+        if (!reader) throw Error(Status::InvalidArgument, "reader: empty std::function");
+        prune_readers();
+        auto r = std::make_unique<ReaderState>();
+        r->fn = std::move(reader);
+        r->owner = state_.get();
+        uint64_t task = 0;
+        detail::check(qcos_queue_upload_from_callback(live(), detail::cstr(key, "key").c_str(),
+                                                      length ? *length : UINT64_MAX, &ReaderState::trampoline,
+                                                      r.get(), raw(put), raw(opts), &task));
+        std::lock_guard<std::mutex> g(state_->mu);
+        state_->readers[task] = std::move(r);
+        return task;
+    }
     void pause(uint64_t task) const { detail::check(qcos_queue_pause(live(), task)); }
     void resume(uint64_t task) const { detail::check(qcos_queue_resume(live(), task)); }
     void cancel(uint64_t task) const { detail::check(qcos_queue_cancel(live(), task)); }
@@ -1731,6 +1756,9 @@ public:
     qcos_task_state wait(uint64_t task, int64_t timeout_ms = -1) const {
         qcos_task_state st = QCOS_TASK_STATE_WAITING;
         detail::check(qcos_queue_wait(live(), task, timeout_ms, &st));
+        // Ended: its reader (if any) is never called again.
+        std::lock_guard<std::mutex> g(state_->mu);
+        state_->readers.erase(task);
         return st;
     }
     /** The next event within timeout_ms, or nothing. */
@@ -1796,16 +1824,61 @@ public:
         i.source_key = detail::str(qcos_task_info_source_key(h));
         i.source_version_id = detail::str(qcos_task_info_source_version_id(h));
         i.upload_id = detail::str(qcos_task_info_upload_id(h));
+        i.is_stream = qcos_task_info_is_stream(h);
         return i;
     }
     static const char *state_str(qcos_task_state s) noexcept { return qcos_task_state_str(static_cast<uint32_t>(s)); }
     const qcos_queue *get() const noexcept { return q_; }
 
 private:
+    struct CbState;
+    /** One upload_from_reader task's reader; its address is the C callback's user_data. */
+    struct ReaderState {
+        ReadFn fn;
+        CbState *owner = nullptr;
+        static int trampoline(void *ud, uint8_t *buf, size_t cap, size_t *n_out) noexcept {
+            auto *s = static_cast<ReaderState *>(ud);
+            try {
+                size_t n = s->fn(buf, cap);
+                if (n > cap) throw Error(Status::InvalidArgument, "reader returned more bytes than the buffer holds");
+                *n_out = n;
+                return 0;
+            } catch (...) {
+                std::lock_guard<std::mutex> g(s->owner->mu);
+                s->owner->errors.push_back(std::current_exception());
+                return 1;
+            }
+        }
+    };
+    /** Drop the readers of tasks that ended (or left the queue). */
+    void prune_readers() {
+        std::vector<uint64_t> held;
+        {
+            std::lock_guard<std::mutex> g(state_->mu);
+            for (const auto &kv : state_->readers) held.push_back(kv.first);
+        }
+        for (uint64_t t : held) {
+            qcos_task_info *h = nullptr;
+            qcos_status st = qcos_queue_task_info(live(), t, &h);
+            bool ended = st == QCOS_STATUS_NOT_FOUND;
+            if (st == QCOS_STATUS_OK) {
+                qcos_task_state s = qcos_task_info_state(h);
+                ended = s == QCOS_TASK_STATE_SUCCEEDED || s == QCOS_TASK_STATE_FAILED || s == QCOS_TASK_STATE_CANCELLED;
+            }
+            qcos_task_info_free(h);
+            if (ended) {
+                std::lock_guard<std::mutex> g(state_->mu);
+                state_->readers.erase(t);
+            }
+        }
+    }
     struct CbState {
         std::mutex mu;
         EventFn fn;
         std::vector<std::exception_ptr> errors;
+        /** Readers of upload_from_reader tasks, kept until the task ended or the queue was
+         *  freed (qcos_queue_free runs before this state is destroyed). */
+        std::map<uint64_t, std::unique_ptr<ReaderState>> readers;
         static void trampoline(void *ud, const qcos_queue_event *ev) noexcept {
             auto *s = static_cast<CbState *>(ud);
             try {

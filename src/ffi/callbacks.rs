@@ -18,7 +18,9 @@ use crate::error::{Error, Result};
 /// `user_data`: the pointer given with the callback, passed back untouched.
 /// `buf`, `n_out`: borrowed for this invocation only.
 ///
-/// Thread: called only on the thread that made the qcos call, only during that call.
+/// Thread: called only on the thread that made the qcos call, only during that call;
+/// except for `qcos_queue_upload_from_callback`, where it is called on one of the
+/// queue's worker threads (see there for how long it may be called).
 /// It must not unwind, throw or longjmp through qcos.
 pub type qcos_read_cb = Option<
     unsafe extern "C" fn(
@@ -114,6 +116,32 @@ impl io::Read for CallbackReader {
             ));
         }
         Ok(n)
+    }
+}
+
+/// A C read callback as the reader of a queued upload
+/// (`qcos_queue_upload_from_callback`): moved to the queue, called on its worker
+/// thread, and dropped when the task ends or the queue shuts down. A non-zero return
+/// cancels the task ([`crate::queue::CancelTask`]).
+pub(crate) struct QueueCallbackReader(CallbackReader);
+
+impl QueueCallbackReader {
+    pub(crate) fn new(cb: qcos_read_cb, user_data: *mut c_void) -> Result<Self> {
+        Ok(QueueCallbackReader(CallbackReader::new(cb, user_data)?))
+    }
+}
+
+// It is `Send` (the queue moves it to a worker) through `UserData`, whose soundness
+// rests on the callback's documentation naming that thread: `qcos_read_cb` and
+// `qcos_queue_upload_from_callback` say it runs on a queue worker thread.
+
+impl io::Read for QueueCallbackReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let r = self.0.read(buf);
+        if r.is_err() && self.0.stopped.is_some() {
+            return Err(io::Error::other(crate::queue::CancelTask));
+        }
+        r
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use super::args::{arg_opt_out, arg_out, arg_path, arg_ref, arg_str, free_box, into_box};
-use super::callbacks::UserData;
+use super::callbacks::{QueueCallbackReader, UserData, qcos_read_cb};
 use super::client::qcos_client;
 use super::entry::{entry, entry_value};
 use super::last_error::c_string;
@@ -363,13 +363,68 @@ pub extern "C" fn qcos_queue_copy(
     })
 }
 
+/// Queue the upload of the bytes `read_cb` produces as object `key`: exactly
+/// `content_length` bytes, or, with `content_length == UINT64_MAX`, a stream of unknown
+/// length read until the callback reports 0 bytes (one PUT when it ends within
+/// `slice_size`, otherwise a multipart upload whose part size grows as needed). Returns
+/// at once; the task runs on a queue worker like a file upload, with the same events.
+///
+/// The bytes can be read only once, so such a task can be neither paused
+/// (`qcos_queue_pause` answers `QCOS_STATUS_INVALID_STATE`, in any state) nor resumed
+/// (a failed one: `QCOS_STATUS_INVALID_STATE`); a failure aborts its multipart upload.
+/// `qcos_task_info_is_stream` is true for it (its path is "").
+///
+/// `read_cb`: required (see `qcos_read_cb`). It is called **on a queue worker thread**,
+/// one invocation at a time, only while the task is checking or running, and never
+/// after the task reached a final state (SUCCEEDED, FAILED, CANCELLED: a waiting task
+/// cancelled by `qcos_queue_cancel` is never read), nor after `qcos_queue_free` or
+/// `qcos_client_free` of the queue's client returned. `user_data`: passed back to it;
+/// must stay valid (and be usable from that thread) until one of those happened. A
+/// non-zero return cancels the task (it ends CANCELLED, its multipart upload aborted);
+/// a callback that ends before `content_length` bytes, or has more, fails it
+/// (`QCOS_STATUS_INVALID_STATE` in its info).
+///
+/// `key`: copied. `put_opts`: content type, metadata...; borrowed for the call, or
+/// NULL. `opts`: transfer options (part size, parallelism), or NULL; its on-cancel and
+/// on-error choices are the queue's (both abort). `task_out`: receives the task id
+/// (never 0). On any error status the callback is never called.
+///
+/// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_INVALID_ARGUMENT` (NULL queue, key,
+/// `read_cb` or `task_out`, bad key); `QCOS_STATUS_INVALID_STATE` (the queue holds
+/// `upload_queue_size` unfinished tasks, or its client was freed).
+///
+/// Thread: any thread.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn qcos_queue_upload_from_callback(
+    queue: *const qcos_queue,
+    key: *const c_char,
+    content_length: u64,
+    read_cb: qcos_read_cb,
+    user_data: *mut c_void,
+    put_opts: *const qcos_put_options,
+    opts: *const qcos_transfer_options,
+    task_out: *mut u64,
+) -> Status {
+    entry(|| {
+        let q = self::queue(queue)?;
+        let key = arg_str(key, "key")?;
+        let reader = QueueCallbackReader::new(read_cb, user_data)?;
+        let uo = upload_options(&put_options(put_opts)?, &transfer_settings(opts)?);
+        let out = arg_out(task_out, "task_out")?;
+        let len = (content_length != u64::MAX).then_some(content_length);
+        out.write(q.upload_reader(key, Box::new(reader), len, uo)?);
+        Ok(())
+    })
+}
+
 /// Pause a task: a waiting one at once; a checking or running one at its next part
 /// boundary (the PAUSED event follows; its multipart upload is kept). Pausing a paused
 /// task does nothing.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND` (no such task);
 /// `QCOS_STATUS_INVALID_STATE` (the task succeeded, failed, was cancelled or is being
-/// cancelled, or the queue's client was freed).
+/// cancelled, uploads from a read callback, or the queue's client was freed).
 ///
 /// Thread: any thread.
 #[unsafe(no_mangle)]
@@ -383,8 +438,8 @@ pub extern "C" fn qcos_queue_pause(queue: *const qcos_queue, task: u64) -> Statu
 /// reached, withdraws the pause.
 ///
 /// Statuses: `QCOS_STATUS_OK`; `QCOS_STATUS_NOT_FOUND`; `QCOS_STATUS_INVALID_STATE`
-/// (the task is waiting, running, succeeded or cancelled, or the queue's client was
-/// freed).
+/// (the task is waiting, running, succeeded or cancelled, a failed upload from a read
+/// callback, or the queue's client was freed).
 ///
 /// Thread: any thread.
 #[unsafe(no_mangle)]
@@ -535,7 +590,7 @@ pub extern "C" fn qcos_queue_wait(
 /// A snapshot of one task: state, progress, and its error or result. Strings are owned
 /// by the snapshot, valid until `qcos_task_info_free`, "" when absent.
 ///
-/// Methods: `qcos_task_info_id`, `_is_upload`, `_is_copy`, `_state`, `_key`, `_path`,
+/// Methods: `qcos_task_info_id`, `_is_upload`, `_is_copy`, `_is_stream`, `_state`, `_key`, `_path`,
 /// `_source_bucket`, `_source_region`, `_source_key`, `_source_version_id`,
 /// `_loaded`, `_total`, `_total_known`, `_speed`, `_error_status`,
 /// `_error_message`, `_error_http_status`, `_error_code`, `_error_request_id`,
@@ -873,6 +928,16 @@ pub extern "C" fn qcos_task_info_upload_id(info: *const qcos_task_info) -> *cons
     entry_value(std::ptr::null(), || {
         Ok(self::info(info)?.upload_id.as_ptr())
     })
+}
+
+/// True for an upload queued from a read callback (`qcos_queue_upload_from_callback`:
+/// its path is "", and it can be neither paused nor resumed); false otherwise (or when
+/// `info` is NULL).
+///
+/// Thread: any.
+#[unsafe(no_mangle)]
+pub extern "C" fn qcos_task_info_is_stream(info: *const qcos_task_info) -> bool {
+    entry_value(false, || Ok(self::info(info)?.info.is_stream))
 }
 
 /// Release a task snapshot. NULL does nothing.

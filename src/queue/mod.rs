@@ -1,10 +1,11 @@
 //! The transfer queue: background uploads, downloads and server-side copies with pause,
 //! resume, cancel and events (the seed SDK's task list, in a sync-first shape).
 //!
-//! A [`Queue`] belongs to one [`Client`]. [`Queue::upload`], [`Queue::download`] and
-//! [`Queue::copy`] return a [`TaskId`] at once; the transfer runs on one of the queue's
-//! `file_parallel_limit` worker threads, so at most that many run at a time, each with
-//! its own `chunk_parallel_limit` parts (the transfer engine's parallelism).
+//! A [`Queue`] belongs to one [`Client`]. [`Queue::upload`], [`Queue::upload_reader`],
+//! [`Queue::download`] and [`Queue::copy`] return a [`TaskId`] at once; the transfer
+//! runs on one of the queue's `file_parallel_limit` worker threads, so at most that many
+//! run at a time, each with its own `chunk_parallel_limit` parts (the transfer engine's
+//! parallelism).
 //!
 //! # States
 //!
@@ -37,6 +38,20 @@
 //! keeps), and the parts the service lists are not copied again, provided the source's
 //! ETag is still the one it had when the copy began (otherwise the stale upload is
 //! aborted and the copy starts over). Cancel aborts it, as for uploads.
+//!
+//! # Uploads from a reader
+//!
+//! [`Queue::upload_reader`] queues the upload of a reader: of exactly `len` bytes, or of
+//! unknown length read to its end (a stream, uploaded in parts as they fill). It runs on
+//! the workers like a file upload, with the same events and cancel. Its bytes can be
+//! read only once, so such a task can be neither paused nor resumed: `pause` (in any
+//! state) and `resume` (of a failed one) fail with [`Error::InvalidState`] saying so,
+//! and a failure aborts the multipart upload (nothing could continue it). The reader is
+//! read only on the worker running the task, and dropped as soon as the task ends
+//! (succeeded, failed or cancelled: a waiting task's reader is dropped unread by
+//! `cancel`), or when the queue shuts down. A read error fails the task with that
+//! error, except an error wrapping [`CancelTask`], which cancels it.
+//! [`TaskInfo::is_stream`] tells such tasks apart (their `path` is empty).
 //!
 //! All three may be called from any thread, on a task in any state; where the request
 //! makes no sense (resuming a task that succeeded, pausing a cancelled one) the answer is
@@ -76,6 +91,7 @@ mod dir;
 mod store;
 
 use std::collections::{BTreeMap, VecDeque};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -231,7 +247,35 @@ pub struct TaskInfo {
     /// found again only through this id: abort it with
     /// [`Client::abort_multipart_upload`] if the task will not be resumed.
     pub upload_id: Option<String>,
+    /// The upload reads from a reader ([`Queue::upload_reader`]): `path` is empty, and
+    /// the task can be neither paused nor resumed.
+    pub is_stream: bool,
 }
+
+/// The error a reader given to [`Queue::upload_reader`] returns to cancel its task
+/// rather than fail it: `Err(std::io::Error::other(CancelTask))`. The task then ends
+/// `Cancelled` (its multipart upload aborted), as if [`Queue::cancel`] had been called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CancelTask;
+
+impl std::fmt::Display for CancelTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the upload's reader cancelled the task")
+    }
+}
+
+impl std::error::Error for CancelTask {}
+
+/// Whether `e` is a reader's [`CancelTask`].
+fn is_reader_cancel(e: &Error) -> bool {
+    match e {
+        Error::Io { source, .. } => source.get_ref().is_some_and(|i| i.is::<CancelTask>()),
+        _ => false,
+    }
+}
+
+/// A queued upload's reader, taken by the worker that runs the task.
+type ReaderSlot = Mutex<Option<Box<dyn Read + Send>>>;
 
 /// What an [`Event`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,6 +314,26 @@ enum Spec {
         src: CopySource,
         opts: CopyOptions,
     },
+    /// [`Queue::upload_reader`]: `len` bytes, or a stream when `None`.
+    Reader {
+        reader: ReaderSlot,
+        len: Option<u64>,
+        opts: UploadOptions,
+    },
+}
+
+impl Spec {
+    fn is_stream(&self) -> bool {
+        matches!(self, Spec::Reader { .. })
+    }
+
+    /// Take the reader out (to run it, or to drop it unread).
+    fn take_reader(&self) -> Option<Box<dyn Read + Send>> {
+        match self {
+            Spec::Reader { reader, .. } => reader.lock().unwrap_or_else(|p| p.into_inner()).take(),
+            _ => None,
+        }
+    }
 }
 
 pub(crate) const RUN: u8 = 0;
@@ -300,6 +364,7 @@ impl Task {
             Spec::Upload { path, .. } => (TaskKind::Upload, path.clone(), None),
             Spec::Download { path, .. } => (TaskKind::Download, path.clone(), None),
             Spec::Copy { src, .. } => (TaskKind::Copy, PathBuf::new(), Some(src.clone())),
+            Spec::Reader { .. } => (TaskKind::Upload, PathBuf::new(), None),
         };
         TaskInfo {
             id: self.id,
@@ -314,6 +379,7 @@ impl Task {
             error: self.error.clone(),
             result: self.result.clone(),
             upload_id: self.upload_id.clone(),
+            is_stream: self.spec.is_stream(),
         }
     }
 
@@ -547,6 +613,47 @@ impl Queue {
         )
     }
 
+    /// Queue the upload of `reader` to `key`: `Some(len)` = exactly `len` bytes (fewer or
+    /// more fails the task), `None` = a stream of unknown length read to its end (one PUT
+    /// if it ends within `slice_size`, otherwise a multipart upload whose parts start at
+    /// `chunk_size` and grow as needed). Returns at once with the task id; the task starts
+    /// `Waiting`. See "Uploads from a reader" in the module documentation: the reader is
+    /// read only on the worker running the task and dropped as soon as the task ends;
+    /// the task cannot be paused or resumed; `opts.on_cancel` and `opts.on_error` are
+    /// ignored (cancel and failure both abort the multipart upload), and so is
+    /// `opts.resume`: the task always starts its own multipart upload, so it never takes
+    /// over (and then aborts) one that a paused upload of the same key keeps.
+    ///
+    /// Errors: `InvalidArgument` (bad key), `InvalidState` (the queue is full of
+    /// unfinished tasks, or shut down). On error the reader is dropped unread. What goes
+    /// wrong once the task runs (a read error, a reader shorter or longer than `len`,
+    /// `add_meta_md5` on a source above `slice_size`, a service error) fails the task,
+    /// with the error in [`TaskInfo::error`].
+    pub fn upload_reader(
+        &self,
+        key: &str,
+        reader: Box<dyn Read + Send>,
+        len: Option<u64>,
+        opts: UploadOptions,
+    ) -> Result<TaskId> {
+        validate_key(key)?;
+        let mut opts = opts;
+        // The queue aborts the upload itself (on cancel and on failure), so the upload
+        // must be this task's own.
+        opts.on_cancel = Leftover::KeepForResume;
+        opts.on_error = Leftover::KeepForResume;
+        opts.resume = false;
+        self.add(
+            key,
+            Spec::Reader {
+                reader: Mutex::new(Some(reader)),
+                len,
+                opts,
+            },
+            len,
+        )
+    }
+
     /// Queue the download of `key` to the file at `path` (written only once complete and
     /// verified). Returns at once with the task id.
     ///
@@ -665,6 +772,12 @@ impl Queue {
             return Err(shut_down());
         }
         let task = st.tasks.get_mut(&id).ok_or_else(|| Self::not_found(id))?;
+        if task.spec.is_stream() && !task.state.is_final() {
+            return Err(Error::InvalidState(format!(
+                "task {id} uploads from a reader, whose bytes cannot be read again: it \
+                 cannot be paused (cancel it instead)"
+            )));
+        }
         match task.state {
             TaskState::Waiting => {
                 st.pending.retain(|&t| t != id);
@@ -700,6 +813,12 @@ impl Queue {
             return Err(shut_down());
         }
         let task = st.tasks.get_mut(&id).ok_or_else(|| Self::not_found(id))?;
+        if task.spec.is_stream() && task.state == TaskState::Failed {
+            return Err(Error::InvalidState(format!(
+                "task {id} uploaded from a reader, whose bytes cannot be read again: it \
+                 cannot be resumed (queue a new upload)"
+            )));
+        }
         match task.state {
             TaskState::Paused | TaskState::Failed => {
                 task.control.store(RUN, Ordering::SeqCst);
@@ -757,6 +876,9 @@ impl Queue {
                 }
             }
         };
+        // A waiting upload's reader is dropped unread (outside the lock: dropping it may
+        // run the caller's code).
+        drop(spec.take_reader());
         cleanup(&inner.client, &key, &spec, upload_id.as_deref())
     }
 
@@ -907,7 +1029,9 @@ impl Queue {
             }
         }
         self.inner.callback_on.store(false, Ordering::SeqCst);
-        // 2. Cancel what is waiting or running; workers finish and exit.
+        // 2. Cancel what is waiting or running; workers finish and exit. The readers of
+        // waiting uploads are dropped unread, outside the lock.
+        let mut unread = Vec::new();
         {
             let inner = &*self.inner;
             let mut st = inner.lock();
@@ -919,6 +1043,7 @@ impl Queue {
                     TaskState::Waiting => {
                         task.control.store(CANCEL, Ordering::SeqCst);
                         inner.set_state(task, TaskState::Cancelled);
+                        unread.push(task.spec.clone());
                     }
                     TaskState::Checking | TaskState::Running => {
                         task.control.store(CANCEL, Ordering::SeqCst);
@@ -929,6 +1054,9 @@ impl Queue {
             inner.work.notify_all();
             // `wait` on a paused task returns now.
             inner.ended.notify_all();
+        }
+        for spec in unread {
+            drop(spec.take_reader());
         }
         // 3. Join every worker, then end the part pool and join its threads.
         let workers = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|p| p.into_inner()));
@@ -1015,7 +1143,7 @@ fn join_all(handles: &Mutex<Vec<JoinHandle<()>>>) {
 /// Best effort for downloads; an Abort that fails is reported.
 fn cleanup(client: &Client, key: &str, spec: &Spec, upload_id: Option<&str>) -> Result<()> {
     match spec {
-        Spec::Upload { .. } | Spec::Copy { .. } => match upload_id {
+        Spec::Upload { .. } | Spec::Copy { .. } | Spec::Reader { .. } => match upload_id {
             Some(uid) => match MultipartStore::abort(client, key, uid) {
                 Ok(()) => Ok(()),
                 Err(e) if e.service().is_some_and(|s| s.code == "NoSuchUpload") => Ok(()),
@@ -1170,6 +1298,40 @@ fn run_task(
                 Err(e) => Outcome::Failed(e),
             }
         }
+        Spec::Reader { len, opts, .. } => {
+            // Taken out here and dropped before the task's final state is recorded.
+            match spec.take_reader() {
+                Some(mut reader) => {
+                    let source = match len {
+                        Some(len) => UploadSource::Reader {
+                            reader: &mut *reader,
+                            len: *len,
+                        },
+                        None => UploadSource::Stream(&mut *reader),
+                    };
+                    let r = upload(&store, key, source, opts, Some(&mut progress));
+                    drop(reader);
+                    match r {
+                        Ok(o) => Outcome::Done(TaskResult {
+                            etag: o.etag,
+                            crc64: o.crc64,
+                            crc64_verified: o.crc64_verified,
+                            version_id: o.version_id,
+                            size: o.size,
+                        }),
+                        Err(Error::Cancelled(_)) => Outcome::Stopped,
+                        Err(e) if is_reader_cancel(&e) => {
+                            control.store(CANCEL, Ordering::SeqCst);
+                            Outcome::Stopped
+                        }
+                        Err(e) => Outcome::Failed(e),
+                    }
+                }
+                None => Outcome::Failed(Error::InvalidState(
+                    "the upload's reader was already used: a reader is read only once".into(),
+                )),
+            }
+        }
         Spec::Copy { src, opts } => {
             match slice_copy_resume(&store, key, src, opts, resume, Some(&mut progress)) {
                 Ok(o) => Outcome::Done(TaskResult {
@@ -1213,6 +1375,21 @@ fn run_task(
             }
         }
         return;
+    }
+    // A reader's upload cannot be continued: a failure aborts its multipart upload
+    // (kept in `upload_id` only if the Abort failed, so `cancel` can try again).
+    let mut upload_id = upload_id;
+    let outcome = match outcome {
+        Outcome::Stopped if spec.is_stream() => Outcome::Failed(Error::Internal(
+            "the transfer stopped without a cancel request".into(),
+        )),
+        o => o,
+    };
+    if spec.is_stream()
+        && matches!(outcome, Outcome::Failed(_))
+        && cleanup(&inner.client, key, spec, upload_id.as_deref()).is_ok()
+    {
+        upload_id = None;
     }
     let mut st = inner.lock();
     let st = &mut *st;

@@ -432,6 +432,50 @@ static void test_transfers(const std::string &bucket, const std::string &region)
     CHECK(e.status() == qcos::Status::NotFound);
     CHECK(std::string(qcos::Queue::state_str(QCOS_TASK_STATE_PAUSED)).size() > 0);
 
+    // Queued readers: sized and stream; pause refused; a throwing reader cancels its task.
+    {
+        auto shared = std::make_shared<size_t>(0);  // captured: kept alive by the queue
+        uint64_t qr = q.upload_from_reader("qreader", data.size(), [&data, shared](uint8_t *b, size_t cap) {
+            size_t n = std::min(cap, data.size() - *shared);
+            std::memcpy(b, data.data() + *shared, n);
+            *shared += n;
+            return n;
+        });
+        size_t spos = 0;
+        std::thread::id reader_thread;
+        uint64_t qs = q.upload_from_reader("qstream", std::nullopt, [&](uint8_t *b, size_t cap) {
+            reader_thread = std::this_thread::get_id();
+            size_t n = std::min(std::min(cap, size_t(5000)), data.size() - spos);
+            std::memcpy(b, data.data() + spos, n);
+            spos += n;
+            return n;
+        });
+        CHECK(q.wait(qr, 120000) == QCOS_TASK_STATE_SUCCEEDED);
+        CHECK(shared.use_count() == 1);  // the queue released the reader once the task ended
+        CHECK(q.wait(qs, 120000) == QCOS_TASK_STATE_SUCCEEDED);
+        CHECK(reader_thread != std::this_thread::get_id());
+        qcos::TaskInfo ri = q.task_info(qs);
+        CHECK(ri.is_stream && ri.is_upload && ri.path.empty() && ri.size == data.size() && ri.crc64_verified);
+        CHECK(!q.task_info(up).is_stream);
+        CHECK(c.get_object("qreader").view() == data && c.get_object("qstream").view() == data);
+        size_t errors_before = q.callback_errors().size();
+        size_t tpos = 0;
+        uint64_t qt = q.upload_from_reader("qthrow", std::nullopt, [&](uint8_t *b, size_t cap) -> size_t {
+            if (tpos >= (2u << 20)) throw std::runtime_error("reader boom");
+            size_t n = std::min(cap, size_t(65536));
+            std::memset(b, 'r', n);
+            tpos += n;
+            return n;
+        });
+        CHECK(q.wait(qt, 120000) == QCOS_TASK_STATE_CANCELLED);
+        CHECK(q.callback_errors().size() == errors_before + 1);
+        e = expect_error([&] { q.pause(qt); });
+        CHECK(e.status() == qcos::Status::InvalidState);
+        CHECK(c.list_multipart_uploads("qthrow").empty());
+        e = expect_error([&] { q.upload_from_reader("qnull", 4, nullptr); });
+        CHECK(e.status() == qcos::Status::InvalidArgument);
+    }
+
     std::atomic<int> events{0};
     q.set_event_callback([&](const qcos_queue_event &) {
         events++;

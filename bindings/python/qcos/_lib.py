@@ -364,6 +364,12 @@ PROTOTYPES: Dict[str, Tuple[object, List[object]]] = {
     "qcos_task_info_source_key": (c_char_p, [c_void_p]),
     "qcos_task_info_source_version_id": (c_char_p, [c_void_p]),
     "qcos_task_info_upload_id": (c_char_p, [c_void_p]),
+    # Queued uploads from a read callback (src/ffi/queue.rs).
+    "qcos_queue_upload_from_callback": (
+        c_int,
+        [c_void_p, c_char_p, c_uint64, READ_CB, c_void_p, c_void_p, c_void_p, POINTER(c_uint64)],
+    ),
+    "qcos_task_info_is_stream": (c_bool, [c_void_p]),
     # Multipart upload operations one by one (src/ffi/multipart.rs).
     "qcos_client_initiate_multipart_upload": (
         c_int,

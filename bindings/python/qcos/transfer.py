@@ -12,7 +12,7 @@ import enum
 import threading
 from ctypes import byref, c_bool, c_int, c_size_t, c_uint64, c_void_p
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Union
 
 from ._lib import PROGRESS_CB, QUEUE_EVENT_CB, READ_CB, QueueEventStruct, lib
 from .errors import BufferTooSmallError, InvalidArgumentError, QcosError, Status, check, last_error
@@ -93,6 +93,9 @@ class TaskInfo:
     #: none): a paused copy's upload is found again only through it, so abort it with
     #: :meth:`Client.abort_multipart_upload` when the task will not be resumed.
     upload_id: str = ""
+    #: An upload from a file object (:meth:`Queue.upload_fileobj`): ``path`` is
+    #: "", and the task can be neither paused nor resumed.
+    is_stream: bool = False
 
 
 def _text(p: Optional[bytes]) -> str:
@@ -431,6 +434,9 @@ class Queue(_QueueDirMixin):
         self._callback: Optional[Any] = None
         self.callback_errors: List[BaseException] = []
         self._lock = threading.Lock()
+        # The read callbacks of upload_fileobj tasks, by task id, referenced until
+        # the task ended (the library may call them until then).
+        self._readers: Dict[int, Any] = {}
 
     def _q(self) -> int:
         if self._handle is None:
@@ -444,6 +450,8 @@ class Queue(_QueueDirMixin):
         if h:
             lib.qcos_queue_free(h)
         self._callback = None
+        # No read callback runs once qcos_queue_free returned.
+        self._readers.clear()
 
     def __enter__(self) -> "Queue":
         return self
@@ -530,6 +538,84 @@ class Queue(_QueueDirMixin):
             )
         return task.value
 
+    def upload_fileobj(
+        self, key: str, fileobj: IO[bytes], content_length: Optional[int] = None, **options: Any
+    ) -> int:
+        """Queue the upload of what a binary file object yields; returns the task
+        id at once. With ``content_length`` exactly that many bytes are read (fewer
+        or more fails the task); without it the object is read to its end (one PUT
+        when it ends within ``slice_size``, otherwise a multipart upload). Options
+        as for :meth:`upload`.
+
+        ``fileobj`` is read (``readinto`` when it has it, else ``read``) on one of
+        the queue's worker threads, never after the task ended or the queue was
+        closed; the queue keeps it (and its callback) referenced until then. Its
+        bytes can be read only once, so the task can be neither paused nor resumed
+        (:class:`qcos.InvalidStateError`); cancel aborts its multipart upload, and
+        so does a failure. An exception raised by ``fileobj`` cancels the task and
+        is kept in :attr:`callback_errors`."""
+        from .client import _cstr, _put_options
+
+        self._prune_readers()
+        readinto = getattr(fileobj, "readinto", None)
+
+        def read(_ud: Optional[int], buf: Any, cap: int, n_out: Any) -> int:
+            try:
+                if readinto is not None:
+                    view = (ctypes.c_char * cap).from_address(ctypes.addressof(buf.contents))
+                    n = readinto(memoryview(view).cast("B")) or 0
+                else:
+                    chunk = fileobj.read(cap) or b""
+                    n = len(chunk)
+                    if n > cap:
+                        raise ValueError(f"read({cap}) returned {n} bytes")
+                    ctypes.memmove(buf, chunk, n)
+                n_out[0] = n
+                return 0
+            except BaseException as e:  # noqa: BLE001 - must not unwind into C
+                with self._lock:
+                    self.callback_errors.append(e)
+                return 1
+
+        length = 2**64 - 1 if content_length is None else int(content_length)
+        if content_length is not None and not 0 <= length < 2**64 - 1:
+            raise InvalidArgumentError(
+                Status.INVALID_ARGUMENT, f"content_length must be 0 <= n < 2**64 - 1, not {content_length}"
+            )
+        rcb = READ_CB(read)
+        t = _split(options)
+        task = c_uint64()
+        with _put_options(**options) as po, _TransferOptions(**t) as to:
+            check(
+                lib.qcos_queue_upload_from_callback(self._q(), _cstr(key, "key"), length, rcb, None, po, to, byref(task))
+            )
+        with self._lock:
+            self._readers[task.value] = (rcb, fileobj)
+        return task.value
+
+    def _prune_readers(self) -> None:
+        """Release the read callbacks of tasks that ended (or left the queue)."""
+        h = self._handle
+        if h is None:
+            return
+        with self._lock:
+            held = list(self._readers)
+        for task in held:
+            out = c_void_p()
+            st = lib.qcos_queue_task_info(h, task, byref(out))
+            if st == Status.OK:
+                ended = lib.qcos_task_info_state(out.value) in (
+                    TaskState.SUCCEEDED,
+                    TaskState.FAILED,
+                    TaskState.CANCELLED,
+                )
+                lib.qcos_task_info_free(out.value)
+            else:
+                ended = st == Status.NOT_FOUND
+            if ended:
+                with self._lock:
+                    self._readers.pop(task, None)
+
     def pause(self, task: int) -> None:
         """Pause a task (at its next part boundary); its multipart upload is kept."""
         check(lib.qcos_queue_pause(self._q(), task))
@@ -549,6 +635,9 @@ class Queue(_QueueDirMixin):
         state = c_int()
         ms = -1 if timeout is None else int(timeout * 1000)
         check(lib.qcos_queue_wait(self._q(), task, ms, byref(state)))
+        with self._lock:
+            # The task ended: its read callback (if any) is never called again.
+            self._readers.pop(task, None)
         return TaskState(state.value)
 
     def task_info(self, task: int) -> TaskInfo:
@@ -590,6 +679,7 @@ class Queue(_QueueDirMixin):
                 source_key=_text(lib.qcos_task_info_source_key(i)),
                 source_version_id=_text(lib.qcos_task_info_source_version_id(i)),
                 upload_id=_text(lib.qcos_task_info_upload_id(i)),
+                is_stream=bool(lib.qcos_task_info_is_stream(i)),
             )
         finally:
             lib.qcos_task_info_free(i)
