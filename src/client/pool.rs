@@ -38,6 +38,9 @@ thread_local! {
 pub(crate) struct WorkerPool {
     size: usize,
     pool: OnceLock<rayon::ThreadPool>,
+    /// Held while the pool is built, so two first transfers starting at once build one
+    /// pool, not two (the loser's threads would start only to stop again).
+    building: Mutex<()>,
     threads: std::sync::Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -46,6 +49,7 @@ impl WorkerPool {
         WorkerPool {
             size: size.clamp(1, MAX_WORKER_THREADS),
             pool: OnceLock::new(),
+            building: Mutex::new(()),
             threads: Default::default(),
         }
     }
@@ -66,6 +70,10 @@ impl WorkerPool {
         if let Some(p) = self.pool.get() {
             return Some(p);
         }
+        let _one_builder = self.building.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = self.pool.get() {
+            return Some(p);
+        }
         let handles = self.threads.clone();
         let id = self.id();
         let built = rayon::ThreadPoolBuilder::new()
@@ -82,8 +90,6 @@ impl WorkerPool {
             })
             .build()
             .ok()?;
-        // Two threads may race to build: the loser's pool is dropped here (its threads
-        // stop on their own and are joined with the others at drop).
         let _ = self.pool.set(built);
         self.pool.get()
     }
@@ -134,6 +140,26 @@ mod tests {
         c.chunk_parallel_limit = usize::MAX;
         c.file_parallel_limit = usize::MAX;
         assert_eq!(worker_threads(&c), MAX_WORKER_THREADS);
+    }
+
+    #[test]
+    fn first_uses_at_once_build_one_pool() {
+        let p = WorkerPool::new(2);
+        let barrier = std::sync::Barrier::new(8);
+        let pools: Vec<usize> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        p.get().unwrap() as *const rayon::ThreadPool as usize
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(pools.iter().all(|&a| a == pools[0]), "one pool for all");
+        // Only that pool's threads were ever started.
+        assert_eq!(p.threads.lock().unwrap().len(), 2);
     }
 
     #[test]
